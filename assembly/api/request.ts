@@ -1,0 +1,88 @@
+// ApiRequest: one kind of call to the API server. It writes its own target
+// and body, and reads the fields it needs from the response as it streams by
+// (it is the JSON handler for its own response body).
+
+import { ByteBuf } from "../lib/bytes";
+import { Out } from "../lib/out";
+import { JsonHandler, JsonReader, JSON_STRING, JSON_NUMBER } from "../json/reader";
+import { JsonWriter } from "../json/writer";
+import { HttpResponseParser } from "../http/response_parser";
+
+/** Why a request got no complete response. */
+export const FAIL_CONNECT: i32 = 1;
+export const FAIL_CLOSED: i32 = 2;
+export const FAIL_TIMEOUT: i32 = 3;
+export const FAIL_PROTOCOL: i32 = 4;
+export const FAIL_SEND: i32 = 5;
+
+export function failureName(kind: i32): string {
+  switch (kind) {
+    case FAIL_CONNECT: return "connection failed";
+    case FAIL_CLOSED: return "connection closed before the response ended";
+    case FAIL_TIMEOUT: return "timed out";
+    case FAIL_PROTOCOL: return "malformed response";
+    case FAIL_SEND: return "send failed";
+  }
+  return "failed";
+}
+
+/** Fields of a Kubernetes Status error body, shared by all requests (one at a time per channel). */
+export class StatusFields {
+  reason: ByteBuf = new ByteBuf(48);
+  message: ByteBuf = new ByteBuf(160);
+  code: i32 = 0;
+  clear(): void {
+    this.reason.clear();
+    this.message.clear();
+    this.code = 0;
+  }
+}
+
+export class ApiRequest extends JsonHandler {
+  status: StatusFields;
+
+  constructor(status: StatusFields) {
+    super();
+    this.status = status;
+  }
+
+  /** Short name for logs and metrics, e.g. "lease update". */
+  label(): string {
+    return "request";
+  }
+  method(): string {
+    return "GET";
+  }
+  writeTarget(out: Out): void {}
+  hasBody(): bool {
+    return false;
+  }
+  contentType(): string {
+    return "application/json";
+  }
+  renderBody(w: JsonWriter): void {}
+  /** Watches stream for minutes; other requests must finish within the request timeout. */
+  isStream(): bool {
+    return false;
+  }
+
+  /** Head received: reset whatever the body will fill. */
+  begin(p: HttpResponseParser): void {
+    this.status.clear();
+  }
+  /** The whole response arrived (any status). */
+  complete(p: HttpResponseParser): void {}
+  /** No (complete) response: see FAIL_*. */
+  failed(kind: i32): void {}
+
+  // Status bodies: {"kind":"Status",...,"message":"...","reason":"NotFound","code":404}
+  scalar(r: JsonReader, kind: i32): void {
+    if (r.depth != 1) return;
+    if (kind == JSON_STRING) {
+      if (r.keyIs(1, "reason")) this.status.reason.copyFrom(r.value);
+      else if (r.keyIs(1, "message")) this.status.message.copyFrom(r.value);
+    } else if (kind == JSON_NUMBER && r.keyIs(1, "code")) {
+      this.status.code = <i32>r.intValue();
+    }
+  }
+}

@@ -1,0 +1,310 @@
+// Node configuration: defaults as named constants, overridable by the host's
+// configuration text ("key=value" lines, '#' comments), parsed once at boot.
+
+import { ByteBuf, isDigit, asciiEquals } from "./lib/bytes";
+import { LOG_ERROR, LOG_INFO, LOG_DEBUG, LOG_WARN, logBegin, logEnd, setLogThreshold } from "./lib/log";
+import { Out } from "./lib/out";
+
+// Policy defaults, as the kubelet and virtual-kubelet use them (BRIEF §5).
+export const DEFAULT_LEASE_DURATION_S: i32 = 40;
+export const DEFAULT_LEASE_RENEW_MS: i32 = 10_000;
+export const DEFAULT_STATUS_REPORT_MS: i32 = 300_000; // status written at least every 5 min
+export const DEFAULT_REQUEST_TIMEOUT_MS: i32 = 10_000;
+export const DEFAULT_WATCH_TIMEOUT_S: i32 = 290; // bounded watches, renewed from the last resourceVersion
+export const DEFAULT_BACKOFF_INITIAL_MS: i32 = 200;
+export const DEFAULT_LEASE_BACKOFF_MAX_MS: i32 = 7_000;
+export const DEFAULT_BACKOFF_MAX_MS: i32 = 30_000;
+export const DEFAULT_AUTH_RETRY_MS: i32 = 60_000; // 401/403: a person must fix credentials
+export const DEFAULT_LEASE_MAX_TRIES: i32 = 5;
+export const DEFAULT_MEMORY_PRESSURE_FREE_BYTES: i32 = 16_384;
+export const DEFAULT_KUBELET_PORT: i32 = 10250;
+export const DEFAULT_KUBELET_IDLE_TIMEOUT_MS: i32 = 10_000;
+export const DEFAULT_CONFIGMAP_NAMESPACE: string = "default";
+export const DEFAULT_CONFIGMAP_NAME: string = "pico-config";
+
+export class Config {
+  nodeName: ByteBuf = new ByteBuf(63);
+  /** host:port of the API endpoint (the proxy), from api=http://host:port */
+  apiHostPort: ByteBuf = new ByteBuf(64);
+  /** Bearer token sent to the proxy and required by POST /pico/command. */
+  apiToken: ByteBuf = new ByteBuf(128);
+  configMapNamespace: ByteBuf = new ByteBuf(63);
+  configMapName: ByteBuf = new ByteBuf(63);
+  kubeletPort: i32 = DEFAULT_KUBELET_PORT;
+  leaseDurationS: i32 = DEFAULT_LEASE_DURATION_S;
+  leaseRenewMs: i32 = DEFAULT_LEASE_RENEW_MS;
+  statusReportMs: i32 = DEFAULT_STATUS_REPORT_MS;
+  requestTimeoutMs: i32 = DEFAULT_REQUEST_TIMEOUT_MS;
+  watchTimeoutS: i32 = DEFAULT_WATCH_TIMEOUT_S;
+  backoffInitialMs: i32 = DEFAULT_BACKOFF_INITIAL_MS;
+  leaseBackoffMaxMs: i32 = DEFAULT_LEASE_BACKOFF_MAX_MS;
+  backoffMaxMs: i32 = DEFAULT_BACKOFF_MAX_MS;
+  authRetryMs: i32 = DEFAULT_AUTH_RETRY_MS;
+  memoryPressureFreeBytes: i32 = DEFAULT_MEMORY_PRESSURE_FREE_BYTES;
+  kubeletIdleTimeoutMs: i32 = DEFAULT_KUBELET_IDLE_TIMEOUT_MS;
+
+  setDefaults(): void {
+    this.nodeName.clear();
+    this.apiHostPort.clear();
+    this.apiToken.clear();
+    this.configMapNamespace.clear();
+    this.configMapNamespace.appendAscii(DEFAULT_CONFIGMAP_NAMESPACE);
+    this.configMapName.clear();
+    this.configMapName.appendAscii(DEFAULT_CONFIGMAP_NAME);
+    this.kubeletPort = DEFAULT_KUBELET_PORT;
+    this.leaseDurationS = DEFAULT_LEASE_DURATION_S;
+    this.leaseRenewMs = DEFAULT_LEASE_RENEW_MS;
+    this.statusReportMs = DEFAULT_STATUS_REPORT_MS;
+    this.requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
+    this.watchTimeoutS = DEFAULT_WATCH_TIMEOUT_S;
+    this.backoffInitialMs = DEFAULT_BACKOFF_INITIAL_MS;
+    this.leaseBackoffMaxMs = DEFAULT_LEASE_BACKOFF_MAX_MS;
+    this.backoffMaxMs = DEFAULT_BACKOFF_MAX_MS;
+    this.authRetryMs = DEFAULT_AUTH_RETRY_MS;
+    this.memoryPressureFreeBytes = DEFAULT_MEMORY_PRESSURE_FREE_BYTES;
+    this.kubeletIdleTimeoutMs = DEFAULT_KUBELET_IDLE_TIMEOUT_MS;
+    setLogThreshold(LOG_INFO);
+  }
+}
+
+export const config = new Config();
+
+// ---- parsing ----
+
+let lineNo: i32 = 0;
+
+function configError(keyPtr: usize, keyLen: i32, problem: string): Out {
+  const o = logBegin(LOG_ERROR, "config");
+  o.ascii("line ");
+  o.dec(<u64>lineNo);
+  if (keyLen > 0) {
+    o.ascii(" '");
+    o.bytes(keyPtr, keyLen);
+    o.ascii("'");
+  }
+  o.ascii(": ");
+  o.ascii(problem);
+  return o;
+}
+
+function keyIs(ptr: usize, len: i32, k: string): bool {
+  return asciiEquals(ptr, len, k);
+}
+
+/** Lower-case letters, digits, '-' and '.', starting and ending alphanumeric (DNS-1123). */
+function isDnsName(ptr: usize, len: i32, max: i32): bool {
+  if (len == 0 || len > max) return false;
+  for (let i = 0; i < len; i++) {
+    const b = load<u8>(ptr + <usize>i);
+    const alnum = isDigit(b) || (b >= 0x61 && b <= 0x7a);
+    if (!alnum && !((b == 0x2d || b == 0x2e) && i > 0 && i < len - 1)) return false;
+  }
+  return true;
+}
+
+/** Decimal in [min, max], or -1. */
+function parseIntIn(ptr: usize, len: i32, min: i32, max: i32): i32 {
+  if (len == 0 || len > 9) return -1;
+  let v: i32 = 0;
+  for (let i = 0; i < len; i++) {
+    const b = load<u8>(ptr + <usize>i);
+    if (!isDigit(b)) return -1;
+    v = v * 10 + (<i32>b - 0x30);
+  }
+  return v >= min && v <= max ? v : -1;
+}
+
+function setName(dst: ByteBuf, kp: usize, kl: i32, vp: usize, vl: i32, max: i32): bool {
+  if (!isDnsName(vp, vl, max)) {
+    const o = configError(kp, kl, "must be a lower-case DNS name (a-z, 0-9, '-', '.') of at most ");
+    o.dec(<u64>max);
+    o.ascii(" characters");
+    logEnd();
+    return false;
+  }
+  dst.clear();
+  dst.append(vp, vl);
+  return true;
+}
+
+function setInt(kp: usize, kl: i32, vp: usize, vl: i32, min: i32, max: i32): i32 {
+  const v = parseIntIn(vp, vl, min, max);
+  if (v < 0) {
+    const o = configError(kp, kl, "must be a whole number from ");
+    o.dec(<u64>min);
+    o.ascii(" to ");
+    o.dec(<u64>max);
+    logEnd();
+  }
+  return v;
+}
+
+function applyApi(kp: usize, kl: i32, vp: usize, vl: i32): bool {
+  const prefix = "http://";
+  const n = prefix.length;
+  if (vl <= n || !asciiEquals(vp, n, prefix)) {
+    configError(kp, kl, "must be http://HOST:PORT (TLS is the proxy's job)");
+    logEnd();
+    return false;
+  }
+  let hp = vp + <usize>n;
+  let hl = vl - n;
+  if (load<u8>(hp + <usize>(hl - 1)) == 0x2f) hl--; // one trailing '/'
+  let colon = -1;
+  for (let i = 0; i < hl; i++) {
+    const b = load<u8>(hp + <usize>i);
+    if (b == 0x2f || b == 0x40 || b == 0x20) {
+      configError(kp, kl, "must be http://HOST:PORT with no path or user");
+      logEnd();
+      return false;
+    }
+    if (b == 0x3a) colon = i;
+  }
+  if (colon <= 0 || parseIntIn(hp + <usize>(colon + 1), hl - colon - 1, 1, 65535) < 0) {
+    configError(kp, kl, "must name a port: http://HOST:PORT");
+    logEnd();
+    return false;
+  }
+  config.apiHostPort.clear();
+  config.apiHostPort.append(hp, hl);
+  if (config.apiHostPort.overflow) {
+    configError(kp, kl, "host:port is too long");
+    logEnd();
+    return false;
+  }
+  return true;
+}
+
+function applyConfigMap(kp: usize, kl: i32, vp: usize, vl: i32): bool {
+  let slash = -1;
+  for (let i = 0; i < vl; i++) if (load<u8>(vp + <usize>i) == 0x2f) slash = i;
+  if (slash <= 0) {
+    configError(kp, kl, "must be NAMESPACE/NAME");
+    logEnd();
+    return false;
+  }
+  return (
+    setName(config.configMapNamespace, kp, kl, vp, slash, 63) &&
+    setName(config.configMapName, kp, kl, vp + <usize>(slash + 1), vl - slash - 1, 253)
+  );
+}
+
+function applyLogLevel(kp: usize, kl: i32, vp: usize, vl: i32): bool {
+  if (keyIs(vp, vl, "error")) setLogThreshold(LOG_ERROR);
+  else if (keyIs(vp, vl, "warn")) setLogThreshold(LOG_WARN);
+  else if (keyIs(vp, vl, "info")) setLogThreshold(LOG_INFO);
+  else if (keyIs(vp, vl, "debug")) setLogThreshold(LOG_DEBUG);
+  else {
+    configError(kp, kl, "must be error, warn, info or debug");
+    logEnd();
+    return false;
+  }
+  return true;
+}
+
+// Numeric settings: name, accepted range, and the field each one sets.
+const INT_KEYS: StaticArray<string> = [
+  "kubelet_port", "lease_duration_s", "lease_renew_ms", "status_report_ms", "request_timeout_ms",
+  "watch_timeout_s", "backoff_initial_ms", "lease_backoff_max_ms", "backoff_max_ms", "auth_retry_ms",
+  "memory_pressure_free_bytes", "kubelet_idle_timeout_ms",
+];
+const INT_MIN: StaticArray<i32> = [1, 10, 100, 1000, 100, 1, 10, 10, 10, 100, 0, 100];
+const INT_MAX: StaticArray<i32> = [
+  65535, 3600, 3_600_000, 3_600_000, 600_000, 3600, 60_000, 600_000, 600_000, 3_600_000, 1 << 30, 600_000,
+];
+
+function setIntField(i: i32, v: i32): void {
+  switch (i) {
+    case 0: config.kubeletPort = v; break;
+    case 1: config.leaseDurationS = v; break;
+    case 2: config.leaseRenewMs = v; break;
+    case 3: config.statusReportMs = v; break;
+    case 4: config.requestTimeoutMs = v; break;
+    case 5: config.watchTimeoutS = v; break;
+    case 6: config.backoffInitialMs = v; break;
+    case 7: config.leaseBackoffMaxMs = v; break;
+    case 8: config.backoffMaxMs = v; break;
+    case 9: config.authRetryMs = v; break;
+    case 10: config.memoryPressureFreeBytes = v; break;
+    default: config.kubeletIdleTimeoutMs = v;
+  }
+}
+
+/** One key=value pair. Unknown keys are an error: a typo must not silently fall back to a default. */
+function applyPair(kp: usize, kl: i32, vp: usize, vl: i32): bool {
+  if (keyIs(kp, kl, "node_name")) return setName(config.nodeName, kp, kl, vp, vl, 63);
+  if (keyIs(kp, kl, "api")) return applyApi(kp, kl, vp, vl);
+  if (keyIs(kp, kl, "api_token")) {
+    config.apiToken.clear();
+    config.apiToken.append(vp, vl);
+    if (config.apiToken.overflow) {
+      configError(kp, kl, "is longer than 128 bytes");
+      logEnd();
+      return false;
+    }
+    return true;
+  }
+  if (keyIs(kp, kl, "configmap")) return applyConfigMap(kp, kl, vp, vl);
+  if (keyIs(kp, kl, "log_level")) return applyLogLevel(kp, kl, vp, vl);
+  for (let i = 0; i < INT_KEYS.length; i++) {
+    if (!keyIs(kp, kl, INT_KEYS[i])) continue;
+    const v = setInt(kp, kl, vp, vl, INT_MIN[i], INT_MAX[i]);
+    if (v < 0) return false;
+    setIntField(i, v);
+    return true;
+  }
+  configError(kp, kl, "unknown key");
+  logEnd();
+  return false;
+}
+
+function trimStart(p: usize, end: usize): usize {
+  while (p < end && (load<u8>(p) == 0x20 || load<u8>(p) == 0x09)) p++;
+  return p;
+}
+function trimEnd(start: usize, e: usize): usize {
+  while (e > start && (load<u8>(e - 1) == 0x20 || load<u8>(e - 1) == 0x09 || load<u8>(e - 1) == 0x0d)) e--;
+  return e;
+}
+
+/** Parses the whole configuration text; returns the number of errors (each logged). */
+export function parseConfig(ptr: usize, len: i32): i32 {
+  config.setDefaults();
+  let errors = 0;
+  lineNo = 0;
+  const end = ptr + <usize>len;
+  let p = ptr;
+  while (p < end) {
+    lineNo++;
+    let eol = p;
+    while (eol < end && load<u8>(eol) != 0x0a) eol++;
+    const s = trimStart(p, eol);
+    const e = trimEnd(s, eol);
+    p = eol + 1;
+    if (s == e || load<u8>(s) == 0x23) continue;
+    let eq = s;
+    while (eq < e && load<u8>(eq) != 0x3d) eq++;
+    if (eq == e) {
+      configError(s, <i32>(e - s), "expected key=value");
+      logEnd();
+      errors++;
+      continue;
+    }
+    const ke = trimEnd(s, eq);
+    const vs = trimStart(eq + 1, e);
+    if (!applyPair(s, <i32>(ke - s), vs, <i32>(e - vs))) errors++;
+  }
+  if (config.nodeName.len == 0) {
+    lineNo = 0;
+    configError(0, 0, "node_name is required");
+    logEnd();
+    errors++;
+  }
+  if (config.apiHostPort.len == 0) {
+    lineNo = 0;
+    configError(0, 0, "api is required (http://HOST:PORT of the proxy)");
+    logEnd();
+    errors++;
+  }
+  return errors;
+}

@@ -1,0 +1,405 @@
+// ConfigMapWatcher: follows one ConfigMap with LIST (fieldSelector on its
+// name) then WATCH from the list's resourceVersion, with bookmarks and a
+// bounded timeoutSeconds. A normal end of a watch resumes from the last
+// resourceVersion; 410 Gone (as HTTP status or in-stream ERROR) re-LISTs.
+// Each new resourceVersion of the ConfigMap is applied to the region or
+// rejected whole, and the result is reported in the node's config condition.
+
+import { config } from "../config";
+import { ByteBuf } from "../lib/bytes";
+import { Out } from "../lib/out";
+import { LOG_INFO, LOG_WARN, logBegin, logEnd } from "../lib/log";
+import { JsonReader, JSON_STRING, JSON_NUMBER } from "../json/reader";
+import { HttpResponseParser } from "../http/response_parser";
+import { ApiChannel } from "../api/channel";
+import { ApiRequest, StatusFields } from "../api/request";
+import { Backoff } from "../api/backoff";
+import { isSuccess, retryAfterFailure, retryAfterNoResponse } from "../api/outcome";
+import { metrics } from "../metrics/counters";
+import { MemoryValuesParser } from "../region/memory_values";
+import { conditions, COND_CONFIG, TRUE, FALSE, UNKNOWN } from "../node/conditions";
+import { region } from "./region";
+
+const COMPONENT = "configmap";
+
+const EV_NONE = 0;
+const EV_ADDED = 1;
+const EV_MODIFIED = 2;
+const EV_DELETED = 3;
+const EV_BOOKMARK = 4;
+const EV_ERROR = 5;
+
+/** What one ConfigMap object in a response said. `base` is the depth of the object. */
+class ConfigMapCapture {
+  version: ByteBuf = new ByteBuf(32);
+  name: ByteBuf = new ByteBuf(64);
+  hasMemoryValues: bool = false;
+  memoryValuesNotString: bool = false;
+  inBinaryData: bool = false;
+  parser: MemoryValuesParser = new MemoryValuesParser();
+
+  reset(): void {
+    this.version.clear();
+    this.name.clear();
+    this.hasMemoryValues = false;
+    this.memoryValuesNotString = false;
+    this.inBinaryData = false;
+    this.parser.reset();
+  }
+
+  /** r is at depth base+2 under the object; k1.k2 relative to the object. */
+  private at(r: JsonReader, base: i32, k1: string, k2: string): bool {
+    return r.depth == base + 2 && r.keyIs(base + 1, k1) && r.keyIs(base + 2, k2);
+  }
+
+  wantsStream(r: JsonReader, base: i32): bool {
+    return this.at(r, base, "data", "memory_values");
+  }
+
+  scalar(r: JsonReader, base: i32, kind: i32): void {
+    if (this.at(r, base, "data", "memory_values")) {
+      this.hasMemoryValues = true;
+      if (kind != JSON_STRING) this.memoryValuesNotString = true;
+    } else if (kind == JSON_STRING) {
+      if (this.at(r, base, "metadata", "resourceVersion")) this.version.copyFrom(r.value);
+      else if (this.at(r, base, "metadata", "name")) this.name.copyFrom(r.value);
+      else if (this.at(r, base, "binaryData", "memory_values")) this.inBinaryData = true;
+    }
+  }
+}
+
+function writeQueryValue(out: Out, b: ByteBuf): void {
+  for (let i = 0; i < b.len; i++) {
+    const c = b.at(i);
+    const unreserved = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x2d || c == 0x2e || c == 0x5f || c == 0x7e;
+    if (unreserved) out.byte(c);
+    else {
+      out.byte(0x25);
+      out.hexByte(c);
+    }
+  }
+}
+
+function writeListTarget(out: Out): void {
+  out.ascii("/api/v1/namespaces/");
+  out.buf(config.configMapNamespace);
+  out.ascii("/configmaps?fieldSelector=metadata.name%3D");
+  writeQueryValue(out, config.configMapName);
+}
+
+class ListRequest extends ApiRequest {
+  cm: ConfigMapCapture;
+  listVersion: ByteBuf = new ByteBuf(32);
+  items: i32 = 0;
+
+  constructor(status: StatusFields, cm: ConfigMapCapture) {
+    super(status);
+    this.cm = cm;
+  }
+  label(): string {
+    return "configmap list";
+  }
+  writeTarget(out: Out): void {
+    writeListTarget(out);
+  }
+  begin(p: HttpResponseParser): void {
+    super.begin(p);
+    this.cm.reset();
+    this.listVersion.clear();
+    this.items = 0;
+  }
+  private inFirstItem(r: JsonReader): bool {
+    return r.depth >= 2 && r.keyIs(1, "items") && r.indexAt(2) == 0;
+  }
+  enter(r: JsonReader, isArray: bool): void {
+    if (!isArray && r.depth == 2 && r.keyIs(1, "items")) this.items++;
+  }
+  wantsStream(r: JsonReader): bool {
+    return this.inFirstItem(r) && this.cm.wantsStream(r, 2);
+  }
+  stringByte(r: JsonReader, b: u8): void {
+    this.cm.parser.byte(b);
+  }
+  scalar(r: JsonReader, kind: i32): void {
+    super.scalar(r, kind);
+    if (kind == JSON_STRING && r.at2("metadata", "resourceVersion")) this.listVersion.copyFrom(r.value);
+    else if (this.inFirstItem(r)) this.cm.scalar(r, 2, kind);
+  }
+  complete(p: HttpResponseParser): void {
+    watcher.listDone(this, p);
+  }
+  failed(kind: i32): void {
+    watcher.noResponse(this);
+  }
+}
+
+class WatchRequest extends ApiRequest {
+  cm: ConfigMapCapture;
+  eventType: i32 = EV_NONE;
+  errorCode: i32 = 0;
+  /** An ERROR event ended this stream's usefulness; ignore the rest. */
+  stopped: bool = false;
+
+  constructor(status: StatusFields, cm: ConfigMapCapture) {
+    super(status);
+    this.cm = cm;
+  }
+  label(): string {
+    return "configmap watch";
+  }
+  writeTarget(out: Out): void {
+    writeListTarget(out);
+    out.ascii("&watch=1&resourceVersion=");
+    writeQueryValue(out, watcher.lastVersion);
+    out.ascii("&allowWatchBookmarks=true&timeoutSeconds=");
+    out.dec(<u64>config.watchTimeoutS);
+  }
+  isStream(): bool {
+    return true;
+  }
+  begin(p: HttpResponseParser): void {
+    super.begin(p);
+    this.stopped = false;
+    this.startEvent();
+  }
+  private startEvent(): void {
+    this.cm.reset();
+    this.eventType = EV_NONE;
+    this.errorCode = 0;
+  }
+  enter(r: JsonReader, isArray: bool): void {
+    if (r.depth == 0) this.startEvent();
+  }
+  wantsStream(r: JsonReader): bool {
+    return r.depth >= 1 && r.keyIs(1, "object") && this.cm.wantsStream(r, 1);
+  }
+  stringByte(r: JsonReader, b: u8): void {
+    this.cm.parser.byte(b);
+  }
+  scalar(r: JsonReader, kind: i32): void {
+    super.scalar(r, kind);
+    if (r.depth == 1 && kind == JSON_STRING && r.keyIs(1, "type")) {
+      this.eventType = eventTypeOf(r.value);
+    } else if (r.depth >= 1 && r.keyIs(1, "object")) {
+      if (r.depth == 2 && kind == JSON_NUMBER && r.keyIs(2, "code")) this.errorCode = <i32>r.intValue();
+      else if (r.depth == 2 && kind == JSON_STRING && r.keyIs(2, "message")) this.status.message.copyFrom(r.value);
+      else this.cm.scalar(r, 1, kind);
+    }
+  }
+  documentEnd(r: JsonReader): void {
+    if (this.stopped) return;
+    if (this.eventType == EV_ERROR) this.stopped = true;
+    watcher.event(this);
+  }
+  complete(p: HttpResponseParser): void {
+    watcher.watchDone(this, p);
+  }
+  failed(kind: i32): void {
+    watcher.noResponse(this);
+  }
+}
+
+function eventTypeOf(v: ByteBuf): i32 {
+  if (v.equalsAscii("ADDED")) return EV_ADDED;
+  if (v.equalsAscii("MODIFIED")) return EV_MODIFIED;
+  if (v.equalsAscii("DELETED")) return EV_DELETED;
+  if (v.equalsAscii("BOOKMARK")) return EV_BOOKMARK;
+  if (v.equalsAscii("ERROR")) return EV_ERROR;
+  return EV_NONE;
+}
+
+export class ConfigMapWatcher {
+  backoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs);
+  /** resourceVersion to watch from (list, last event or bookmark); empty: LIST first. */
+  lastVersion: ByteBuf = new ByteBuf(32);
+  /** resourceVersion of the ConfigMap last evaluated (applied or rejected). */
+  evaluatedVersion: ByteBuf = new ByteBuf(32);
+  private relist: bool = true;
+  private restart: bool = false;
+  private message: ByteBuf = new ByteBuf(200);
+  private msgOut: Out = new Out(200);
+  private cm: ConfigMapCapture = new ConfigMapCapture();
+  private statusFields: StatusFields = new StatusFields();
+  private list!: ListRequest;
+  private watch!: WatchRequest;
+
+  constructor() {
+    this.list = new ListRequest(this.statusFields, this.cm);
+    this.watch = new WatchRequest(this.statusFields, this.cm);
+  }
+
+  configure(): void {
+    this.backoff.configure(config.backoffInitialMs, config.backoffMaxMs);
+  }
+
+  start(): void {
+    const o = this.beginMessage();
+    o.ascii("waiting for ConfigMap ");
+    this.writeName(o);
+    this.endMessage(UNKNOWN, "Pending");
+  }
+
+  pump(ch: ApiChannel): void {
+    if (this.restart) {
+      // Decided inside a stream callback; acted on here, outside the channel.
+      this.restart = false;
+      ch.abort();
+    }
+    if (ch.busy() || !this.backoff.ready()) return;
+    if (this.relist || this.lastVersion.len == 0) ch.start(this.list);
+    else ch.start(this.watch);
+  }
+
+  listDone(req: ListRequest, p: HttpResponseParser): void {
+    if (!isSuccess(p.status)) {
+      retryAfterFailure(COMPONENT, req, p, this.backoff);
+      return;
+    }
+    this.backoff.succeeded();
+    this.relist = false;
+    metrics.relists++;
+    this.lastVersion.copyFrom(req.listVersion);
+    if (req.items == 0) this.absent("ConfigMapNotFound", " not found");
+    else this.evaluate(req.cm);
+  }
+
+  watchDone(req: WatchRequest, p: HttpResponseParser): void {
+    if (p.status == 410) {
+      this.relist = true; // our resourceVersion is too old
+      return;
+    }
+    if (!isSuccess(p.status)) {
+      retryAfterFailure(COMPONENT, req, p, this.backoff);
+      return;
+    }
+    // The server ended the watch (timeoutSeconds): resume from lastVersion.
+    this.backoff.succeeded();
+    metrics.watchRestarts++;
+  }
+
+  noResponse(req: ApiRequest): void {
+    retryAfterNoResponse(COMPONENT, req, this.backoff);
+  }
+
+  event(req: WatchRequest): void {
+    const cm = req.cm;
+    switch (req.eventType) {
+      case EV_ADDED:
+      case EV_MODIFIED:
+        this.lastVersion.copyFrom(cm.version);
+        this.evaluate(cm);
+        break;
+      case EV_DELETED:
+        this.lastVersion.copyFrom(cm.version);
+        this.evaluatedVersion.clear();
+        this.absent("ConfigMapDeleted", " was deleted");
+        break;
+      case EV_BOOKMARK:
+        if (cm.version.len > 0) this.lastVersion.copyFrom(cm.version);
+        break;
+      case EV_ERROR: {
+        const o = logBegin(req.errorCode == 410 ? LOG_INFO : LOG_WARN, COMPONENT);
+        o.ascii("watch ended by the server: ");
+        o.dec(<u64>req.errorCode);
+        o.ascii(" ");
+        o.buf(req.status.message);
+        logEnd();
+        // 410: the resourceVersion is too old; anything else: start over as well.
+        this.relist = true;
+        this.restart = true;
+        if (req.errorCode != 410) this.backoff.failed(-1);
+        break;
+      }
+    }
+  }
+
+  /** A new resourceVersion of the ConfigMap: apply it whole or reject it whole. */
+  private evaluate(cm: ConfigMapCapture): void {
+    if (cm.version.len > 0 && cm.version.equals(this.evaluatedVersion)) return;
+    this.evaluatedVersion.copyFrom(cm.version);
+    if (!cm.hasMemoryValues || cm.memoryValuesNotString) {
+      const o = this.beginMessage();
+      if (cm.inBinaryData) o.ascii("memory_values is in binaryData; put it in data");
+      else if (cm.memoryValuesNotString) o.ascii("data.memory_values is not a string");
+      else {
+        o.ascii("ConfigMap ");
+        this.writeName(o);
+        o.ascii(" has no data.memory_values");
+      }
+      this.reject(o, cm, "MissingMemoryValues");
+      return;
+    }
+    if (!cm.parser.finish()) {
+      const o = this.beginMessage();
+      cm.parser.writeError(o);
+      this.reject(o, cm, "InvalidMemoryValues");
+      return;
+    }
+    if (!region.commit(cm.parser.staging, cm.version, cm.parser.entries)) {
+      const o = this.beginMessage();
+      o.ascii("the board refused to store the region");
+      this.reject(o, cm, "CommitFailed");
+      return;
+    }
+    metrics.configApplies++;
+    const o = this.beginMessage();
+    o.ascii("resourceVersion ");
+    o.buf(region.version);
+    o.ascii(" applied: ");
+    o.dec(<u64>region.entries);
+    o.ascii(" bytes set, crc32 0x");
+    o.hex32(region.crc);
+    this.endMessage(TRUE, "Applied");
+    this.logCondition(LOG_INFO);
+  }
+
+  private reject(o: Out, cm: ConfigMapCapture, reason: string): void {
+    metrics.configRejects++;
+    o.ascii(" (resourceVersion ");
+    o.buf(cm.version);
+    o.ascii(" rejected; region unchanged)");
+    this.endMessage(FALSE, reason);
+    this.logCondition(LOG_WARN);
+  }
+
+  private absent(reason: string, what: string): void {
+    const o = this.beginMessage();
+    o.ascii("ConfigMap ");
+    this.writeName(o);
+    o.ascii(what);
+    o.ascii("; region keeps ");
+    if (region.version.len > 0) {
+      o.ascii("resourceVersion ");
+      o.buf(region.version);
+    } else {
+      o.ascii("its bytes from boot");
+    }
+    this.endMessage(FALSE, reason);
+    this.logCondition(LOG_WARN);
+  }
+
+  private writeName(o: Out): void {
+    o.buf(config.configMapNamespace);
+    o.byte(0x2f);
+    o.buf(config.configMapName);
+  }
+
+  private beginMessage(): Out {
+    this.msgOut.beginBuffer();
+    return this.msgOut;
+  }
+
+  private endMessage(status: i32, reason: string): void {
+    this.message.clear();
+    this.message.appendBuf(this.msgOut.stage);
+    conditions.setWith(COND_CONFIG, status, reason, this.message);
+  }
+
+  private logCondition(level: i32): void {
+    const o = logBegin(level, COMPONENT);
+    o.buf(this.message);
+    logEnd();
+  }
+}
+
+export const watcher = new ConfigMapWatcher();

@@ -1,0 +1,70 @@
+// The host ABI: every function the core imports from its platform (the pico-sdk
+// C shell, the POSIX shell or the simulated Pico). docs/host-abi.md describes
+// each one; the C shells link them from one table, the simulator from one object.
+//
+// Conventions: pointers and lengths address the core's linear memory; the host
+// copies what it needs before returning and never keeps a pointer. Handles are
+// small non-negative integers chosen by the host. Negative results are errors.
+
+/** Writes one log line (no trailing newline). level: 0 error, 1 warn, 2 info, 3 debug. */
+@external("env", "host_log")
+export declare function host_log(level: i32, ptr: usize, len: i32): void;
+
+/** Starts a TCP connection to "host:port". Returns a handle, or < 0 if it cannot start.
+ *  Completion arrives later as on_net_connected(handle) or on_net_error(handle, code). */
+@external("env", "net_open")
+export declare function net_open(ptr: usize, len: i32): i32;
+
+/** Queues bytes on a connection (outbound or kubelet server). 0 when all bytes are
+ *  queued, < 0 if the connection is unusable. Partial writes are never reported. */
+@external("env", "net_send")
+export declare function net_send(handle: i32, ptr: usize, len: i32): i32;
+
+/** Closes a connection after queued bytes are sent. The host sends no further events for it. */
+@external("env", "net_close")
+export declare function net_close(handle: i32): void;
+
+/** The station's IPv4 address as a.b.c.d = (a<<24)|(b<<16)|(c<<8)|d, 0 while there is none. */
+@external("env", "net_ipv4")
+export declare function net_ipv4(): u32;
+
+/** Wi-Fi signal strength in dBm (negative), or 0 if unknown. */
+@external("env", "net_rssi_dbm")
+export declare function net_rssi_dbm(): i32;
+
+/** Replaces the 1 KB region with len bytes at ptr, all or nothing. 0 on success. */
+@external("env", "region_commit")
+export declare function region_commit(ptr: usize, len: i32): i32;
+
+/** Copies the region the host restored at boot (RAM kept over a reset, or flash) into
+ *  ptr; returns the number of bytes, 0 if there was none. */
+@external("env", "region_load")
+export declare function region_load(ptr: usize, cap: i32): i32;
+
+/** Writes the board's unique id (lower-case hex, ASCII) to ptr; returns its length. */
+@external("env", "board_unique_id")
+export declare function board_unique_id(ptr: usize, cap: i32): i32;
+
+/** Writes a short description of the platform (e.g. "pico-sdk 2.2.0, wasm3") to ptr; returns its length. */
+@external("env", "board_platform")
+export declare function board_platform(ptr: usize, cap: i32): i32;
+
+/** Free heap in bytes on the host (the memory the node can still use). */
+@external("env", "board_free_heap")
+export declare function board_free_heap(): i32;
+
+/** Chip temperature in milli-degrees Celsius, or i32.MIN_VALUE if unknown. */
+@external("env", "board_temperature_mc")
+export declare function board_temperature_mc(): i32;
+
+/** Milliseconds the CPU has been busy since boot (wraps at 2^32; the core accumulates deltas). */
+@external("env", "board_cpu_busy_ms")
+export declare function board_cpu_busy_ms(): u32;
+
+/** 32 random bits from a hardware or OS source (boot id, backoff jitter). */
+@external("env", "random_u32")
+export declare function random_u32(): u32;
+
+/** Turns the board's LED on (1) or off (0). */
+@external("env", "led_set")
+export declare function led_set(on: i32): void;

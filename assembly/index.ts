@@ -1,0 +1,182 @@
+// The core's exports: the host drives everything through these. See
+// docs/host-abi.md. Order at boot: abi_version (check), write the configuration
+// text into io_buffer, configure(len), start(now_ms); then tick(now_ms) at least
+// every 100 ms and the on_* events as they happen.
+
+import { clockAdvance } from "./lib/clock";
+import { seedRandom } from "./lib/random";
+import { ByteBuf } from "./lib/bytes";
+import { LOG_ERROR, LOG_INFO, log, logBegin, logEnd } from "./lib/log";
+import { config, parseConfig } from "./config";
+import { apiChannel, watchChannel } from "./api/channels";
+import { identity, CORE_VERSION } from "./node/identity";
+import { facts } from "./node/facts";
+import { refreshConditions } from "./node/health";
+import { nodeController } from "./node/controller";
+import { leaseController } from "./node/lease";
+import { watcher } from "./config_map/watcher";
+import { region } from "./config_map/region";
+import { serverAccept, serverData, serverClosed, serverTick } from "./kubelet/server";
+import { blinker } from "./kubelet/blink";
+import { recordHeapTop, memoryUsedBytes, probeHeapTop } from "./memory";
+
+/** Bumped whenever an import or export changes meaning; hosts refuse a mismatch. */
+export const ABI_VERSION: u32 = 1;
+
+const IO_BYTES = 1024;
+const io = new ByteBuf(IO_BYTES);
+
+let configured = false;
+let started = false;
+
+export function abi_version(): u32 {
+  return ABI_VERSION;
+}
+
+/** Where the host writes configuration text and received bytes. */
+export function io_buffer(): usize {
+  return io.ptr;
+}
+
+export function io_capacity(): i32 {
+  return IO_BYTES;
+}
+
+/** Parses the configuration text in io_buffer. Returns the number of errors (each logged). */
+export function configure(len: i32): i32 {
+  if (started) {
+    log(LOG_ERROR, "core", "configure after start is not supported");
+    return 1;
+  }
+  if (len < 0 || len > IO_BYTES) len = 0;
+  const errors = parseConfig(io.ptr, len);
+  configured = errors == 0;
+  if (configured) {
+    nodeController.configure();
+    leaseController.configure();
+    watcher.configure();
+  }
+  return errors;
+}
+
+/** The port the host must listen on for kubelet requests (after configure). */
+export function kubelet_port(): i32 {
+  return config.kubeletPort;
+}
+
+/** Begins node work. Returns 0, or -1 if configure() has not succeeded. */
+export function start(nowMs: u32): i32 {
+  if (!configured) {
+    log(LOG_ERROR, "core", "start before a successful configure");
+    return -1;
+  }
+  if (started) return 0;
+  clockAdvance(nowMs);
+  seedRandom();
+  identity.load();
+  region.loadFromHost();
+  facts.refresh();
+  refreshConditions();
+  watcher.start();
+  started = true;
+  recordHeapTop();
+  const o = logBegin(LOG_INFO, "core");
+  o.ascii("k3s-pico-node core ");
+  o.ascii(CORE_VERSION);
+  o.ascii(" starting as ");
+  o.buf(config.nodeName);
+  o.ascii(" via ");
+  o.buf(config.apiHostPort);
+  o.ascii("; memory used ");
+  o.decSigned(memoryUsedBytes());
+  o.ascii(" bytes");
+  logEnd();
+  pump();
+  return 0;
+}
+
+/** Starts whatever requests are due. Runs after every event, never inside one. */
+function pump(): void {
+  if (!apiChannel.busy()) {
+    if (!nodeController.pumpRegistration(apiChannel) && nodeController.registered()) {
+      if (!leaseController.pump(apiChannel)) nodeController.pumpStatus(apiChannel);
+    }
+  }
+  if (nodeController.registered()) watcher.pump(watchChannel);
+}
+
+export function tick(nowMs: u32): void {
+  if (!started) return;
+  clockAdvance(nowMs);
+  facts.refresh();
+  refreshConditions();
+  apiChannel.tick();
+  watchChannel.tick();
+  serverTick();
+  blinker.tick();
+  pump();
+}
+
+function validLength(len: i32): bool {
+  return len >= 0 && len <= IO_BYTES;
+}
+
+export function on_net_connected(handle: i32): void {
+  if (!started) return;
+  apiChannel.onConnected(handle);
+  watchChannel.onConnected(handle);
+  pump();
+}
+
+/** len bytes received on an outbound connection, in io_buffer. */
+export function on_net_data(handle: i32, len: i32): void {
+  if (!started || !validLength(len)) return;
+  apiChannel.onData(handle, io.ptr, len);
+  watchChannel.onData(handle, io.ptr, len);
+  pump();
+}
+
+/** The peer closed an outbound connection (EOF). The handle is then gone. */
+export function on_net_closed(handle: i32): void {
+  if (!started) return;
+  apiChannel.onClosed(handle);
+  watchChannel.onClosed(handle);
+  pump();
+}
+
+/** An outbound connection failed (connect refused, reset, timeout). The handle is then gone. */
+export function on_net_error(handle: i32, code: i32): void {
+  if (!started) return;
+  apiChannel.onError(handle, code);
+  watchChannel.onError(handle, code);
+  pump();
+}
+
+/** A client connected to the kubelet port. */
+export function on_server_accept(handle: i32): void {
+  if (!started) return;
+  serverAccept(handle);
+}
+
+/** len request bytes from a kubelet-port client, in io_buffer. */
+export function on_server_data(handle: i32, len: i32): void {
+  if (!started || !validLength(len)) return;
+  serverData(handle, io.ptr, len);
+  pump();
+}
+
+/** A kubelet-port client went away. */
+export function on_server_closed(handle: i32): void {
+  if (!started) return;
+  serverClosed(handle);
+}
+
+/** Linear memory in use (static data + every object), fixed after start. */
+export function mem_used(): i32 {
+  return <i32>memoryUsedBytes();
+}
+
+/** Benchmarks only: the heap top now (costs 16 bytes); equal to mem_used()+16·calls if nothing else allocated. */
+export function mem_heap_probe(): i32 {
+  return <i32>probeHeapTop();
+}

@@ -1,0 +1,186 @@
+// Streaming JSON writer over Out. Commas are placed by the writer, so render
+// code reads as the document it produces; strings are escaped per RFC 8259.
+
+import { ByteBuf } from "../lib/bytes";
+import { Out } from "../lib/out";
+
+const MAX_DEPTH = 31;
+
+export class JsonWriter {
+  out: Out;
+  private depth: i32 = 0;
+  /** Bit d set: the container at depth d already holds a value (next needs a comma). */
+  private hasValue: u32 = 0;
+  private afterKey: bool = false;
+
+  constructor(out: Out) {
+    this.out = out;
+  }
+
+  reset(): void {
+    this.depth = 0;
+    this.hasValue = 0;
+    this.afterKey = false;
+  }
+
+  private beforeValue(): void {
+    if (this.afterKey) {
+      this.afterKey = false;
+      return;
+    }
+    const bit: u32 = 1 << this.depth;
+    if (this.hasValue & bit) this.out.byte(0x2c);
+    this.hasValue |= bit;
+  }
+
+  private open(b: u8): void {
+    this.beforeValue();
+    this.out.byte(b);
+    if (this.depth < MAX_DEPTH) this.depth++;
+    this.hasValue &= ~(<u32>1 << this.depth);
+  }
+
+  private close(b: u8): void {
+    this.out.byte(b);
+    if (this.depth > 0) this.depth--;
+  }
+
+  beginObject(): JsonWriter {
+    this.open(0x7b);
+    return this;
+  }
+  endObject(): JsonWriter {
+    this.close(0x7d);
+    return this;
+  }
+  beginArray(): JsonWriter {
+    this.open(0x5b);
+    return this;
+  }
+  endArray(): JsonWriter {
+    this.close(0x5d);
+    return this;
+  }
+
+  key(k: string): JsonWriter {
+    this.beforeValue();
+    this.out.byte(0x22);
+    this.escapedAscii(k);
+    this.out.byte(0x22);
+    this.out.byte(0x3a);
+    this.afterKey = true;
+    return this;
+  }
+
+  /** A key given as bytes (e.g. a label name built at run time). */
+  keyBytes(ptr: usize, len: i32): JsonWriter {
+    this.beforeValue();
+    this.out.byte(0x22);
+    this.escapedBytes(ptr, len);
+    this.out.byte(0x22);
+    this.out.byte(0x3a);
+    this.afterKey = true;
+    return this;
+  }
+
+  str(s: string): JsonWriter {
+    this.beforeValue();
+    this.out.byte(0x22);
+    this.escapedAscii(s);
+    this.out.byte(0x22);
+    return this;
+  }
+
+  strBytes(ptr: usize, len: i32): JsonWriter {
+    this.beforeValue();
+    this.out.byte(0x22);
+    this.escapedBytes(ptr, len);
+    this.out.byte(0x22);
+    return this;
+  }
+
+  strBuf(b: ByteBuf): JsonWriter {
+    return this.strBytes(b.ptr, b.len);
+  }
+
+  /** Starts a string value whose content the caller writes with out.* (already safe text). */
+  beginRawString(): Out {
+    this.beforeValue();
+    this.out.byte(0x22);
+    return this.out;
+  }
+  endRawString(): JsonWriter {
+    this.out.byte(0x22);
+    return this;
+  }
+
+  num(v: i64): JsonWriter {
+    this.beforeValue();
+    this.out.decSigned(v);
+    return this;
+  }
+
+  /** v / 10^places as a JSON number. */
+  decimal(v: i64, places: i32): JsonWriter {
+    this.beforeValue();
+    this.out.decimal(v, places);
+    return this;
+  }
+
+  bool(v: bool): JsonWriter {
+    this.beforeValue();
+    this.out.ascii(v ? "true" : "false");
+    return this;
+  }
+
+  nul(): JsonWriter {
+    this.beforeValue();
+    this.out.ascii("null");
+    return this;
+  }
+
+  // Shorthands for "key": value pairs.
+  kStr(k: string, v: string): JsonWriter {
+    return this.key(k).str(v);
+  }
+  kBuf(k: string, v: ByteBuf): JsonWriter {
+    return this.key(k).strBuf(v);
+  }
+  kNum(k: string, v: i64): JsonWriter {
+    return this.key(k).num(v);
+  }
+  kBool(k: string, v: bool): JsonWriter {
+    return this.key(k).bool(v);
+  }
+
+  private escapedAscii(s: string): void {
+    for (let i = 0, n = s.length; i < n; i++) this.escapedByte(<u8>s.charCodeAt(i));
+  }
+
+  private escapedBytes(ptr: usize, len: i32): void {
+    for (let i = 0; i < len; i++) this.escapedByte(load<u8>(ptr + <usize>i));
+  }
+
+  /** Bytes >= 0x80 pass through: the core's text is ASCII or UTF-8 it received. */
+  private escapedByte(b: u8): void {
+    const o = this.out;
+    if (b == 0x22 || b == 0x5c) {
+      o.byte(0x5c);
+      o.byte(b);
+    } else if (b == 0x0a) {
+      o.byte(0x5c);
+      o.byte(0x6e);
+    } else if (b == 0x0d) {
+      o.byte(0x5c);
+      o.byte(0x72);
+    } else if (b == 0x09) {
+      o.byte(0x5c);
+      o.byte(0x74);
+    } else if (b < 0x20 || b == 0x7f) {
+      o.ascii("\\u00");
+      o.hexByte(b);
+    } else {
+      o.byte(b);
+    }
+  }
+}

@@ -1,0 +1,215 @@
+// The kubelet port: a few connection slots, each with its own request parser.
+// Every request gets exactly one response, then the connection is closed:
+// parse errors get their 4xx/5xx, an idle slot gets 408, a full house 503.
+
+import { net_close } from "../host";
+import { config } from "../config";
+import { now } from "../lib/clock";
+import { asciiEquals } from "../lib/bytes";
+import { LOG_DEBUG, logBegin, logEnd } from "../lib/log";
+import { JsonWriter } from "../json/writer";
+import { HttpRequestParser, REQ_COMPLETE, REQ_ERROR } from "../http/request_parser";
+import { writeResponseHead } from "../http/writer";
+import { txBegin, txCount, txEnd, txJson, tx } from "../net/tx";
+import { metrics } from "../metrics/counters";
+import { facts } from "../node/facts";
+import {
+  ROUTES, findRoute, methodBit, M_GET, M_HEAD,
+  R_HEALTHZ, R_LIVEZ, R_READYZ, R_PODS, R_SPEC, R_METRICS, R_METRICS_RESOURCE,
+  R_PICO_STATUS, R_PICO_MEMORY, R_PICO_COMMAND, R_UNKNOWN, R_MALFORMED,
+} from "./routes";
+import {
+  Render, setProblem, problem, renderProblem, renderOk, renderProblemText, notReadyReason,
+  renderHealthzVerbose, renderPods, renderSpec, renderPicoStatus, renderPicoMemory, renderCommandAccepted,
+} from "./pages";
+import { renderMetrics, renderMetricsResource } from "./metrics_page";
+import { runCommand } from "./command";
+
+export const KUBELET_SLOTS = 3;
+const MAX_HEAD = 2048;
+const MAX_TARGET = 192;
+const MAX_BODY = 256;
+
+const JSON_TYPE: string = "application/json";
+const TEXT_TYPE: string = "text/plain; charset=utf-8";
+const PROMETHEUS_TYPE: string = "text/plain; version=0.0.4; charset=utf-8";
+
+class Slot {
+  handle: i32 = -1;
+  openedAt: u64 = 0;
+  parser: HttpRequestParser = new HttpRequestParser(MAX_HEAD, MAX_TARGET, MAX_BODY);
+}
+
+const slots: StaticArray<Slot> = [new Slot(), new Slot(), new Slot()];
+
+function slotOf(handle: i32): Slot | null {
+  for (let i = 0; i < KUBELET_SLOTS; i++) if (slots[i].handle == handle) return slots[i];
+  return null;
+}
+
+/** Writes one response (head, and body unless HEAD) and closes the connection. */
+function respond(handle: i32, route: i32, headOnly: bool, status: i32, contentType: string, render: Render, allow: string): void {
+  txCount();
+  render(txJson);
+  const length = tx.count;
+  const out = txBegin(handle);
+  writeResponseHead(out, status, contentType, length, allow, status == 401);
+  if (!headOnly) {
+    txJson.reset();
+    render(txJson);
+  }
+  txEnd();
+  net_close(handle);
+  metrics.http.add(route, status);
+}
+
+function respondProblem(handle: i32, route: i32, status: i32, text: string, allow: string): void {
+  setProblem(status, text);
+  respond(handle, route, false, status, JSON_TYPE, renderProblem, allow);
+}
+
+function release(s: Slot): void {
+  s.handle = -1;
+}
+
+/** Constant-time compare of the presented bearer token with the device token. */
+function tokenMatches(p: HttpRequestParser): bool {
+  const want = config.apiToken;
+  const got = p.bearer;
+  if (want.len == 0 || got.len != want.len) return false;
+  let diff: u32 = 0;
+  for (let i = 0; i < want.len; i++) diff |= <u32>(want.at(i) ^ got.at(i));
+  return diff == 0;
+}
+
+function hasQueryFlag(p: HttpRequestParser, flag: string): bool {
+  // "verbose", "verbose=1", "verbose=true" (anywhere in the query) all count.
+  const q = p.query;
+  const n = flag.length;
+  for (let i = 0; i + n <= q.len; i++) {
+    if ((i == 0 || q.at(i - 1) == 0x26) && asciiEquals(q.ptr + <usize>i, n, flag)) {
+      if (i + n == q.len || q.at(i + n) == 0x26) return true;
+      if (q.at(i + n) == 0x3d) return !(i + n + 1 < q.len && q.at(i + n + 1) == 0x30);
+    }
+  }
+  return false;
+}
+
+function serve(s: Slot): void {
+  const p = s.parser;
+  const h = s.handle;
+  release(s);
+  facts.refresh();
+  const route = findRoute(p.path);
+  if (route < 0) {
+    setProblem(404, "no such path");
+    problem.appendAscii(": ");
+    problem.appendBuf(p.path);
+    respond(h, R_UNKNOWN, false, 404, JSON_TYPE, renderProblem, "");
+    return;
+  }
+  const m = methodBit(p.method);
+  const r = ROUTES[route];
+  if ((m & r.methods) == 0) {
+    setProblem(405, "method not allowed on ");
+    problem.appendAscii(r.path);
+    problem.appendAscii("; allowed: ");
+    problem.appendAscii(r.allow);
+    respond(h, route, false, 405, JSON_TYPE, renderProblem, r.allow);
+    return;
+  }
+  const headOnly = m == M_HEAD;
+  switch (route) {
+    case R_HEALTHZ:
+      if (hasQueryFlag(p, "verbose")) respond(h, route, headOnly, 200, JSON_TYPE, renderHealthzVerbose, "");
+      else respond(h, route, headOnly, 200, TEXT_TYPE, renderOk, "");
+      break;
+    case R_LIVEZ:
+      respond(h, route, headOnly, 200, TEXT_TYPE, renderOk, "");
+      break;
+    case R_READYZ: {
+      const why = notReadyReason();
+      if (why.length == 0) respond(h, route, headOnly, 200, TEXT_TYPE, renderOk, "");
+      else {
+        setProblem(503, why);
+        respond(h, route, headOnly, 503, TEXT_TYPE, renderProblemText, "");
+      }
+      break;
+    }
+    case R_PODS:
+      respond(h, route, headOnly, 200, JSON_TYPE, renderPods, "");
+      break;
+    case R_SPEC:
+      respond(h, route, headOnly, 200, JSON_TYPE, renderSpec, "");
+      break;
+    case R_METRICS:
+      respond(h, route, headOnly, 200, PROMETHEUS_TYPE, renderMetrics, "");
+      break;
+    case R_METRICS_RESOURCE:
+      respond(h, route, headOnly, 200, PROMETHEUS_TYPE, renderMetricsResource, "");
+      break;
+    case R_PICO_STATUS:
+      respond(h, route, headOnly, 200, JSON_TYPE, renderPicoStatus, "");
+      break;
+    case R_PICO_MEMORY:
+      respond(h, route, headOnly, 200, JSON_TYPE, renderPicoMemory, "");
+      break;
+    case R_PICO_COMMAND: {
+      if (!tokenMatches(p)) {
+        respondProblem(h, route, 401, config.apiToken.len == 0
+          ? "commands need the device token, and this device has none configured"
+          : "commands need the device's bearer token (Authorization: Bearer ...)", "");
+        break;
+      }
+      const why = runCommand(p.body.ptr, p.body.len);
+      if (why.length > 0) respondProblem(h, route, 400, why, "");
+      else respond(h, route, false, 202, JSON_TYPE, renderCommandAccepted, "");
+      break;
+    }
+  }
+}
+
+export function serverAccept(handle: i32): void {
+  for (let i = 0; i < KUBELET_SLOTS; i++) {
+    const s = slots[i];
+    if (s.handle < 0) {
+      s.handle = handle;
+      s.openedAt = now();
+      s.parser.reset();
+      return;
+    }
+  }
+  respondProblem(handle, R_MALFORMED, 503, "too many connections; try again", "");
+}
+
+export function serverData(handle: i32, ptr: usize, len: i32): void {
+  const s = slotOf(handle);
+  if (s == null) return;
+  const state = s.parser.feed(ptr, len);
+  if (state == REQ_COMPLETE) {
+    serve(s);
+  } else if (state == REQ_ERROR) {
+    release(s);
+    respondProblem(handle, R_MALFORMED, s.parser.errorStatus, s.parser.errorReason, "");
+  }
+}
+
+export function serverClosed(handle: i32): void {
+  const s = slotOf(handle);
+  if (s != null) release(s);
+}
+
+/** Answers 408 on connections that never finished their request. */
+export function serverTick(): void {
+  for (let i = 0; i < KUBELET_SLOTS; i++) {
+    const s = slots[i];
+    if (s.handle >= 0 && now() - s.openedAt >= <u64>config.kubeletIdleTimeoutMs) {
+      const h = s.handle;
+      release(s);
+      const o = logBegin(LOG_DEBUG, "kubelet");
+      o.ascii("request not completed in time; answering 408");
+      logEnd();
+      respondProblem(h, R_MALFORMED, 408, "request not completed in time", "");
+    }
+  }
+}

@@ -1,0 +1,114 @@
+// Fixed-capacity byte buffers and ASCII helpers.
+//
+// The device build uses AssemblyScript's stub runtime, which never frees: every
+// buffer is created once at module start and reused. Text the core writes is
+// ASCII taken from string literals (UTF-16 in memory), converted byte by byte.
+
+export class ByteBuf {
+  readonly ptr: usize;
+  readonly cap: i32;
+  len: i32 = 0;
+  /** Set when an append did not fit; the bytes that did fit stay. */
+  overflow: bool = false;
+
+  constructor(cap: i32) {
+    this.cap = cap;
+    this.ptr = heap.alloc(<usize>cap);
+    memory.fill(this.ptr, 0, <usize>cap);
+  }
+
+  clear(): void {
+    this.len = 0;
+    this.overflow = false;
+  }
+
+  at(i: i32): u8 {
+    return load<u8>(this.ptr + <usize>i);
+  }
+
+  push(b: u8): bool {
+    if (this.len >= this.cap) {
+      this.overflow = true;
+      return false;
+    }
+    store<u8>(this.ptr + <usize>this.len, b);
+    this.len++;
+    return true;
+  }
+
+  append(src: usize, n: i32): bool {
+    const room = this.cap - this.len;
+    const take = n <= room ? n : room;
+    if (take > 0) memory.copy(this.ptr + <usize>this.len, src, <usize>take);
+    this.len += take;
+    if (take < n) this.overflow = true;
+    return take == n;
+  }
+
+  appendBuf(other: ByteBuf): bool {
+    return this.append(other.ptr, other.len);
+  }
+
+  appendAscii(s: string): bool {
+    for (let i = 0, n = s.length; i < n; i++) {
+      if (!this.push(<u8>s.charCodeAt(i))) return false;
+    }
+    return true;
+  }
+
+  copyFrom(other: ByteBuf): void {
+    this.clear();
+    this.append(other.ptr, other.len);
+    this.overflow = other.overflow;
+  }
+
+  equals(other: ByteBuf): bool {
+    return this.len == other.len && memory.compare(this.ptr, other.ptr, <usize>this.len) == 0;
+  }
+
+  equalsAscii(s: string): bool {
+    return asciiEquals(this.ptr, this.len, s);
+  }
+
+  /** Allocates: for tests and diagnostics only, never on a device path. */
+  toString(): string {
+    return String.UTF8.decodeUnsafe(this.ptr, <usize>this.len);
+  }
+}
+
+export function lowerAscii(b: u8): u8 {
+  return b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
+}
+
+export function asciiEquals(ptr: usize, len: i32, s: string): bool {
+  if (len != s.length) return false;
+  for (let i = 0; i < len; i++) {
+    if (load<u8>(ptr + <usize>i) != <u8>s.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Case-insensitive compare against a lower-case ASCII literal. */
+export function asciiEqualsNoCase(ptr: usize, len: i32, lowerLiteral: string): bool {
+  if (len != lowerLiteral.length) return false;
+  for (let i = 0; i < len; i++) {
+    if (lowerAscii(load<u8>(ptr + <usize>i)) != <u8>lowerLiteral.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+export function isDigit(b: u8): bool {
+  return b >= 0x30 && b <= 0x39;
+}
+
+/** Value of a hex digit, or -1. */
+export function hexValue(b: u8): i32 {
+  if (b >= 0x30 && b <= 0x39) return <i32>b - 0x30;
+  const l = lowerAscii(b);
+  if (l >= 0x61 && l <= 0x66) return <i32>l - 0x61 + 10;
+  return -1;
+}
+
+export function isSpaceOrTab(b: u8): bool {
+  return b == 0x20 || b == 0x09;
+}

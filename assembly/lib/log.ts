@@ -1,0 +1,39 @@
+// Leveled log lines, built in one fixed buffer and handed to the host whole.
+// A line longer than the buffer is cut (the host still gets the prefix).
+
+import { host_log } from "../host";
+import { Out } from "./out";
+
+export const LOG_ERROR: i32 = 0;
+export const LOG_WARN: i32 = 1;
+export const LOG_INFO: i32 = 2;
+export const LOG_DEBUG: i32 = 3;
+
+const line = new Out(200);
+let lineLevel: i32 = LOG_INFO;
+/** Lines above this level are dropped; set from configuration. */
+export let logThreshold: i32 = LOG_INFO;
+
+export function setLogThreshold(level: i32): void {
+  logThreshold = level;
+}
+
+/** Starts a line; write to the returned Out, then call logEnd(). */
+export function logBegin(level: i32, component: string): Out {
+  lineLevel = level;
+  line.beginBuffer();
+  line.ascii(component);
+  line.ascii(": ");
+  return line;
+}
+
+export function logEnd(): void {
+  if (lineLevel <= logThreshold) host_log(lineLevel, line.stage.ptr, line.stage.len);
+}
+
+/** A whole line from literals. */
+export function log(level: i32, component: string, text: string): void {
+  if (level > logThreshold) return;
+  logBegin(level, component).ascii(text);
+  logEnd();
+}

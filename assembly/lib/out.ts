@@ -1,0 +1,139 @@
+// Out: the one byte sink every writer (HTTP heads, JSON, Prometheus text) writes to.
+//
+// Bodies are rendered twice from the same state: once counting, to learn the
+// Content-Length, then for real. So no body needs a buffer of its own size, and
+// the length sent is always the length written. Rendering must therefore read
+// only core state, never a host call whose answer could change between passes.
+
+import { ByteBuf } from "./bytes";
+
+/** Receives a full staging buffer; returns false if the bytes could not be taken. */
+export type FlushFn = (ctx: i32, ptr: usize, len: i32) => bool;
+
+function refuseFlush(ctx: i32, ptr: usize, len: i32): bool {
+  return false;
+}
+
+const HEX: string = "0123456789abcdef";
+
+export class Out {
+  /** Bytes produced in this pass (counted or written). */
+  count: i32 = 0;
+  counting: bool = false;
+  /** A flush was refused or the staging buffer overflowed: the output is incomplete. */
+  failed: bool = false;
+  readonly stage: ByteBuf;
+  private flushFn: FlushFn = refuseFlush;
+  private flushCtx: i32 = 0;
+
+  constructor(stageCap: i32) {
+    this.stage = new ByteBuf(stageCap);
+  }
+
+  /** Count only: nothing is stored. */
+  beginCount(): void {
+    this.count = 0;
+    this.counting = true;
+    this.failed = false;
+    this.stage.clear();
+  }
+
+  /** Write into the staging buffer; without a flush function, overflow fails. */
+  beginBuffer(): void {
+    this.count = 0;
+    this.counting = false;
+    this.failed = false;
+    this.stage.clear();
+    this.flushFn = refuseFlush;
+  }
+
+  /** Write through the staging buffer to a sink (a connection). */
+  beginStream(fn: FlushFn, ctx: i32): void {
+    this.beginBuffer();
+    this.flushFn = fn;
+    this.flushCtx = ctx;
+  }
+
+  /** Hands staged bytes to the sink. Returns false if the output failed. */
+  flush(): bool {
+    if (this.counting || this.failed) return !this.failed;
+    if (this.stage.len > 0) {
+      const fn = this.flushFn;
+      if (!fn(this.flushCtx, this.stage.ptr, this.stage.len)) {
+        this.failed = true;
+        return false;
+      }
+      this.stage.clear();
+    }
+    return true;
+  }
+
+  byte(b: u8): void {
+    this.count++;
+    if (this.counting || this.failed) return;
+    if (this.stage.len == this.stage.cap && !this.flush()) return;
+    this.stage.push(b);
+  }
+
+  bytes(ptr: usize, len: i32): void {
+    for (let i = 0; i < len; i++) this.byte(load<u8>(ptr + <usize>i));
+  }
+
+  buf(b: ByteBuf): void {
+    this.bytes(b.ptr, b.len);
+  }
+
+  /** ASCII text from a string literal. */
+  ascii(s: string): void {
+    for (let i = 0, n = s.length; i < n; i++) this.byte(<u8>s.charCodeAt(i));
+  }
+
+  dec(v: u64): void {
+    if (v >= 10) this.dec(v / 10);
+    this.byte(<u8>(0x30 + <u32>(v % 10)));
+  }
+
+  decSigned(v: i64): void {
+    if (v < 0) {
+      this.byte(0x2d);
+      this.dec(<u64>(-v));
+    } else {
+      this.dec(<u64>v);
+    }
+  }
+
+  /** v with exactly `width` digits, zero-padded (timestamps). */
+  decPadded(v: u64, width: i32): void {
+    let div: u64 = 1;
+    for (let i = 1; i < width; i++) div *= 10;
+    for (let i = 0; i < width; i++) {
+      this.byte(<u8>(0x30 + <u32>((v / div) % 10)));
+      div /= 10;
+    }
+  }
+
+  /** Fixed-point: v / 10^places, e.g. decimal(12345, 3) writes 12.345. */
+  decimal(v: i64, places: i32): void {
+    let div: u64 = 1;
+    for (let i = 0; i < places; i++) div *= 10;
+    let u: u64 = <u64>v;
+    if (v < 0) {
+      this.byte(0x2d);
+      u = <u64>(-v);
+    }
+    this.dec(u / div);
+    if (places > 0) {
+      this.byte(0x2e);
+      this.decPadded(u % div, places);
+    }
+  }
+
+  hexByte(b: u8): void {
+    this.byte(<u8>HEX.charCodeAt(b >> 4));
+    this.byte(<u8>HEX.charCodeAt(b & 15));
+  }
+
+  hex32(v: u32): void {
+    for (let shift = 28; shift >= 0; shift -= 4) this.byte(<u8>HEX.charCodeAt((v >> shift) & 15));
+  }
+}

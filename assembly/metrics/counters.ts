@@ -1,0 +1,74 @@
+// Counters behind /metrics. Labelled counters are fixed-size tables of
+// (small key, status code) pairs; a pair that finds no free row is counted in
+// `dropped` so nothing is silently lost.
+
+export class PairCounter {
+  private keys: StaticArray<u32>;
+  private counts: StaticArray<u64>;
+  used: i32 = 0;
+  dropped: u64 = 0;
+
+  constructor(rows: i32) {
+    this.keys = new StaticArray<u32>(rows);
+    this.counts = new StaticArray<u64>(rows);
+  }
+
+  add(key: i32, code: i32): void {
+    const packed = (<u32>key << 16) | (<u32>code & 0xffff);
+    for (let i = 0; i < this.used; i++) {
+      if (this.keys[i] == packed) {
+        this.counts[i]++;
+        return;
+      }
+    }
+    if (this.used == this.keys.length) {
+      this.dropped++;
+      return;
+    }
+    this.keys[this.used] = packed;
+    this.counts[this.used] = 1;
+    this.used++;
+  }
+
+  keyAt(i: i32): i32 {
+    return <i32>(this.keys[i] >> 16);
+  }
+  codeAt(i: i32): i32 {
+    return <i32>(this.keys[i] & 0xffff);
+  }
+  countAt(i: i32): u64 {
+    return this.counts[i];
+  }
+
+  total(key: i32): u64 {
+    let t: u64 = 0;
+    for (let i = 0; i < this.used; i++) if (this.keyAt(i) == key) t += this.counts[i];
+    return t;
+  }
+}
+
+export const API_VERBS: StaticArray<string> = ["GET", "POST", "PUT", "PATCH"];
+
+export function verbIndex(method: string): i32 {
+  for (let i = 0; i < API_VERBS.length; i++) if (API_VERBS[i] == method) return i;
+  return 0;
+}
+
+export class Metrics {
+  /** API requests by verb and HTTP status (0: no response). */
+  api: PairCounter = new PairCounter(24);
+  /** Kubelet requests by route index and status. */
+  http: PairCounter = new PairCounter(32);
+  apiBytesSent: u64 = 0;
+  apiBytesReceived: u64 = 0;
+  leaseRenewals: u64 = 0;
+  leaseFailures: u64 = 0;
+  statusWrites: u64 = 0;
+  registrations: u64 = 0;
+  configApplies: u64 = 0;
+  configRejects: u64 = 0;
+  watchRestarts: u64 = 0;
+  relists: u64 = 0;
+}
+
+export const metrics = new Metrics();

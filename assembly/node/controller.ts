@@ -1,0 +1,223 @@
+// NodeController: registers the Node (POST; 409 → GET and adopt its uid),
+// writes status on change and at least every status_report_ms, and
+// re-registers at once when a status write finds the Node gone (404).
+
+import { config } from "../config";
+import { now } from "../lib/clock";
+import { Out } from "../lib/out";
+import { LOG_INFO, logBegin, logEnd } from "../lib/log";
+import { JsonReader, JSON_STRING } from "../json/reader";
+import { JsonWriter } from "../json/writer";
+import { HttpResponseParser } from "../http/response_parser";
+import { ApiChannel } from "../api/channel";
+import { ApiRequest, StatusFields } from "../api/request";
+import { Backoff } from "../api/backoff";
+import { isSuccess, retryAfterFailure, retryAfterNoResponse } from "../api/outcome";
+import { wallMicrosNow } from "../api/time";
+import { metrics } from "../metrics/counters";
+import { identity } from "./identity";
+import { conditions } from "./conditions";
+import { writeRegistration, writeStatusPatch } from "./render";
+
+const NEED_REGISTER = 0;
+const NEED_GET = 1;
+const REGISTERED = 2;
+
+const COMPONENT = "node";
+
+function writeNodePath(out: Out): void {
+  out.ascii("/api/v1/nodes/");
+  out.buf(config.nodeName);
+}
+
+/** Captures metadata.uid from a Node in a response. */
+class NodeRequest extends ApiRequest {
+  scalar(r: JsonReader, kind: i32): void {
+    super.scalar(r, kind);
+    if (kind == JSON_STRING && r.at2("metadata", "uid")) identity.uid.copyFrom(r.value);
+  }
+}
+
+class RegisterRequest extends NodeRequest {
+  label(): string {
+    return "node registration";
+  }
+  method(): string {
+    return "POST";
+  }
+  writeTarget(out: Out): void {
+    out.ascii("/api/v1/nodes");
+  }
+  hasBody(): bool {
+    return true;
+  }
+  renderBody(w: JsonWriter): void {
+    writeRegistration(w);
+  }
+  complete(p: HttpResponseParser): void {
+    nodeController.registerDone(this, p);
+  }
+  failed(kind: i32): void {
+    retryAfterNoResponse(COMPONENT, this, nodeController.backoff);
+  }
+}
+
+class GetNodeRequest extends NodeRequest {
+  label(): string {
+    return "node read";
+  }
+  writeTarget(out: Out): void {
+    writeNodePath(out);
+  }
+  complete(p: HttpResponseParser): void {
+    nodeController.getDone(this, p);
+  }
+  failed(kind: i32): void {
+    retryAfterNoResponse(COMPONENT, this, nodeController.backoff);
+  }
+}
+
+class StatusRequest extends ApiRequest {
+  /** Fixed before the counting pass so both passes write the same bytes. */
+  heartbeatMicros: i64 = 0;
+  label(): string {
+    return "node status update";
+  }
+  method(): string {
+    return "PATCH";
+  }
+  writeTarget(out: Out): void {
+    writeNodePath(out);
+    out.ascii("/status");
+  }
+  hasBody(): bool {
+    return true;
+  }
+  contentType(): string {
+    return "application/strategic-merge-patch+json";
+  }
+  renderBody(w: JsonWriter): void {
+    writeStatusPatch(w, this.heartbeatMicros);
+  }
+  complete(p: HttpResponseParser): void {
+    nodeController.statusDone(this, p);
+  }
+  failed(kind: i32): void {
+    nodeController.statusPending = false;
+    retryAfterNoResponse(COMPONENT, this, nodeController.statusBackoff);
+  }
+}
+
+export class NodeController {
+  private state: i32 = NEED_REGISTER;
+  backoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs);
+  statusBackoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs);
+  private lastStatusAt: u64 = 0;
+  private statusWritten: bool = false;
+  /** Conditions changed while a status write was in flight: write again. */
+  statusPending: bool = false;
+  /** Bumped on every (re-)registration, so the lease controller re-creates its Lease. */
+  generation: i32 = 0;
+  private statusFields: StatusFields;
+  private register: RegisterRequest;
+  private getNode: GetNodeRequest;
+  private status: StatusRequest;
+
+  constructor(statusFields: StatusFields) {
+    this.statusFields = statusFields;
+    this.register = new RegisterRequest(statusFields);
+    this.getNode = new GetNodeRequest(statusFields);
+    this.status = new StatusRequest(statusFields);
+  }
+
+  configure(): void {
+    this.backoff.configure(config.backoffInitialMs, config.backoffMaxMs);
+    this.statusBackoff.configure(config.backoffInitialMs, config.backoffMaxMs);
+  }
+
+  registered(): bool {
+    return this.state == REGISTERED;
+  }
+
+  /** Starts registration work if any is due. True if the channel was used. */
+  pumpRegistration(ch: ApiChannel): bool {
+    if (this.state == REGISTERED || !this.backoff.ready()) return false;
+    ch.start(this.state == NEED_GET ? <ApiRequest>this.getNode : <ApiRequest>this.register);
+    return true;
+  }
+
+  statusDue(): bool {
+    if (this.state != REGISTERED || !this.statusBackoff.ready()) return false;
+    return !this.statusWritten || conditions.dirty || now() - this.lastStatusAt >= <u64>config.statusReportMs;
+  }
+
+  pumpStatus(ch: ApiChannel): bool {
+    if (!this.statusDue()) return false;
+    this.status.heartbeatMicros = wallMicrosNow();
+    conditions.dirty = false;
+    this.statusPending = true;
+    ch.start(this.status);
+    return true;
+  }
+
+  registerDone(req: ApiRequest, p: HttpResponseParser): void {
+    if (isSuccess(p.status)) {
+      this.adopt("registered");
+    } else if (p.status == 409) {
+      this.state = NEED_GET; // it exists already (our previous life, or a re-flash): adopt it
+    } else {
+      retryAfterFailure(COMPONENT, req, p, this.backoff);
+    }
+  }
+
+  getDone(req: ApiRequest, p: HttpResponseParser): void {
+    if (isSuccess(p.status)) {
+      this.adopt("adopted the existing Node");
+    } else if (p.status == 404) {
+      this.state = NEED_REGISTER; // deleted between our POST and GET
+    } else {
+      retryAfterFailure(COMPONENT, req, p, this.backoff);
+    }
+  }
+
+  statusDone(req: ApiRequest, p: HttpResponseParser): void {
+    this.statusPending = false;
+    if (isSuccess(p.status)) {
+      this.statusBackoff.succeeded();
+      this.statusWritten = true;
+      this.lastStatusAt = now();
+      metrics.statusWrites++;
+    } else if (p.status == 404) {
+      // The Node was deleted: register again at once, and write status after.
+      const o = logBegin(LOG_INFO, COMPONENT);
+      o.ascii("Node ");
+      o.buf(config.nodeName);
+      o.ascii(" is gone (404 on status update); registering again");
+      logEnd();
+      this.state = NEED_REGISTER;
+      this.backoff.succeeded();
+      conditions.dirty = true;
+    } else {
+      conditions.dirty = true;
+      retryAfterFailure(COMPONENT, req, p, this.statusBackoff);
+    }
+  }
+
+  private adopt(how: string): void {
+    this.state = REGISTERED;
+    this.backoff.succeeded();
+    this.statusWritten = false;
+    this.generation++;
+    metrics.registrations++;
+    const o = logBegin(LOG_INFO, COMPONENT);
+    o.ascii(how);
+    o.ascii(" Node ");
+    o.buf(config.nodeName);
+    o.ascii(" uid ");
+    o.buf(identity.uid);
+    logEnd();
+  }
+}
+
+export const apiStatusFields = new StatusFields();
+export const nodeController = new NodeController(apiStatusFields);

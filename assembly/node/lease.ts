@@ -1,0 +1,194 @@
+// LeaseController: keeps kube-node-lease/<node> renewed every lease_renew_ms,
+// as the kubelet does. Optimistic updates with the cached resourceVersion;
+// 404 → create; 409 → re-read and retry, at most DEFAULT_LEASE_MAX_TRIES
+// times per renewal; failures back off (capped at lease_backoff_max_ms).
+
+import { config, DEFAULT_LEASE_MAX_TRIES } from "../config";
+import { ByteBuf } from "../lib/bytes";
+import { now } from "../lib/clock";
+import { Out } from "../lib/out";
+import { LOG_INFO, logBegin, logEnd } from "../lib/log";
+import { writeRfc3339 } from "../lib/wallclock";
+import { JsonReader, JSON_STRING } from "../json/reader";
+import { JsonWriter } from "../json/writer";
+import { HttpResponseParser } from "../http/response_parser";
+import { ApiChannel } from "../api/channel";
+import { ApiRequest, StatusFields } from "../api/request";
+import { Backoff } from "../api/backoff";
+import { isSuccess, retryAfterFailure, retryAfterNoResponse } from "../api/outcome";
+import { renewTimes, wallMicrosNow } from "../api/time";
+import { metrics } from "../metrics/counters";
+import { identity } from "./identity";
+import { nodeController, apiStatusFields } from "./controller";
+
+const COMPONENT = "lease";
+const LEASE_NAMESPACE_PATH: string = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
+
+const OP_GET = 0;
+const OP_CREATE = 1;
+const OP_UPDATE = 2;
+
+class LeaseRequest extends ApiRequest {
+  op: i32 = OP_GET;
+  renewMicros: i64 = 0;
+  /** resourceVersion read from the response. */
+  seenVersion: ByteBuf = new ByteBuf(32);
+
+  label(): string {
+    return this.op == OP_GET ? "lease read" : this.op == OP_CREATE ? "lease create" : "lease renew";
+  }
+  method(): string {
+    return this.op == OP_GET ? "GET" : this.op == OP_CREATE ? "POST" : "PUT";
+  }
+  writeTarget(out: Out): void {
+    out.ascii(LEASE_NAMESPACE_PATH);
+    if (this.op != OP_CREATE) {
+      out.byte(0x2f);
+      out.buf(config.nodeName);
+    }
+  }
+  hasBody(): bool {
+    return this.op != OP_GET;
+  }
+  renderBody(w: JsonWriter): void {
+    leaseController.writeLease(w, this.op == OP_UPDATE, this.renewMicros);
+  }
+  begin(p: HttpResponseParser): void {
+    super.begin(p);
+    this.seenVersion.clear();
+  }
+  scalar(r: JsonReader, kind: i32): void {
+    super.scalar(r, kind);
+    if (kind == JSON_STRING && r.at2("metadata", "resourceVersion")) this.seenVersion.copyFrom(r.value);
+  }
+  complete(p: HttpResponseParser): void {
+    leaseController.done(this, p);
+  }
+  failed(kind: i32): void {
+    leaseController.noResponse(this);
+  }
+}
+
+export class LeaseController {
+  backoff: Backoff = new Backoff(config.backoffInitialMs, config.leaseBackoffMaxMs);
+  /** resourceVersion of our Lease as last read or written; empty: unknown. */
+  version: ByteBuf = new ByteBuf(32);
+  private nextOp: i32 = OP_GET;
+  private nextRenewAt: u64 = 0;
+  private conflicts: i32 = 0;
+  private nodeGeneration: i32 = 0;
+  /** Monotonic ms of the last successful renewal (or create). */
+  lastRenewAt: u64 = 0;
+  renewedOnce: bool = false;
+  lastRenewMicros: i64 = 0;
+  private req: LeaseRequest;
+
+  constructor(statusFields: StatusFields) {
+    this.req = new LeaseRequest(statusFields);
+  }
+
+  configure(): void {
+    this.backoff.configure(config.backoffInitialMs, config.leaseBackoffMaxMs);
+  }
+
+  /** Renewed within the lease duration: what /readyz reports. */
+  fresh(): bool {
+    return this.renewedOnce && now() - this.lastRenewAt <= <u64>config.leaseDurationS * 1000;
+  }
+
+  pump(ch: ApiChannel): bool {
+    if (nodeController.generation != this.nodeGeneration) {
+      // A new Node object (new uid): its Lease must be read or created afresh.
+      this.nodeGeneration = nodeController.generation;
+      this.version.clear();
+      this.nextOp = OP_GET;
+      this.nextRenewAt = 0;
+    }
+    if (now() < this.nextRenewAt || !this.backoff.ready()) return false;
+    this.req.op = this.nextOp;
+    if (this.nextOp != OP_GET) this.req.renewMicros = renewTimes.next(wallMicrosNow());
+    ch.start(this.req);
+    return true;
+  }
+
+  done(req: LeaseRequest, p: HttpResponseParser): void {
+    const status = p.status;
+    if (isSuccess(status)) {
+      this.version.copyFrom(req.seenVersion);
+      if (req.op == OP_GET) {
+        this.nextOp = OP_UPDATE; // renew it right away
+        return;
+      }
+      this.renewed(req);
+      return;
+    }
+    if (status == 404) {
+      this.version.clear();
+      this.nextOp = OP_CREATE;
+      return;
+    }
+    if (status == 409) {
+      // Someone else wrote it (or our create raced): re-read, a bounded number of times.
+      this.conflicts++;
+      this.version.clear();
+      this.nextOp = OP_GET;
+      if (this.conflicts >= DEFAULT_LEASE_MAX_TRIES) {
+        this.conflicts = 0;
+        metrics.leaseFailures++;
+        retryAfterFailure(COMPONENT, req, p, this.backoff);
+      }
+      return;
+    }
+    metrics.leaseFailures++;
+    retryAfterFailure(COMPONENT, req, p, this.backoff);
+  }
+
+  noResponse(req: LeaseRequest): void {
+    metrics.leaseFailures++;
+    retryAfterNoResponse(COMPONENT, req, this.backoff);
+  }
+
+  private renewed(req: LeaseRequest): void {
+    const first = !this.renewedOnce;
+    this.conflicts = 0;
+    this.backoff.succeeded();
+    this.nextOp = OP_UPDATE;
+    this.lastRenewAt = now();
+    this.lastRenewMicros = req.renewMicros;
+    this.renewedOnce = true;
+    this.nextRenewAt = now() + <u64>config.leaseRenewMs;
+    metrics.leaseRenewals++;
+    if (first || req.op == OP_CREATE) {
+      const o = logBegin(LOG_INFO, COMPONENT);
+      o.ascii(req.op == OP_CREATE ? "created" : "renewed");
+      o.ascii(" kube-node-lease/");
+      o.buf(config.nodeName);
+      o.ascii(", renewing every ");
+      o.dec(<u64>config.leaseRenewMs);
+      o.ascii(" ms");
+      logEnd();
+    }
+  }
+
+  writeLease(w: JsonWriter, withVersion: bool, renewMicros: i64): void {
+    w.beginObject();
+    w.kStr("apiVersion", "coordination.k8s.io/v1").kStr("kind", "Lease");
+    w.key("metadata").beginObject();
+    w.kBuf("name", config.nodeName).kStr("namespace", "kube-node-lease");
+    if (withVersion && this.version.len > 0) w.kBuf("resourceVersion", this.version);
+    w.key("ownerReferences").beginArray().beginObject();
+    w.kStr("apiVersion", "v1").kStr("kind", "Node").kBuf("name", config.nodeName).kBuf("uid", identity.uid);
+    w.endObject().endArray();
+    w.endObject();
+    w.key("spec").beginObject();
+    w.kBuf("holderIdentity", config.nodeName);
+    w.kNum("leaseDurationSeconds", config.leaseDurationS);
+    const o = w.key("renewTime").beginRawString();
+    writeRfc3339(o, renewMicros, true);
+    w.endRawString();
+    w.endObject();
+    w.endObject();
+  }
+}
+
+export const leaseController = new LeaseController(apiStatusFields);

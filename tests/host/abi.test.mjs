@@ -1,0 +1,72 @@
+// The module's contract with its hosts: one memory page, imports only from
+// "env" and only the documented ones, an ABI version, and linear memory use
+// that stays within what the Pico backs (16 KiB) for a whole scripted life.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { FakeHost, CORE_WASM, HOST_IMPORTS, apiResponse, chunk } from "./fake_host.mjs";
+import { boot, requestTo, registerAll, configMap, configMapList, leaseObject } from "./helpers.mjs";
+
+const PICO_BACKED_BYTES = 16384;
+
+test("core.wasm declares exactly one 64 KiB page, imports only documented env functions, exports the ABI", async () => {
+  const bytes = fs.readFileSync(CORE_WASM);
+  const mod = await WebAssembly.compile(bytes);
+  const imports = WebAssembly.Module.imports(mod);
+  for (const i of imports) {
+    assert.equal(i.module, "env", `${i.name} imported from ${i.module}`);
+    assert.ok(HOST_IMPORTS.includes(i.name), `undocumented import ${i.name}`);
+  }
+  const exports = WebAssembly.Module.exports(mod).map((e) => e.name);
+  for (const e of ["abi_version", "io_buffer", "io_capacity", "configure", "start", "tick", "on_net_connected", "on_net_data", "on_net_closed", "on_net_error", "on_server_accept", "on_server_data", "on_server_closed", "kubelet_port", "mem_used"]) {
+    assert.ok(exports.includes(e), `missing export ${e}`);
+  }
+  // memory section: limits flag 1 (has max), min 1, max 1
+  const h = await new FakeHost().load();
+  assert.equal(h.x.memory.buffer.byteLength, 65536);
+  assert.throws(() => h.x.memory.grow(1));
+  assert.equal(h.x.abi_version(), 1);
+});
+
+test("configuration errors name the key and line, and nothing starts", async () => {
+  const h = await new FakeHost().load();
+  const errors = h.configure("node_name=Bad_Name\napi=https://x:1\nlease_renew_ms=5\nfoo=bar\n");
+  assert.equal(errors, 6, "four bad lines, and the two required keys are still missing");
+  const log = h.logText();
+  assert.match(log, /line 1 'node_name': must be a lower-case DNS name/);
+  assert.match(log, /line 2 'api': must be http:\/\/HOST:PORT/);
+  assert.match(log, /line 3 'lease_renew_ms': must be a whole number from 100 to 3600000/);
+  assert.match(log, /line 4 'foo': unknown key/);
+  assert.match(log, /node_name is required/);
+  assert.match(log, /api is required/);
+  assert.equal(h.start(), -1);
+});
+
+test("a long scripted life stays within 16 KiB of linear memory and allocates nothing after start", async () => {
+  const h = await boot();
+  const used = h.x.mem_used();
+  assert.ok(used <= PICO_BACKED_BYTES, `mem_used ${used}`);
+  registerAll(h);
+  const LIST = "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dpico-config";
+  const list = requestTo(h, "GET", LIST);
+  const big = Array.from({ length: 1024 }, (_, i) => `${i}=0x${(i & 255).toString(16)}`).join(",");
+  h.deliver(list.c, apiResponse(200, configMapList("10", [configMap("10", big)])));
+  const watch = requestTo(h, "GET", LIST + "&watch=1");
+  h.deliver(watch.c, apiResponse(200, "", { chunked: true }));
+  for (let i = 0; i < 50; i++) {
+    h.deliver(watch.c, chunk(JSON.stringify({ type: "MODIFIED", object: configMap(String(11 + i), i % 7 ? `${i}=${i}` : "bad") }) + "\n"), 97);
+    h.tick(10_000);
+    for (const c of h.pending()) {
+      if (!c.out || c.out.includes("configmaps")) continue;
+      const r = h.takeRequest(c);
+      h.deliver(c, apiResponse(200, r.method === "PATCH" ? { kind: "Node" } : leaseObject(String(1000 + i))));
+    }
+    for (const p of ["/metrics", "/pico/status", "/pico/memory", "/healthz?verbose=1", "/nope"]) h.client(`GET ${p} HTTP/1.1\r\nHost: pico\r\n\r\n`);
+  }
+  const mem = h.mem;
+  let highest = 0;
+  for (let i = mem.length - 1; i >= 0; i--) if (mem[i] !== 0) { highest = i + 1; break; }
+  assert.ok(highest <= used, `bytes written up to ${highest}, beyond the heap top ${used}`);
+  const probe = h.x.mem_heap_probe();
+  assert.ok(probe <= used + 32, `heap grew after start: ${used} → ${probe}`);
+});

@@ -1,0 +1,227 @@
+// A scripted host for core.wasm: implements every import in memory, lets a
+// test play the API server and kubelet clients byte by byte, and drives the
+// clock. The same release build the devices run is under test.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const CORE_WASM = path.join(root, "build/core.wasm");
+export const HOST_IMPORTS = [
+  "host_log", "net_open", "net_send", "net_close", "net_ipv4", "net_rssi_dbm", "region_commit",
+  "region_load", "board_unique_id", "board_platform", "board_free_heap", "board_temperature_mc",
+  "board_cpu_busy_ms", "random_u32", "led_set", "abort",
+];
+const REGION_SIZE = 1024;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export class FakeHost {
+  constructor({ uniqueId = "e6614103e7452d2f", freeHeap = 150000, ipv4 = 0x0a00000f, seed = 1 } = {}) {
+    this.now = 1000;
+    this.logs = [];
+    this.conns = new Map(); // handle -> { target, out: string, open, closed, server }
+    this.nextHandle = 1;
+    this.region = null; // last committed bytes
+    this.restoredRegion = null;
+    this.commits = 0;
+    this.refuseCommit = false;
+    this.led = [];
+    this.uniqueId = uniqueId;
+    this.freeHeap = freeHeap;
+    this.ipv4 = ipv4;
+    this.seed = seed;
+    this.busyMs = 0;
+  }
+
+  async load(file = CORE_WASM) {
+    const module = await WebAssembly.compile(fs.readFileSync(file));
+    this.module = module;
+    const env = {};
+    for (const name of HOST_IMPORTS) {
+      if (!this[`_${name}`]) throw new Error(`fake host lacks ${name}`);
+      env[name] = this[`_${name}`].bind(this);
+    }
+    this.instance = await WebAssembly.instantiate(module, { env });
+    this.x = this.instance.exports;
+    return this;
+  }
+
+  get mem() {
+    return new Uint8Array(this.x.memory.buffer);
+  }
+  text(ptr, len) {
+    return dec.decode(this.mem.subarray(ptr, ptr + len));
+  }
+  put(bytes) {
+    const cap = this.x.io_capacity();
+    if (bytes.length > cap) throw new Error("chunk larger than io_capacity");
+    this.mem.set(bytes, this.x.io_buffer());
+    return bytes.length;
+  }
+
+  // ---- imports ----
+  _host_log(level, ptr, len) {
+    const line = this.text(ptr, len);
+    this.logs.push({ level, line });
+    if (process.env.CORE_LOG) console.log(`[core ${level}] ${line}`);
+  }
+  _net_open(ptr, len) {
+    const h = this.nextHandle++;
+    this.conns.set(h, { handle: h, target: this.text(ptr, len), out: "", open: false, closed: false, server: false });
+    return h;
+  }
+  _net_send(h, ptr, len) {
+    const c = this.conns.get(h);
+    if (!c || c.closed) return -1;
+    c.out += this.text(ptr, len);
+    return 0;
+  }
+  _net_close(h) {
+    const c = this.conns.get(h);
+    if (c) c.closed = true;
+  }
+  _net_ipv4() { return this.ipv4 >>> 0; }
+  _net_rssi_dbm() { return -57; }
+  _region_commit(ptr, len) {
+    if (this.refuseCommit || len !== REGION_SIZE) return -1;
+    this.region = Uint8Array.from(this.mem.subarray(ptr, ptr + len));
+    this.commits++;
+    return 0;
+  }
+  _region_load(ptr, cap) {
+    if (!this.restoredRegion) return 0;
+    this.mem.set(this.restoredRegion.subarray(0, cap), ptr);
+    return Math.min(cap, this.restoredRegion.length);
+  }
+  _board_unique_id(ptr, cap) { return this.writeString(this.uniqueId, ptr, cap); }
+  _board_platform(ptr, cap) { return this.writeString("fake host", ptr, cap); }
+  _board_free_heap() { return this.freeHeap; }
+  _board_temperature_mc() { return 27500; }
+  _board_cpu_busy_ms() { return this.busyMs >>> 0; }
+  _random_u32() {
+    // deterministic xorshift so runs repeat
+    let x = this.seed;
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    this.seed = x;
+    return x;
+  }
+  _led_set(on) { this.led.push(on); }
+  _abort(msg, file, line, col) { throw new Error(`core aborted at ${line}:${col}`); }
+
+  writeString(s, ptr, cap) {
+    const b = enc.encode(s).subarray(0, cap);
+    this.mem.set(b, ptr);
+    return b.length;
+  }
+
+  // ---- driving the core ----
+  configure(textConfig) {
+    const n = this.put(enc.encode(textConfig));
+    return this.x.configure(n);
+  }
+  start() {
+    return this.x.start(this.now);
+  }
+  tick(ms = 0) {
+    // Advance in steps so timers fire in order.
+    const step = 50;
+    let left = ms;
+    do {
+      const d = Math.min(step, left);
+      this.now += d;
+      left -= d;
+      this.x.tick(this.now >>> 0);
+    } while (left > 0);
+  }
+  /** Open outbound connections that have not been answered (newest last). */
+  pending() {
+    return [...this.conns.values()].filter((c) => !c.server && !c.closed);
+  }
+  connect(c) {
+    c.open = true;
+    this.x.on_net_connected(c.handle);
+  }
+  /** Delivers bytes to the core in io-sized chunks (or a given chunk size). */
+  deliver(c, data, chunk = 0) {
+    const bytes = typeof data === "string" ? enc.encode(data) : data;
+    const size = chunk || this.x.io_capacity();
+    for (let i = 0; i < bytes.length; i += size) {
+      const n = this.put(bytes.subarray(i, i + size));
+      if (c.server) this.x.on_server_data(c.handle, n);
+      else this.x.on_net_data(c.handle, n);
+    }
+  }
+  peerClose(c) {
+    c.closed = true;
+    if (c.server) this.x.on_server_closed(c.handle);
+    else this.x.on_net_closed(c.handle);
+  }
+  fail(c, code = -14) {
+    c.closed = true;
+    this.x.on_net_error(c.handle, code);
+  }
+  /** Takes the request the core wrote on c (and clears it). */
+  takeRequest(c) {
+    const raw = c.out;
+    c.out = "";
+    return parseRequest(raw);
+  }
+  /** A kubelet-port client: connects, sends raw, returns the connection. */
+  client(raw, chunk = 0) {
+    const h = this.nextHandle++;
+    const c = { handle: h, target: "client", out: "", open: true, closed: false, server: true };
+    this.conns.set(h, c);
+    this.x.on_server_accept(h);
+    if (raw) this.deliver(c, raw, chunk);
+    return c;
+  }
+  logText() {
+    return this.logs.map((l) => l.line).join("\n");
+  }
+}
+
+export function parseRequest(raw) {
+  const end = raw.indexOf("\r\n\r\n");
+  if (end < 0) return null;
+  const [line, ...hs] = raw.slice(0, end).split("\r\n");
+  const [method, target] = line.split(" ");
+  const headers = {};
+  for (const h of hs) {
+    const i = h.indexOf(":");
+    headers[h.slice(0, i).toLowerCase()] = h.slice(i + 1).trim();
+  }
+  const body = raw.slice(end + 4);
+  return { method, target, headers, body, raw, json: body ? JSON.parse(body) : null };
+}
+
+export function parseResponse(raw) {
+  const end = raw.indexOf("\r\n\r\n");
+  const [line, ...hs] = raw.slice(0, end).split("\r\n");
+  const status = Number(line.split(" ")[1]);
+  const headers = {};
+  for (const h of hs) {
+    const i = h.indexOf(":");
+    headers[h.slice(0, i).toLowerCase()] = h.slice(i + 1).trim();
+  }
+  return { status, headers, body: raw.slice(end + 4), line };
+}
+
+const DATE = "Sun, 22 Nov 2026 22:03:00 GMT";
+
+/** A response as kube-apiserver writes it (headers as seen from 1.34). */
+export function apiResponse(status, body, { chunked = false, extraHeaders = "" } = {}) {
+  const reason = { 200: "OK", 201: "Created", 404: "Not Found", 409: "Conflict", 410: "Gone", 401: "Unauthorized", 403: "Forbidden", 429: "Too Many Requests", 500: "Internal Server Error" }[status] || "Status";
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  let head = `HTTP/1.1 ${status} ${reason}\r\nAudit-Id: 6f1c2a0e-8d7e-4a59-9a38-0c2c1f0e5a11\r\nCache-Control: no-cache, private\r\nContent-Type: application/json\r\nX-Kubernetes-Pf-Flowschema-Uid: 3f7c1c43-6a7e-4b0e-9b8c-5f0d0a6d2c11\r\nX-Kubernetes-Pf-Prioritylevel-Uid: 0b6c6a8e-2f8c-4e0b-8a4e-7c0f2b1d9e22\r\nDate: ${DATE}\r\n${extraHeaders}`;
+  if (chunked) return `${head}Transfer-Encoding: chunked\r\n\r\n`;
+  return `${head}Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`;
+}
+
+export function chunk(text) {
+  return `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+}
+
+export function status(code, reason, message) {
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, details: {}, code };
+}

@@ -1,0 +1,130 @@
+// The kubelet port through the host interface: routing, methods, errors,
+// limits, authentication of commands.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseResponse } from "./fake_host.mjs";
+import { boot, registerAll } from "./helpers.mjs";
+
+function get(h, path, method = "GET", extra = "") {
+  const c = h.client(`${method} ${path} HTTP/1.1\r\nHost: pico\r\n${extra}\r\n`);
+  assert.ok(c.closed, "the core closes after answering");
+  return parseResponse(c.out);
+}
+
+test("GET /healthz answers ok with correct length and type; HEAD has the same headers and no body", async () => {
+  const h = await boot();
+  const r = get(h, "/healthz");
+  assert.equal(r.status, 200);
+  assert.equal(r.body, "ok");
+  assert.equal(r.headers["content-length"], "2");
+  assert.match(r.headers["content-type"], /^text\/plain/);
+  assert.equal(r.headers["connection"], "close");
+  const head = get(h, "/healthz", "HEAD");
+  assert.equal(head.status, 200);
+  assert.equal(head.headers["content-length"], "2");
+  assert.equal(head.body, "");
+});
+
+test("/healthz?verbose=1 lists the individual checks as JSON", async () => {
+  const h = await boot();
+  const r = get(h, "/healthz?verbose=1");
+  const body = JSON.parse(r.body);
+  assert.equal(body.checks.ping, "ok");
+  assert.equal(body.checks.lease, "stale");
+  assert.equal(Number(r.headers["content-length"]), Buffer.byteLength(r.body));
+});
+
+test("/readyz is 503 with the reason until the Lease is renewed, then 200", async () => {
+  const h = await boot();
+  const r = get(h, "/readyz");
+  assert.equal(r.status, 503);
+  assert.match(r.body, /not registered/);
+  registerAll(h);
+  assert.equal(get(h, "/readyz").status, 200);
+  h.tick(41_000); // no renewal answered within the lease duration
+  const stale = get(h, "/readyz");
+  assert.equal(stale.status, 503);
+  assert.match(stale.body, /Lease not renewed/);
+});
+
+test("/pods, /spec, /pico/status and the metrics endpoints answer with real content", async () => {
+  const h = await boot();
+  registerAll(h);
+  const pods = JSON.parse(get(h, "/pods").body);
+  assert.deepEqual(pods.items, []);
+  assert.equal(pods.kind, "PodList");
+  const spec = JSON.parse(get(h, "/spec").body);
+  assert.equal(spec.num_cores, 2);
+  assert.equal(spec.memory_capacity, 270336);
+  assert.equal(spec.machine_id, "e6614103e7452d2f");
+  const st = JSON.parse(get(h, "/pico/status").body);
+  assert.equal(st.free_heap_bytes, 150000);
+  assert.equal(st.ip, "10.0.0.15");
+  assert.equal(st.registered, true);
+  assert.equal(st.temperature_celsius, 27.5);
+  const m = get(h, "/metrics");
+  assert.match(m.headers["content-type"], /version=0\.0\.4/);
+  for (const fam of ["pico_uptime_seconds", "pico_free_heap_bytes", "pico_http_requests_total", "pico_api_requests_total", "pico_lease_renewals_total"]) {
+    assert.match(m.body, new RegExp(`# HELP ${fam} .+\n# TYPE ${fam} (gauge|counter)\n`));
+  }
+  assert.match(m.body, /pico_api_requests_total\{verb="POST",code="201"\} 2/);
+  assert.match(m.body, /pico_http_requests_total\{path="\/pods",code="200"\} 1/);
+  assert.match(m.body, /pico_free_heap_bytes 150000/);
+  const res = get(h, "/metrics/resource");
+  assert.match(res.body, /^node_cpu_usage_seconds_total [\d.]+ \d+$/m);
+  assert.match(res.body, /^node_memory_working_set_bytes 120336 \d+$/m);
+});
+
+test("unknown path → 404 JSON; wrong method → 405 with Allow", async () => {
+  const h = await boot();
+  const nf = get(h, "/nope");
+  assert.equal(nf.status, 404);
+  assert.deepEqual(JSON.parse(nf.body), { error: "no such path: /nope", code: 404 });
+  const na = get(h, "/healthz", "DELETE");
+  assert.equal(na.status, 405);
+  assert.equal(na.headers["allow"], "GET, HEAD");
+  const na2 = get(h, "/pico/command");
+  assert.equal(na2.status, 405);
+  assert.equal(na2.headers["allow"], "POST");
+});
+
+test("malformed → 400, oversized head → 431, oversized body → 413, and others are still served", async () => {
+  const h = await boot();
+  const bad = h.client("GARBAGE\r\n\r\n");
+  assert.equal(parseResponse(bad.out).status, 400);
+  const big = h.client(`GET /healthz HTTP/1.1\r\nHost: pico\r\nX-Fill: ${"a".repeat(3000)}\r\n\r\n`, 500);
+  assert.equal(parseResponse(big.out).status, 431);
+  const body = "x".repeat(1000);
+  const huge = h.client(`POST /pico/command HTTP/1.1\r\nHost: pico\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  assert.equal(parseResponse(huge.out).status, 413);
+  assert.equal(get(h, "/livez").status, 200);
+});
+
+test("a client that never finishes its request gets 408 after the idle timeout and frees its slot", async () => {
+  const h = await boot();
+  const slow = [h.client("GET /heal"), h.client("GET /he"), h.client("G")];
+  const refused = h.client("");
+  assert.equal(parseResponse(refused.out).status, 503, "a full house is answered, not hung");
+  h.tick(10_100);
+  for (const c of slow) assert.equal(parseResponse(c.out).status, 408);
+  assert.equal(get(h, "/healthz").status, 200);
+});
+
+test("POST /pico/command needs the device token: 401 without, 202 with, LED blinks", async () => {
+  const h = await boot();
+  const cmd = JSON.stringify({ command: "blink_led", params: { times: 2, delay_ms: 100 } });
+  const req = (auth) => `POST /pico/command HTTP/1.1\r\nHost: pico\r\nContent-Type: application/json\r\n${auth}Content-Length: ${cmd.length}\r\n\r\n${cmd}`;
+  const no = parseResponse(h.client(req("")).out);
+  assert.equal(no.status, 401);
+  assert.match(no.headers["www-authenticate"], /^Bearer/);
+  const wrong = parseResponse(h.client(req("Authorization: Bearer nope\r\n")).out);
+  assert.equal(wrong.status, 401);
+  const ok = parseResponse(h.client(req("Authorization: Bearer t0ken-for-tests\r\n")).out);
+  assert.equal(ok.status, 202);
+  h.tick(1000);
+  assert.deepEqual(h.led, [1, 0, 1, 0]);
+  const badCmd = JSON.stringify({ command: "blink_led", params: { times: 500 } });
+  const bad = parseResponse(h.client(`POST /pico/command HTTP/1.1\r\nHost: pico\r\nAuthorization: Bearer t0ken-for-tests\r\nContent-Length: ${badCmd.length}\r\n\r\n${badCmd}`).out);
+  assert.equal(bad.status, 400);
+  assert.match(JSON.parse(bad.body).error, /params\.times must be 1\.\.50/);
+});
