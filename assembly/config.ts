@@ -4,6 +4,7 @@
 import { ByteBuf, isDigit, asciiEquals } from "./lib/bytes";
 import { LOG_ERROR, LOG_INFO, LOG_DEBUG, LOG_WARN, logBegin, logEnd, setLogThreshold } from "./lib/log";
 import { Out } from "./lib/out";
+import { T, Text, textAt, textLen } from "./lib/text";
 
 // Policy defaults, as the kubelet and virtual-kubelet use them (BRIEF §5).
 export const DEFAULT_LEASE_DURATION_S: i32 = 40;
@@ -19,17 +20,19 @@ export const DEFAULT_LEASE_MAX_TRIES: i32 = 5;
 export const DEFAULT_MEMORY_PRESSURE_FREE_BYTES: i32 = 16_384;
 export const DEFAULT_KUBELET_PORT: i32 = 10250;
 export const DEFAULT_KUBELET_IDLE_TIMEOUT_MS: i32 = 10_000;
-export const DEFAULT_CONFIGMAP_NAMESPACE: string = "default";
-export const DEFAULT_CONFIGMAP_NAME: string = "pico-config";
+export const DEFAULT_CONFIGMAP_NAMESPACE: Text = T("default");
+export const DEFAULT_CONFIGMAP_NAME: Text = T("pico-config");
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class Config {
-  nodeName: ByteBuf = new ByteBuf(63);
+  nodeName: ByteBuf = ByteBuf.create(63);
   /** host:port of the API endpoint (the proxy), from api=http://host:port */
-  apiHostPort: ByteBuf = new ByteBuf(64);
+  apiHostPort: ByteBuf = ByteBuf.create(64);
   /** Bearer token sent to the proxy and required by POST /pico/command. */
-  apiToken: ByteBuf = new ByteBuf(128);
-  configMapNamespace: ByteBuf = new ByteBuf(63);
-  configMapName: ByteBuf = new ByteBuf(63);
+  apiToken: ByteBuf = ByteBuf.create(96);
+  configMapNamespace: ByteBuf = ByteBuf.create(63);
+  configMapName: ByteBuf = ByteBuf.create(63);
   kubeletPort: i32 = DEFAULT_KUBELET_PORT;
   leaseDurationS: i32 = DEFAULT_LEASE_DURATION_S;
   leaseRenewMs: i32 = DEFAULT_LEASE_RENEW_MS;
@@ -73,21 +76,21 @@ export const config = new Config();
 
 let lineNo: i32 = 0;
 
-function configError(keyPtr: usize, keyLen: i32, problem: string): Out {
-  const o = logBegin(LOG_ERROR, "config");
-  o.ascii("line ");
+function configError(keyPtr: usize, keyLen: i32, problem: Text): Out {
+  const o = logBegin(LOG_ERROR, T("config"));
+  o.ascii(T("line "));
   o.dec(<u64>lineNo);
   if (keyLen > 0) {
-    o.ascii(" '");
+    o.ascii(T(" '"));
     o.bytes(keyPtr, keyLen);
-    o.ascii("'");
+    o.ascii(T("'"));
   }
-  o.ascii(": ");
+  o.ascii(T(": "));
   o.ascii(problem);
   return o;
 }
 
-function keyIs(ptr: usize, len: i32, k: string): bool {
+function keyIs(ptr: usize, len: i32, k: Text): bool {
   return asciiEquals(ptr, len, k);
 }
 
@@ -116,9 +119,9 @@ function parseIntIn(ptr: usize, len: i32, min: i32, max: i32): i32 {
 
 function setName(dst: ByteBuf, kp: usize, kl: i32, vp: usize, vl: i32, max: i32): bool {
   if (!isDnsName(vp, vl, max)) {
-    const o = configError(kp, kl, "must be a lower-case DNS name (a-z, 0-9, '-', '.') of at most ");
+    const o = configError(kp, kl, T("must be a lower-case DNS name (a-z, 0-9, '-', '.') of at most "));
     o.dec(<u64>max);
-    o.ascii(" characters");
+    o.ascii(T(" characters"));
     logEnd();
     return false;
   }
@@ -130,9 +133,9 @@ function setName(dst: ByteBuf, kp: usize, kl: i32, vp: usize, vl: i32, max: i32)
 function setInt(kp: usize, kl: i32, vp: usize, vl: i32, min: i32, max: i32): i32 {
   const v = parseIntIn(vp, vl, min, max);
   if (v < 0) {
-    const o = configError(kp, kl, "must be a whole number from ");
+    const o = configError(kp, kl, T("must be a whole number from "));
     o.dec(<u64>min);
-    o.ascii(" to ");
+    o.ascii(T(" to "));
     o.dec(<u64>max);
     logEnd();
   }
@@ -140,10 +143,10 @@ function setInt(kp: usize, kl: i32, vp: usize, vl: i32, min: i32, max: i32): i32
 }
 
 function applyApi(kp: usize, kl: i32, vp: usize, vl: i32): bool {
-  const prefix = "http://";
-  const n = prefix.length;
+  const prefix = T("http://");
+  const n = textLen(prefix);
   if (vl <= n || !asciiEquals(vp, n, prefix)) {
-    configError(kp, kl, "must be http://HOST:PORT (TLS is the proxy's job)");
+    configError(kp, kl, T("must be http://HOST:PORT (TLS is the proxy's job)"));
     logEnd();
     return false;
   }
@@ -154,21 +157,21 @@ function applyApi(kp: usize, kl: i32, vp: usize, vl: i32): bool {
   for (let i = 0; i < hl; i++) {
     const b = load<u8>(hp + <usize>i);
     if (b == 0x2f || b == 0x40 || b == 0x20) {
-      configError(kp, kl, "must be http://HOST:PORT with no path or user");
+      configError(kp, kl, T("must be http://HOST:PORT with no path or user"));
       logEnd();
       return false;
     }
     if (b == 0x3a) colon = i;
   }
   if (colon <= 0 || parseIntIn(hp + <usize>(colon + 1), hl - colon - 1, 1, 65535) < 0) {
-    configError(kp, kl, "must name a port: http://HOST:PORT");
+    configError(kp, kl, T("must name a port: http://HOST:PORT"));
     logEnd();
     return false;
   }
   config.apiHostPort.clear();
   config.apiHostPort.append(hp, hl);
   if (config.apiHostPort.overflow) {
-    configError(kp, kl, "host:port is too long");
+    configError(kp, kl, T("host:port is too long"));
     logEnd();
     return false;
   }
@@ -179,7 +182,7 @@ function applyConfigMap(kp: usize, kl: i32, vp: usize, vl: i32): bool {
   let slash = -1;
   for (let i = 0; i < vl; i++) if (load<u8>(vp + <usize>i) == 0x2f) slash = i;
   if (slash <= 0) {
-    configError(kp, kl, "must be NAMESPACE/NAME");
+    configError(kp, kl, T("must be NAMESPACE/NAME"));
     logEnd();
     return false;
   }
@@ -190,12 +193,12 @@ function applyConfigMap(kp: usize, kl: i32, vp: usize, vl: i32): bool {
 }
 
 function applyLogLevel(kp: usize, kl: i32, vp: usize, vl: i32): bool {
-  if (keyIs(vp, vl, "error")) setLogThreshold(LOG_ERROR);
-  else if (keyIs(vp, vl, "warn")) setLogThreshold(LOG_WARN);
-  else if (keyIs(vp, vl, "info")) setLogThreshold(LOG_INFO);
-  else if (keyIs(vp, vl, "debug")) setLogThreshold(LOG_DEBUG);
+  if (keyIs(vp, vl, T("error"))) setLogThreshold(LOG_ERROR);
+  else if (keyIs(vp, vl, T("warn"))) setLogThreshold(LOG_WARN);
+  else if (keyIs(vp, vl, T("info"))) setLogThreshold(LOG_INFO);
+  else if (keyIs(vp, vl, T("debug"))) setLogThreshold(LOG_DEBUG);
   else {
-    configError(kp, kl, "must be error, warn, info or debug");
+    configError(kp, kl, T("must be error, warn, info or debug"));
     logEnd();
     return false;
   }
@@ -203,10 +206,10 @@ function applyLogLevel(kp: usize, kl: i32, vp: usize, vl: i32): bool {
 }
 
 // Numeric settings: name, accepted range, and the field each one sets.
-const INT_KEYS: StaticArray<string> = [
-  "kubelet_port", "lease_duration_s", "lease_renew_ms", "status_report_ms", "request_timeout_ms",
-  "watch_timeout_s", "backoff_initial_ms", "lease_backoff_max_ms", "backoff_max_ms", "auth_retry_ms",
-  "memory_pressure_free_bytes", "kubelet_idle_timeout_ms",
+const INT_KEYS: StaticArray<Text> = [
+  T("kubelet_port"), T("lease_duration_s"), T("lease_renew_ms"), T("status_report_ms"), T("request_timeout_ms"),
+  T("watch_timeout_s"), T("backoff_initial_ms"), T("lease_backoff_max_ms"), T("backoff_max_ms"), T("auth_retry_ms"),
+  T("memory_pressure_free_bytes"), T("kubelet_idle_timeout_ms"),
 ];
 const INT_MIN: StaticArray<i32> = [1, 10, 100, 1000, 100, 1, 10, 10, 10, 100, 0, 100];
 const INT_MAX: StaticArray<i32> = [
@@ -232,20 +235,20 @@ function setIntField(i: i32, v: i32): void {
 
 /** One key=value pair. Unknown keys are an error: a typo must not silently fall back to a default. */
 function applyPair(kp: usize, kl: i32, vp: usize, vl: i32): bool {
-  if (keyIs(kp, kl, "node_name")) return setName(config.nodeName, kp, kl, vp, vl, 63);
-  if (keyIs(kp, kl, "api")) return applyApi(kp, kl, vp, vl);
-  if (keyIs(kp, kl, "api_token")) {
+  if (keyIs(kp, kl, T("node_name"))) return setName(config.nodeName, kp, kl, vp, vl, 63);
+  if (keyIs(kp, kl, T("api"))) return applyApi(kp, kl, vp, vl);
+  if (keyIs(kp, kl, T("api_token"))) {
     config.apiToken.clear();
     config.apiToken.append(vp, vl);
     if (config.apiToken.overflow) {
-      configError(kp, kl, "is longer than 128 bytes");
+      configError(kp, kl, T("is longer than 96 bytes"));
       logEnd();
       return false;
     }
     return true;
   }
-  if (keyIs(kp, kl, "configmap")) return applyConfigMap(kp, kl, vp, vl);
-  if (keyIs(kp, kl, "log_level")) return applyLogLevel(kp, kl, vp, vl);
+  if (keyIs(kp, kl, T("configmap"))) return applyConfigMap(kp, kl, vp, vl);
+  if (keyIs(kp, kl, T("log_level"))) return applyLogLevel(kp, kl, vp, vl);
   for (let i = 0; i < INT_KEYS.length; i++) {
     if (!keyIs(kp, kl, INT_KEYS[i])) continue;
     const v = setInt(kp, kl, vp, vl, INT_MIN[i], INT_MAX[i]);
@@ -253,7 +256,7 @@ function applyPair(kp: usize, kl: i32, vp: usize, vl: i32): bool {
     setIntField(i, v);
     return true;
   }
-  configError(kp, kl, "unknown key");
+  configError(kp, kl, T("unknown key"));
   logEnd();
   return false;
 }
@@ -285,7 +288,7 @@ export function parseConfig(ptr: usize, len: i32): i32 {
     let eq = s;
     while (eq < e && load<u8>(eq) != 0x3d) eq++;
     if (eq == e) {
-      configError(s, <i32>(e - s), "expected key=value");
+      configError(s, <i32>(e - s), T("expected key=value"));
       logEnd();
       errors++;
       continue;
@@ -296,13 +299,13 @@ export function parseConfig(ptr: usize, len: i32): i32 {
   }
   if (config.nodeName.len == 0) {
     lineNo = 0;
-    configError(0, 0, "node_name is required");
+    configError(0, 0, T("node_name is required"));
     logEnd();
     errors++;
   }
   if (config.apiHostPort.len == 0) {
     lineNo = 0;
-    configError(0, 0, "api is required (http://HOST:PORT of the proxy)");
+    configError(0, 0, T("api is required (http://HOST:PORT of the proxy)"));
     logEnd();
     errors++;
   }

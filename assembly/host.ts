@@ -36,10 +36,11 @@ export declare function net_rssi_dbm(): i32;
 @external("env", "region_commit")
 export declare function region_commit(ptr: usize, len: i32): i32;
 
-/** Copies the region the host restored at boot (RAM kept over a reset, or flash) into
- *  ptr; returns the number of bytes, 0 if there was none. */
-@external("env", "region_load")
-export declare function region_load(ptr: usize, cap: i32): i32;
+/** Copies len bytes of the region, from offset, into ptr. The host keeps the region
+ *  (restored at boot from RAM kept over a reset, or flash). Returns len, 0 if the host
+ *  holds no region yet (it reads as zeros), < 0 if offset/len fall outside 0..1024. */
+@external("env", "region_read")
+export declare function region_read(offset: i32, ptr: usize, len: i32): i32;
 
 /** Writes the board's unique id (lower-case hex, ASCII) to ptr; returns its length. */
 @external("env", "board_unique_id")

@@ -19,12 +19,13 @@ import { region } from "./config_map/region";
 import { serverAccept, serverData, serverClosed, serverTick } from "./kubelet/server";
 import { blinker } from "./kubelet/blink";
 import { recordHeapTop, memoryUsedBytes, probeHeapTop } from "./memory";
+import { T, Text } from "./lib/text";
 
 /** Bumped whenever an import or export changes meaning; hosts refuse a mismatch. */
 export const ABI_VERSION: u32 = 1;
 
-const IO_BYTES = 1024;
-const io = new ByteBuf(IO_BYTES);
+const IO_BYTES = 512;
+const io = ByteBuf.create(IO_BYTES);
 
 let configured = false;
 let started = false;
@@ -45,7 +46,7 @@ export function io_capacity(): i32 {
 /** Parses the configuration text in io_buffer. Returns the number of errors (each logged). */
 export function configure(len: i32): i32 {
   if (started) {
-    log(LOG_ERROR, "core", "configure after start is not supported");
+    log(LOG_ERROR, T("core"), T("configure after start"));
     return 1;
   }
   if (len < 0 || len > IO_BYTES) len = 0;
@@ -67,7 +68,7 @@ export function kubelet_port(): i32 {
 /** Begins node work. Returns 0, or -1 if configure() has not succeeded. */
 export function start(nowMs: u32): i32 {
   if (!configured) {
-    log(LOG_ERROR, "core", "start before a successful configure");
+    log(LOG_ERROR, T("core"), T("start before a successful configure"));
     return -1;
   }
   if (started) return 0;
@@ -80,16 +81,16 @@ export function start(nowMs: u32): i32 {
   watcher.start();
   started = true;
   recordHeapTop();
-  const o = logBegin(LOG_INFO, "core");
-  o.ascii("k3s-pico-node core ");
+  const o = logBegin(LOG_INFO, T("core"));
+  o.ascii(T("k3s-pico-node core "));
   o.ascii(CORE_VERSION);
-  o.ascii(" starting as ");
+  o.ascii(T(" starting as "));
   o.buf(config.nodeName);
-  o.ascii(" via ");
+  o.ascii(T(" via "));
   o.buf(config.apiHostPort);
-  o.ascii("; memory used ");
+  o.ascii(T("; memory used "));
   o.decSigned(memoryUsedBytes());
-  o.ascii(" bytes");
+  o.ascii(T(" bytes"));
   logEnd();
   pump();
   return 0;

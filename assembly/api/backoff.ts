@@ -7,6 +7,8 @@ import { randomBelow } from "../lib/random";
 
 const RETRY_AFTER_CEILING_MS: u64 = 300_000;
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class Backoff {
   failures: i32 = 0;
   /** Monotonic ms before which no retry may start. */

@@ -19,6 +19,7 @@ import { metrics, verbIndex } from "../metrics/counters";
 import { wallClock } from "./time";
 import { parseHttpDate } from "../lib/wallclock";
 import { ApiRequest, FAIL_CLOSED, FAIL_CONNECT, FAIL_PROTOCOL, FAIL_SEND, FAIL_TIMEOUT, failureName } from "./request";
+import { T, Text } from "../lib/text";
 
 const STATE_CLOSED = 0;
 const STATE_CONNECTING = 1;
@@ -29,7 +30,7 @@ const STATE_WAITING = 3; // request sent, response pending
 const WATCH_GRACE_MS: u64 = 30_000;
 
 export class ApiChannel extends ResponseHandler {
-  readonly name: string;
+  readonly name: Text;
   handle: i32 = -1;
   private state: i32 = STATE_CLOSED;
   private req: ApiRequest | null = null;
@@ -44,7 +45,7 @@ export class ApiChannel extends ResponseHandler {
   lastResponseAt: u64 = 0;
   hadResponse: bool = false;
 
-  constructor(name: string, jsonValueCap: i32) {
+  constructor(name: Text, jsonValueCap: i32) {
     super();
     this.name = name;
     this.parser = new HttpResponseParser(this);
@@ -138,7 +139,7 @@ export class ApiChannel extends ResponseHandler {
     metrics.api.add(verbIndex(req.method()), 0);
     const o = logBegin(LOG_WARN, this.name);
     o.ascii(req.label());
-    o.ascii(": ");
+    o.ascii(T(": "));
     o.ascii(failureName(kind));
     logEnd();
     req.failed(kind);
@@ -167,7 +168,7 @@ export class ApiChannel extends ResponseHandler {
     const used = this.parser.feed(ptr, len);
     if (used < 0) {
       const o = logBegin(LOG_WARN, this.name);
-      o.ascii("response: ");
+      o.ascii(T("response: "));
       o.ascii(this.parser.errorReason);
       logEnd();
       this.fail(FAIL_PROTOCOL);
@@ -194,7 +195,7 @@ export class ApiChannel extends ResponseHandler {
     this.state = STATE_CLOSED;
     if (this.req == null) return;
     const o = logBegin(LOG_DEBUG, this.name);
-    o.ascii("host reported error ");
+    o.ascii(T("host reported error "));
     o.decSigned(code);
     logEnd();
     this.fail(connecting ? FAIL_CONNECT : FAIL_CLOSED);
@@ -229,7 +230,7 @@ export class ApiChannel extends ResponseHandler {
     if (!readable) {
       const o = logBegin(LOG_WARN, this.name);
       o.ascii(req.label());
-      o.ascii(": unreadable JSON body: ");
+      o.ascii(T(": unreadable JSON body: "));
       o.ascii(this.json.errorReason);
       logEnd();
     }

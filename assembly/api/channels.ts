@@ -2,8 +2,9 @@
 // in flight at a time), one for the ConfigMap LIST/WATCH stream.
 
 import { ApiChannel } from "./channel";
+import { T, Text } from "../lib/text";
 
-const JSON_VALUE_BYTES = 160;
+const JSON_VALUE_BYTES = 128;
 
-export const apiChannel = new ApiChannel("api", JSON_VALUE_BYTES);
-export const watchChannel = new ApiChannel("watch", JSON_VALUE_BYTES);
+export const apiChannel = new ApiChannel(T("api"), JSON_VALUE_BYTES);
+export const watchChannel = new ApiChannel(T("watch"), JSON_VALUE_BYTES);

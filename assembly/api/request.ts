@@ -7,6 +7,7 @@ import { Out } from "../lib/out";
 import { JsonHandler, JsonReader, JSON_STRING, JSON_NUMBER } from "../json/reader";
 import { JsonWriter } from "../json/writer";
 import { HttpResponseParser } from "../http/response_parser";
+import { T, Text } from "../lib/text";
 
 /** Why a request got no complete response. */
 export const FAIL_CONNECT: i32 = 1;
@@ -15,21 +16,23 @@ export const FAIL_TIMEOUT: i32 = 3;
 export const FAIL_PROTOCOL: i32 = 4;
 export const FAIL_SEND: i32 = 5;
 
-export function failureName(kind: i32): string {
+export function failureName(kind: i32): Text {
   switch (kind) {
-    case FAIL_CONNECT: return "connection failed";
-    case FAIL_CLOSED: return "connection closed before the response ended";
-    case FAIL_TIMEOUT: return "timed out";
-    case FAIL_PROTOCOL: return "malformed response";
-    case FAIL_SEND: return "send failed";
+    case FAIL_CONNECT: return T("connection failed");
+    case FAIL_CLOSED: return T("connection closed before the response ended");
+    case FAIL_TIMEOUT: return T("timed out");
+    case FAIL_PROTOCOL: return T("malformed response");
+    case FAIL_SEND: return T("send failed");
   }
-  return "failed";
+  return T("failed");
 }
 
 /** Fields of a Kubernetes Status error body, shared by all requests (one at a time per channel). */
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class StatusFields {
-  reason: ByteBuf = new ByteBuf(48);
-  message: ByteBuf = new ByteBuf(160);
+  reason: ByteBuf = ByteBuf.create(48);
+  message: ByteBuf = ByteBuf.create(128);
   code: i32 = 0;
   clear(): void {
     this.reason.clear();
@@ -47,18 +50,18 @@ export class ApiRequest extends JsonHandler {
   }
 
   /** Short name for logs and metrics, e.g. "lease update". */
-  label(): string {
-    return "request";
+  label(): Text {
+    return T("request");
   }
-  method(): string {
-    return "GET";
+  method(): Text {
+    return T("GET");
   }
   writeTarget(out: Out): void {}
   hasBody(): bool {
     return false;
   }
-  contentType(): string {
-    return "application/json";
+  contentType(): Text {
+    return T("application/json");
   }
   renderBody(w: JsonWriter): void {}
   /** Watches stream for minutes; other requests must finish within the request timeout. */
@@ -79,9 +82,9 @@ export class ApiRequest extends JsonHandler {
   scalar(r: JsonReader, kind: i32): void {
     if (r.depth != 1) return;
     if (kind == JSON_STRING) {
-      if (r.keyIs(1, "reason")) this.status.reason.copyFrom(r.value);
-      else if (r.keyIs(1, "message")) this.status.message.copyFrom(r.value);
-    } else if (kind == JSON_NUMBER && r.keyIs(1, "code")) {
+      if (r.keyIs(1, T("reason"))) this.status.reason.copyFrom(r.value);
+      else if (r.keyIs(1, T("message"))) this.status.message.copyFrom(r.value);
+    } else if (kind == JSON_NUMBER && r.keyIs(1, T("code"))) {
       this.status.code = <i32>r.intValue();
     }
   }

@@ -19,8 +19,9 @@ import { metrics } from "../metrics/counters";
 import { MemoryValuesParser } from "../region/memory_values";
 import { conditions, COND_CONFIG, TRUE, FALSE, UNKNOWN } from "../node/conditions";
 import { region } from "./region";
+import { T, Text } from "../lib/text";
 
-const COMPONENT = "configmap";
+const COMPONENT = T("configmap");
 
 const EV_NONE = 0;
 const EV_ADDED = 1;
@@ -30,9 +31,10 @@ const EV_BOOKMARK = 4;
 const EV_ERROR = 5;
 
 /** What one ConfigMap object in a response said. `base` is the depth of the object. */
+// Plain data, created once: no managed header needed.
+@unmanaged
 class ConfigMapCapture {
-  version: ByteBuf = new ByteBuf(32);
-  name: ByteBuf = new ByteBuf(64);
+  version: ByteBuf = ByteBuf.create(32);
   hasMemoryValues: bool = false;
   memoryValuesNotString: bool = false;
   inBinaryData: bool = false;
@@ -40,7 +42,6 @@ class ConfigMapCapture {
 
   reset(): void {
     this.version.clear();
-    this.name.clear();
     this.hasMemoryValues = false;
     this.memoryValuesNotString = false;
     this.inBinaryData = false;
@@ -48,22 +49,21 @@ class ConfigMapCapture {
   }
 
   /** r is at depth base+2 under the object; k1.k2 relative to the object. */
-  private at(r: JsonReader, base: i32, k1: string, k2: string): bool {
+  private at(r: JsonReader, base: i32, k1: Text, k2: Text): bool {
     return r.depth == base + 2 && r.keyIs(base + 1, k1) && r.keyIs(base + 2, k2);
   }
 
   wantsStream(r: JsonReader, base: i32): bool {
-    return this.at(r, base, "data", "memory_values");
+    return this.at(r, base, T("data"), T("memory_values"));
   }
 
   scalar(r: JsonReader, base: i32, kind: i32): void {
-    if (this.at(r, base, "data", "memory_values")) {
+    if (this.at(r, base, T("data"), T("memory_values"))) {
       this.hasMemoryValues = true;
       if (kind != JSON_STRING) this.memoryValuesNotString = true;
     } else if (kind == JSON_STRING) {
-      if (this.at(r, base, "metadata", "resourceVersion")) this.version.copyFrom(r.value);
-      else if (this.at(r, base, "metadata", "name")) this.name.copyFrom(r.value);
-      else if (this.at(r, base, "binaryData", "memory_values")) this.inBinaryData = true;
+      if (this.at(r, base, T("metadata"), T("resourceVersion"))) this.version.copyFrom(r.value);
+      else if (this.at(r, base, T("binaryData"), T("memory_values"))) this.inBinaryData = true;
     }
   }
 }
@@ -81,23 +81,23 @@ function writeQueryValue(out: Out, b: ByteBuf): void {
 }
 
 function writeListTarget(out: Out): void {
-  out.ascii("/api/v1/namespaces/");
+  out.ascii(T("/api/v1/namespaces/"));
   out.buf(config.configMapNamespace);
-  out.ascii("/configmaps?fieldSelector=metadata.name%3D");
+  out.ascii(T("/configmaps?fieldSelector=metadata.name%3D"));
   writeQueryValue(out, config.configMapName);
 }
 
 class ListRequest extends ApiRequest {
   cm: ConfigMapCapture;
-  listVersion: ByteBuf = new ByteBuf(32);
+  listVersion: ByteBuf = ByteBuf.create(32);
   items: i32 = 0;
 
   constructor(status: StatusFields, cm: ConfigMapCapture) {
     super(status);
     this.cm = cm;
   }
-  label(): string {
-    return "configmap list";
+  label(): Text {
+    return T("configmap list");
   }
   writeTarget(out: Out): void {
     writeListTarget(out);
@@ -109,10 +109,10 @@ class ListRequest extends ApiRequest {
     this.items = 0;
   }
   private inFirstItem(r: JsonReader): bool {
-    return r.depth >= 2 && r.keyIs(1, "items") && r.indexAt(2) == 0;
+    return r.depth >= 2 && r.keyIs(1, T("items")) && r.indexAt(2) == 0;
   }
   enter(r: JsonReader, isArray: bool): void {
-    if (!isArray && r.depth == 2 && r.keyIs(1, "items")) this.items++;
+    if (!isArray && r.depth == 2 && r.keyIs(1, T("items"))) this.items++;
   }
   wantsStream(r: JsonReader): bool {
     return this.inFirstItem(r) && this.cm.wantsStream(r, 2);
@@ -122,7 +122,7 @@ class ListRequest extends ApiRequest {
   }
   scalar(r: JsonReader, kind: i32): void {
     super.scalar(r, kind);
-    if (kind == JSON_STRING && r.at2("metadata", "resourceVersion")) this.listVersion.copyFrom(r.value);
+    if (kind == JSON_STRING && r.at2(T("metadata"), T("resourceVersion"))) this.listVersion.copyFrom(r.value);
     else if (this.inFirstItem(r)) this.cm.scalar(r, 2, kind);
   }
   complete(p: HttpResponseParser): void {
@@ -144,14 +144,14 @@ class WatchRequest extends ApiRequest {
     super(status);
     this.cm = cm;
   }
-  label(): string {
-    return "configmap watch";
+  label(): Text {
+    return T("configmap watch");
   }
   writeTarget(out: Out): void {
     writeListTarget(out);
-    out.ascii("&watch=1&resourceVersion=");
+    out.ascii(T("&watch=1&resourceVersion="));
     writeQueryValue(out, watcher.lastVersion);
-    out.ascii("&allowWatchBookmarks=true&timeoutSeconds=");
+    out.ascii(T("&allowWatchBookmarks=true&timeoutSeconds="));
     out.dec(<u64>config.watchTimeoutS);
   }
   isStream(): bool {
@@ -171,18 +171,18 @@ class WatchRequest extends ApiRequest {
     if (r.depth == 0) this.startEvent();
   }
   wantsStream(r: JsonReader): bool {
-    return r.depth >= 1 && r.keyIs(1, "object") && this.cm.wantsStream(r, 1);
+    return r.depth >= 1 && r.keyIs(1, T("object")) && this.cm.wantsStream(r, 1);
   }
   stringByte(r: JsonReader, b: u8): void {
     this.cm.parser.byte(b);
   }
   scalar(r: JsonReader, kind: i32): void {
     super.scalar(r, kind);
-    if (r.depth == 1 && kind == JSON_STRING && r.keyIs(1, "type")) {
+    if (r.depth == 1 && kind == JSON_STRING && r.keyIs(1, T("type"))) {
       this.eventType = eventTypeOf(r.value);
-    } else if (r.depth >= 1 && r.keyIs(1, "object")) {
-      if (r.depth == 2 && kind == JSON_NUMBER && r.keyIs(2, "code")) this.errorCode = <i32>r.intValue();
-      else if (r.depth == 2 && kind == JSON_STRING && r.keyIs(2, "message")) this.status.message.copyFrom(r.value);
+    } else if (r.depth >= 1 && r.keyIs(1, T("object"))) {
+      if (r.depth == 2 && kind == JSON_NUMBER && r.keyIs(2, T("code"))) this.errorCode = <i32>r.intValue();
+      else if (r.depth == 2 && kind == JSON_STRING && r.keyIs(2, T("message"))) this.status.message.copyFrom(r.value);
       else this.cm.scalar(r, 1, kind);
     }
   }
@@ -200,23 +200,24 @@ class WatchRequest extends ApiRequest {
 }
 
 function eventTypeOf(v: ByteBuf): i32 {
-  if (v.equalsAscii("ADDED")) return EV_ADDED;
-  if (v.equalsAscii("MODIFIED")) return EV_MODIFIED;
-  if (v.equalsAscii("DELETED")) return EV_DELETED;
-  if (v.equalsAscii("BOOKMARK")) return EV_BOOKMARK;
-  if (v.equalsAscii("ERROR")) return EV_ERROR;
+  if (v.equalsAscii(T("ADDED"))) return EV_ADDED;
+  if (v.equalsAscii(T("MODIFIED"))) return EV_MODIFIED;
+  if (v.equalsAscii(T("DELETED"))) return EV_DELETED;
+  if (v.equalsAscii(T("BOOKMARK"))) return EV_BOOKMARK;
+  if (v.equalsAscii(T("ERROR"))) return EV_ERROR;
   return EV_NONE;
 }
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class ConfigMapWatcher {
   backoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs);
   /** resourceVersion to watch from (list, last event or bookmark); empty: LIST first. */
-  lastVersion: ByteBuf = new ByteBuf(32);
+  lastVersion: ByteBuf = ByteBuf.create(32);
   /** resourceVersion of the ConfigMap last evaluated (applied or rejected). */
-  evaluatedVersion: ByteBuf = new ByteBuf(32);
+  evaluatedVersion: ByteBuf = ByteBuf.create(32);
   private relist: bool = true;
   private restart: bool = false;
-  private message: ByteBuf = new ByteBuf(200);
   private msgOut: Out = new Out(200);
   private cm: ConfigMapCapture = new ConfigMapCapture();
   private statusFields: StatusFields = new StatusFields();
@@ -234,9 +235,9 @@ export class ConfigMapWatcher {
 
   start(): void {
     const o = this.beginMessage();
-    o.ascii("waiting for ConfigMap ");
+    o.ascii(T("waiting for ConfigMap "));
     this.writeName(o);
-    this.endMessage(UNKNOWN, "Pending");
+    this.endMessage(UNKNOWN, T("Pending"));
   }
 
   pump(ch: ApiChannel): void {
@@ -259,7 +260,7 @@ export class ConfigMapWatcher {
     this.relist = false;
     metrics.relists++;
     this.lastVersion.copyFrom(req.listVersion);
-    if (req.items == 0) this.absent("ConfigMapNotFound", " not found");
+    if (req.items == 0) this.absent(T("ConfigMapNotFound"), T(" not found"));
     else this.evaluate(req.cm);
   }
 
@@ -292,16 +293,16 @@ export class ConfigMapWatcher {
       case EV_DELETED:
         this.lastVersion.copyFrom(cm.version);
         this.evaluatedVersion.clear();
-        this.absent("ConfigMapDeleted", " was deleted");
+        this.absent(T("ConfigMapDeleted"), T(" was deleted"));
         break;
       case EV_BOOKMARK:
         if (cm.version.len > 0) this.lastVersion.copyFrom(cm.version);
         break;
       case EV_ERROR: {
         const o = logBegin(req.errorCode == 410 ? LOG_INFO : LOG_WARN, COMPONENT);
-        o.ascii("watch ended by the server: ");
+        o.ascii(T("watch ended by the server: "));
         o.dec(<u64>req.errorCode);
-        o.ascii(" ");
+        o.ascii(T(" "));
         o.buf(req.status.message);
         logEnd();
         // 410: the resourceVersion is too old; anything else: start over as well.
@@ -319,60 +320,60 @@ export class ConfigMapWatcher {
     this.evaluatedVersion.copyFrom(cm.version);
     if (!cm.hasMemoryValues || cm.memoryValuesNotString) {
       const o = this.beginMessage();
-      if (cm.inBinaryData) o.ascii("memory_values is in binaryData; put it in data");
-      else if (cm.memoryValuesNotString) o.ascii("data.memory_values is not a string");
+      if (cm.inBinaryData) o.ascii(T("memory_values is in binaryData; put it in data"));
+      else if (cm.memoryValuesNotString) o.ascii(T("data.memory_values is not a string"));
       else {
-        o.ascii("ConfigMap ");
+        o.ascii(T("ConfigMap "));
         this.writeName(o);
-        o.ascii(" has no data.memory_values");
+        o.ascii(T(" has no data.memory_values"));
       }
-      this.reject(o, cm, "MissingMemoryValues");
+      this.reject(o, cm, T("MissingMemoryValues"));
       return;
     }
     if (!cm.parser.finish()) {
       const o = this.beginMessage();
       cm.parser.writeError(o);
-      this.reject(o, cm, "InvalidMemoryValues");
+      this.reject(o, cm, T("InvalidMemoryValues"));
       return;
     }
     if (!region.commit(cm.parser.staging, cm.version, cm.parser.entries)) {
       const o = this.beginMessage();
-      o.ascii("the board refused to store the region");
-      this.reject(o, cm, "CommitFailed");
+      o.ascii(T("the board refused to store the region"));
+      this.reject(o, cm, T("CommitFailed"));
       return;
     }
     metrics.configApplies++;
     const o = this.beginMessage();
-    o.ascii("resourceVersion ");
+    o.ascii(T("resourceVersion "));
     o.buf(region.version);
-    o.ascii(" applied: ");
+    o.ascii(T(" applied: "));
     o.dec(<u64>region.entries);
-    o.ascii(" bytes set, crc32 0x");
+    o.ascii(T(" bytes set, crc32 0x"));
     o.hex32(region.crc);
-    this.endMessage(TRUE, "Applied");
+    this.endMessage(TRUE, T("Applied"));
     this.logCondition(LOG_INFO);
   }
 
-  private reject(o: Out, cm: ConfigMapCapture, reason: string): void {
+  private reject(o: Out, cm: ConfigMapCapture, reason: Text): void {
     metrics.configRejects++;
-    o.ascii(" (resourceVersion ");
+    o.ascii(T(" (resourceVersion "));
     o.buf(cm.version);
-    o.ascii(" rejected; region unchanged)");
+    o.ascii(T(" rejected; region unchanged)"));
     this.endMessage(FALSE, reason);
     this.logCondition(LOG_WARN);
   }
 
-  private absent(reason: string, what: string): void {
+  private absent(reason: Text, what: Text): void {
     const o = this.beginMessage();
-    o.ascii("ConfigMap ");
+    o.ascii(T("ConfigMap "));
     this.writeName(o);
     o.ascii(what);
-    o.ascii("; region keeps ");
+    o.ascii(T("; region keeps "));
     if (region.version.len > 0) {
-      o.ascii("resourceVersion ");
+      o.ascii(T("resourceVersion "));
       o.buf(region.version);
     } else {
-      o.ascii("its bytes from boot");
+      o.ascii(T("its bytes from boot"));
     }
     this.endMessage(FALSE, reason);
     this.logCondition(LOG_WARN);
@@ -389,15 +390,13 @@ export class ConfigMapWatcher {
     return this.msgOut;
   }
 
-  private endMessage(status: i32, reason: string): void {
-    this.message.clear();
-    this.message.appendBuf(this.msgOut.stage);
-    conditions.setWith(COND_CONFIG, status, reason, this.message);
+  private endMessage(status: i32, reason: Text): void {
+    conditions.setWith(COND_CONFIG, status, reason, this.msgOut.stage);
   }
 
   private logCondition(level: i32): void {
     const o = logBegin(level, COMPONENT);
-    o.buf(this.message);
+    o.buf(this.msgOut.stage);
     logEnd();
   }
 }

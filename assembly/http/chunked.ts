@@ -10,14 +10,15 @@
 // is nothing to gain from the leniency RFC 9112 §2.2 permits.
 
 import { hexValue, isSpaceOrTab } from "../lib/bytes";
+import { T, Text, textToString } from "../lib/text";
 
 const CR: u8 = 0x0d;
 const LF: u8 = 0x0a;
 
 /** Chunks larger than this are absurd for the node and rejected. */
 export const MAX_CHUNK: i32 = 16 << 20;
-export const CHUNK_TOO_LARGE: string = "chunk size too large";
-const NEED_CRLF: string = "chunked coding needs CRLF";
+export const CHUNK_TOO_LARGE: Text = T("chunk size too large");
+const NEED_CRLF: Text = T("chunked coding needs CRLF");
 
 const CK_SIZE: i32 = 0; // hex digits of chunk-size
 const CK_SIZE_WS: i32 = 1; // BWS after the size, before ';' or CR
@@ -33,14 +34,21 @@ const CK_END_LF: i32 = 10; // CR of the final empty line seen
 const CK_DONE: i32 = 11;
 const CK_FAILED: i32 = 12;
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class ChunkedDecoder {
+  /** Tests and diagnostics only (allocates). */
+  errorReasonString(): string {
+    return textToString(this.errorReason);
+  }
+
   state: i32 = CK_SIZE;
   /** Data bytes still to come in the current chunk (its declared size once the size line ends). */
   remaining: i32 = 0;
   /** Chunk data consumed by the last feed(): a span inside that call's input, or dataLen 0. */
   dataPtr: usize = 0;
   dataLen: i32 = 0;
-  errorReason: string = "";
+  errorReason: Text = T("");
   /** Limit on one chunk-size line with its extensions and CRLF, and on the whole trailer section. */
   readonly maxLine: i32;
   private size: i32 = 0;
@@ -64,7 +72,7 @@ export class ChunkedDecoder {
     this.remaining = 0;
     this.dataPtr = 0;
     this.dataLen = 0;
-    this.errorReason = "";
+    this.errorReason = T("");
     this.size = 0;
     this.digits = 0;
     this.lineBytes = 0;
@@ -96,14 +104,14 @@ export class ChunkedDecoder {
     return this.state == CK_FAILED ? -1 : i;
   }
 
-  private fail(reason: string): void {
+  private fail(reason: Text): void {
     this.errorReason = reason;
     this.state = CK_FAILED;
   }
 
   private step(b: u8): void {
     // Size lines and the trailer section are counted, never stored.
-    if (++this.lineBytes > this.maxLine) return this.fail("chunk line too long");
+    if (++this.lineBytes > this.maxLine) return this.fail(T("chunk line too long"));
     let st = this.state;
     if (st == CK_SIZE) {
       const v = hexValue(b);
@@ -114,7 +122,7 @@ export class ChunkedDecoder {
         if (this.size > MAX_CHUNK) this.fail(CHUNK_TOO_LARGE);
         return;
       }
-      if (this.digits == 0) return this.fail("invalid chunk size");
+      if (this.digits == 0) return this.fail(T("invalid chunk size"));
       st = CK_SIZE_WS;
     }
     if (st == CK_SIZE_WS) {
@@ -122,7 +130,7 @@ export class ChunkedDecoder {
       else if (b == CR) this.state = CK_SIZE_LF;
       else if (isSpaceOrTab(b)) this.state = CK_SIZE_WS;
       else if (b == LF) this.fail(NEED_CRLF);
-      else this.fail("invalid chunk size");
+      else this.fail(T("invalid chunk size"));
       return;
     }
     if (st == CK_TRAILER) {
@@ -136,7 +144,7 @@ export class ChunkedDecoder {
       // Extensions and trailer fields are skipped up to CR; LF alone is not an end.
       if (b == CR) this.state = st + 1;
       else if (b == LF) this.fail(NEED_CRLF);
-      else if ((b < 0x20 && b != 0x09) || b == 0x7f) this.fail("control byte in chunk line");
+      else if ((b < 0x20 && b != 0x09) || b == 0x7f) this.fail(T("control byte in chunk line"));
       return;
     }
     if (st == CK_DATA_CR) {

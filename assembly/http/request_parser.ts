@@ -13,6 +13,7 @@
 import { ByteBuf, isDigit, isSpaceOrTab, lowerAscii } from "../lib/bytes";
 import { CHUNK_TOO_LARGE, ChunkedDecoder } from "./chunked";
 import { F_AUTHORIZATION, F_HOST, HttpHead, LX_DONE, LX_FAILED, isTchar } from "./response_parser";
+import { T, Text, textAt, textLen } from "../lib/text";
 
 export const REQ_NEED_MORE: i32 = 0;
 export const REQ_COMPLETE: i32 = 1;
@@ -48,11 +49,11 @@ function isToken68(b: u8): bool {
 
 export class HttpRequestParser extends HttpHead {
   state: i32 = REQ_NEED_MORE;
-  readonly method: ByteBuf = new ByteBuf(16);
+  readonly method: ByteBuf = ByteBuf.create(16);
   readonly path: ByteBuf;
   readonly query: ByteBuf;
   /** Token of "Authorization: Bearer <token>"; empty if absent, another scheme, malformed or too long. */
-  readonly bearer: ByteBuf = new ByteBuf(128);
+  readonly bearer: ByteBuf = ByteBuf.create(96);
   hasAuthorization: bool = false;
   readonly body: ByteBuf;
   chunked: bool = false;
@@ -75,9 +76,9 @@ export class HttpRequestParser extends HttpHead {
     this.maxTarget = maxTarget;
     this.maxBody = maxBody;
     // Either part can be nearly the whole target.
-    this.path = new ByteBuf(maxTarget);
-    this.query = new ByteBuf(maxTarget);
-    this.body = new ByteBuf(maxBody);
+    this.path = ByteBuf.create(maxTarget);
+    this.query = ByteBuf.create(maxTarget);
+    this.body = ByteBuf.create(maxBody);
   }
 
   reset(): void {
@@ -126,7 +127,7 @@ export class HttpRequestParser extends HttpHead {
       i += n;
       // Declared sizes count, so an oversized chunk fails before its data arrives.
       if (body.len + dec.dataLen + dec.remaining > this.maxBody) {
-        this.fail(413, "body too large");
+        this.fail(413, T("body too large"));
         break;
       }
       body.append(dec.dataPtr, dec.dataLen);
@@ -144,12 +145,12 @@ export class HttpRequestParser extends HttpHead {
     const rl = this.rl;
     if (rl == RL_METHOD) {
       if (b == SP) {
-        if (this.method.len == 0) this.fail(400, "malformed request line");
+        if (this.method.len == 0) this.fail(400, T("malformed request line"));
         else this.rl = RL_TARGET;
       } else if (!isTchar(b)) {
-        this.fail(400, "invalid method");
+        this.fail(400, T("invalid method"));
       } else if (!this.method.push(b)) {
-        this.fail(501, "method too long");
+        this.fail(501, T("method too long"));
       }
     } else if (rl == RL_TARGET) {
       if (b == SP) this.endTarget();
@@ -160,8 +161,8 @@ export class HttpRequestParser extends HttpHead {
   }
 
   private targetByte(b: u8): void {
-    if (++this.targetLen > this.maxTarget) return this.fail(414, "request target too long");
-    if (b <= SP || b >= 0x7f || b == 0x23) return this.fail(400, "invalid request target");
+    if (++this.targetLen > this.maxTarget) return this.fail(414, T("request target too long"));
+    if (b <= SP || b >= 0x7f || b == 0x23) return this.fail(400, T("invalid request target"));
     switch (this.target) {
       case T_FIRST: {
         if (b == 0x2f) {
@@ -174,7 +175,7 @@ export class HttpRequestParser extends HttpHead {
           this.schemePos = 1;
           this.target = T_SCHEME;
         } else {
-          this.fail(400, "invalid request target");
+          this.fail(400, T("invalid request target"));
         }
         break;
       }
@@ -182,7 +183,7 @@ export class HttpRequestParser extends HttpHead {
         // Matched against "https://", skipping the 's' for "http://".
         let p = this.schemePos;
         if (p == 4 && b == 0x3a) p = 5;
-        if (lowerAscii(b) != <u8>"https://".charCodeAt(p)) return this.fail(400, "invalid request target");
+        if (lowerAscii(b) != <u8>textAt(T("https://"), p)) return this.fail(400, T("invalid request target"));
         this.schemePos = ++p;
         if (p == 8) this.target = T_AUTHORITY;
         break;
@@ -204,15 +205,15 @@ export class HttpRequestParser extends HttpHead {
         break;
       }
       default: {
-        this.fail(400, "invalid request target");
+        this.fail(400, T("invalid request target"));
       }
     }
   }
 
   private endTarget(): void {
     const t = this.target;
-    if (t == T_FIRST) return this.fail(400, "malformed request line");
-    if (t == T_SCHEME) return this.fail(400, "invalid request target");
+    if (t == T_FIRST) return this.fail(400, T("malformed request line"));
+    if (t == T_SCHEME) return this.fail(400, T("invalid request target"));
     if (t == T_AUTHORITY) this.path.push(0x2f); // "http://host" means "/"
     this.rl = RL_VERSION;
   }
@@ -224,12 +225,12 @@ export class HttpRequestParser extends HttpHead {
       if (this.method.len == 0) {
         this.restartStartLine();
       } else {
-        this.fail(400, "malformed request line");
+        this.fail(400, T("malformed request line"));
       }
     } else if (rl == RL_TARGET) {
-      this.fail(400, "request line has no HTTP version");
+      this.fail(400, T("request line has no HTTP version"));
     } else if (this.versionPos != 8) {
-      this.fail(400, "invalid HTTP version");
+      this.fail(400, T("invalid HTTP version"));
     }
   }
 
@@ -238,7 +239,7 @@ export class HttpRequestParser extends HttpHead {
     if (f == F_HOST) {
       this.hostCount++;
     } else if (f == F_AUTHORIZATION) {
-      if (this.hasAuthorization) return this.fail(400, "duplicate Authorization");
+      if (this.hasAuthorization) return this.fail(400, T("duplicate Authorization"));
       this.hasAuthorization = true;
       this.auth = A_SCHEME;
       this.authPos = 0;
@@ -252,7 +253,7 @@ export class HttpRequestParser extends HttpHead {
         // "Bearer", any case, then one or more SP.
         const p = this.authPos;
         if (b == SP) this.auth = p == 6 ? A_SPACE : A_BAD;
-        else if (p < 6 && lowerAscii(b) == <u8>"bearer".charCodeAt(p)) this.authPos = p + 1;
+        else if (p < 6 && lowerAscii(b) == <u8>textAt(T("bearer"), p)) this.authPos = p + 1;
         else this.auth = A_BAD;
         break;
       }
@@ -285,16 +286,16 @@ export class HttpRequestParser extends HttpHead {
 
   protected headEnd(): void {
     const minor = this.httpMinor;
-    if (this.hostCount > 1) return this.fail(400, "duplicate Host");
-    if (this.hostCount == 0 && minor >= 1) return this.fail(400, "missing Host");
+    if (this.hostCount > 1) return this.fail(400, T("duplicate Host"));
+    if (this.hostCount == 0 && minor >= 1) return this.fail(400, T("missing Host"));
     if (this.teSeen) {
-      if (this.contentLength >= 0) return this.fail(400, "both Content-Length and Transfer-Encoding");
-      if (minor == 0) return this.fail(400, "Transfer-Encoding in HTTP/1.0");
-      if (this.teOther) return this.fail(501, "unsupported Transfer-Encoding");
-      if (this.teChunked != 1) return this.fail(400, "invalid Transfer-Encoding");
+      if (this.contentLength >= 0) return this.fail(400, T("both Content-Length and Transfer-Encoding"));
+      if (minor == 0) return this.fail(400, T("Transfer-Encoding in HTTP/1.0"));
+      if (this.teOther) return this.fail(501, T("unsupported Transfer-Encoding"));
+      if (this.teChunked != 1) return this.fail(400, T("invalid Transfer-Encoding"));
       this.chunked = true;
     } else if (this.contentLength > <i64>this.maxBody) {
-      return this.fail(413, "body too large");
+      return this.fail(413, T("body too large"));
     }
     this.keepAlive = minor >= 1 ? !this.connClose : this.connKeepAlive;
   }

@@ -12,6 +12,7 @@
 
 import { ByteBuf, asciiEquals, isDigit, isSpaceOrTab, lowerAscii } from "../lib/bytes";
 import { ChunkedDecoder } from "./chunked";
+import { T, Text, textAt, textLen, textToString } from "../lib/text";
 
 const CR: u8 = 0x0d;
 const LF: u8 = 0x0a;
@@ -61,9 +62,14 @@ const TK_PARAMS: i32 = 3; // after ';' until the next ','
 const CL_MAX: i64 = 1_000_000_000_000_000;
 
 export class HttpHead {
+  /** Tests and diagnostics only (allocates). */
+  errorReasonString(): string {
+    return textToString(this.errorReason);
+  }
+
   /** 400/413/414/431/501/505 for requests; 0 until something fails. */
   errorStatus: i32 = 0;
-  errorReason: string = "";
+  errorReason: Text = T("");
   httpMinor: i32 = 0;
   contentLength: i64 = -1;
   /** Content-Type is application/json, parameters ignored. */
@@ -75,7 +81,7 @@ export class HttpHead {
   /** Bytes of the start line seen so far. */
   protected startPos: i32 = 0;
   protected field: i32 = F_OTHER;
-  private name: ByteBuf = new ByteBuf(17);
+  private name: ByteBuf = ByteBuf.create(17);
 
   protected teSeen: bool = false;
   protected teChunked: i32 = 0;
@@ -85,7 +91,7 @@ export class HttpHead {
   private clCur: i64 = 0;
   private clDigits: i32 = 0;
   private clEnded: bool = false;
-  private tok: ByteBuf = new ByteBuf(16);
+  private tok: ByteBuf = ByteBuf.create(16);
   private tokState: i32 = TK_BEFORE;
   private tokBad: bool = false;
 
@@ -95,7 +101,7 @@ export class HttpHead {
 
   protected resetHead(): void {
     this.errorStatus = 0;
-    this.errorReason = "";
+    this.errorReason = T("");
     this.httpMinor = 0;
     this.contentLength = -1;
     this.contentTypeJson = false;
@@ -116,7 +122,7 @@ export class HttpHead {
     this.startPos = 0;
   }
 
-  protected fail(status: i32, reason: string): void {
+  protected fail(status: i32, reason: Text): void {
     if (this.lx == LX_FAILED) return;
     this.errorStatus = status;
     this.errorReason = reason;
@@ -135,15 +141,15 @@ export class HttpHead {
   /** Checks "HTTP/1.d" byte by byte at start-line offset pos; sets httpMinor. */
   protected versionByte(pos: i32, b: u8): void {
     if (pos < 5) {
-      if (b != <u8>"HTTP/".charCodeAt(pos)) this.fail(400, "invalid HTTP version");
+      if (b != <u8>textAt(T("HTTP/"), pos)) this.fail(400, T("invalid HTTP version"));
     } else if (pos == 5) {
-      if (b != 0x31) this.fail(isDigit(b) ? 505 : 400, isDigit(b) ? "HTTP version not supported" : "invalid HTTP version");
+      if (b != 0x31) this.fail(isDigit(b) ? 505 : 400, isDigit(b) ? T("HTTP version not supported") : T("invalid HTTP version"));
     } else if (pos == 6) {
-      if (b != 0x2e) this.fail(400, "invalid HTTP version");
+      if (b != 0x2e) this.fail(400, T("invalid HTTP version"));
     } else if (pos == 7 && isDigit(b)) {
       this.httpMinor = <i32>b - 0x30;
     } else {
-      this.fail(400, "invalid HTTP version");
+      this.fail(400, T("invalid HTTP version"));
     }
   }
 
@@ -154,7 +160,7 @@ export class HttpHead {
       const b = load<u8>(ptr + <usize>i);
       i++;
       if (++this.headBytes > this.maxHead) {
-        this.fail(431, "head too large");
+        this.fail(431, T("head too large"));
         break;
       }
       switch (this.lx) {
@@ -169,7 +175,7 @@ export class HttpHead {
         }
         case LX_START_CR: {
           if (b == LF) this.endStart();
-          else this.fail(400, "bare CR in head");
+          else this.fail(400, T("bare CR in head"));
           break;
         }
         case LX_LINE: {
@@ -183,9 +189,9 @@ export class HttpHead {
             this.lx = LX_DONE;
             this.headEnd();
           } else if (isSpaceOrTab(b)) {
-            this.fail(400, "header line starts with whitespace");
+            this.fail(400, T("header line starts with whitespace"));
           } else {
-            this.fail(400, "invalid header name");
+            this.fail(400, T("invalid header name"));
           }
           break;
         }
@@ -197,11 +203,11 @@ export class HttpHead {
             this.lx = LX_OWS;
             this.beginField();
           } else if (isSpaceOrTab(b)) {
-            this.fail(400, "whitespace before colon");
+            this.fail(400, T("whitespace before colon"));
           } else if (b == CR || b == LF) {
-            this.fail(400, "header line has no colon");
+            this.fail(400, T("header line has no colon"));
           } else {
-            this.fail(400, "invalid header name");
+            this.fail(400, T("invalid header name"));
           }
           break;
         }
@@ -217,8 +223,8 @@ export class HttpHead {
             this.lx = LX_LINE;
             this.endField();
           } else if (isFieldCtl(b)) {
-            this.fail(400, "invalid header value");
-          } else {
+            this.fail(400, T("invalid header value"));
+          } else if (this.field != F_OTHER) {
             this.valueByte(b);
           }
           break;
@@ -228,7 +234,7 @@ export class HttpHead {
             this.lx = LX_LINE;
             this.endField();
           } else {
-            this.fail(400, "bare CR in head");
+            this.fail(400, T("bare CR in head"));
           }
           break;
         }
@@ -238,7 +244,7 @@ export class HttpHead {
             this.lx = LX_DONE;
             this.headEnd();
           } else {
-            this.fail(400, "bare CR in head");
+            this.fail(400, T("bare CR in head"));
           }
         }
       }
@@ -257,26 +263,26 @@ export class HttpHead {
     const p = n.ptr;
     switch (n.len) {
       case 4:
-        if (asciiEquals(p, 4, "date")) return F_DATE;
-        if (asciiEquals(p, 4, "host")) return F_HOST;
+        if (asciiEquals(p, 4, T("date"))) return F_DATE;
+        if (asciiEquals(p, 4, T("host"))) return F_HOST;
         break;
       case 10:
-        if (asciiEquals(p, 10, "connection")) return F_CONNECTION;
+        if (asciiEquals(p, 10, T("connection"))) return F_CONNECTION;
         break;
       case 11:
-        if (asciiEquals(p, 11, "retry-after")) return F_RETRY_AFTER;
+        if (asciiEquals(p, 11, T("retry-after"))) return F_RETRY_AFTER;
         break;
       case 12:
-        if (asciiEquals(p, 12, "content-type")) return F_CONTENT_TYPE;
+        if (asciiEquals(p, 12, T("content-type"))) return F_CONTENT_TYPE;
         break;
       case 13:
-        if (asciiEquals(p, 13, "authorization")) return F_AUTHORIZATION;
+        if (asciiEquals(p, 13, T("authorization"))) return F_AUTHORIZATION;
         break;
       case 14:
-        if (asciiEquals(p, 14, "content-length")) return F_CONTENT_LENGTH;
+        if (asciiEquals(p, 14, T("content-length"))) return F_CONTENT_LENGTH;
         break;
       case 17:
-        if (asciiEquals(p, 17, "transfer-encoding")) return F_TRANSFER_ENCODING;
+        if (asciiEquals(p, 17, T("transfer-encoding"))) return F_TRANSFER_ENCODING;
         break;
     }
     return F_OTHER;
@@ -306,11 +312,11 @@ export class HttpHead {
       if (isDigit(b) && !this.clEnded) {
         this.clCur = this.clCur * 10 + <i64>(b - 0x30);
         this.clDigits++;
-        if (this.clCur > CL_MAX) this.fail(400, "invalid Content-Length");
+        if (this.clCur > CL_MAX) this.fail(400, T("invalid Content-Length"));
       } else if (isSpaceOrTab(b)) {
         this.clEnded = true;
       } else {
-        this.fail(400, "invalid Content-Length");
+        this.fail(400, T("invalid Content-Length"));
       }
     } else if (f <= F_CONTENT_TYPE) {
       this.tokByte(b);
@@ -323,9 +329,9 @@ export class HttpHead {
     const f = this.field;
     if (f == F_OTHER) return;
     if (f == F_CONTENT_LENGTH) {
-      if (this.clDigits == 0) return this.fail(400, "invalid Content-Length");
+      if (this.clDigits == 0) return this.fail(400, T("invalid Content-Length"));
       if (this.contentLength >= 0 && this.contentLength != this.clCur) {
-        return this.fail(400, "conflicting Content-Length");
+        return this.fail(400, T("conflicting Content-Length"));
       }
       this.contentLength = this.clCur;
     } else if (f <= F_CONTENT_TYPE) {
@@ -363,14 +369,14 @@ export class HttpHead {
     const bad = this.tokBad || t.overflow;
     if (f == F_TRANSFER_ENCODING) {
       if (t.len == 0 && !bad) return;
-      if (!bad && t.equalsAscii("chunked")) this.teChunked++;
+      if (!bad && t.equalsAscii(T("chunked"))) this.teChunked++;
       else this.teOther = true;
     } else if (f == F_CONNECTION) {
       if (bad) return;
-      if (t.equalsAscii("close")) this.connClose = true;
-      else if (t.equalsAscii("keep-alive")) this.connKeepAlive = true;
+      if (t.equalsAscii(T("close"))) this.connClose = true;
+      else if (t.equalsAscii(T("keep-alive"))) this.connKeepAlive = true;
     } else {
-      this.contentTypeJson = !bad && t.equalsAscii("application/json");
+      this.contentTypeJson = !bad && t.equalsAscii(T("application/json"));
     }
   }
 }
@@ -409,8 +415,8 @@ export class HttpResponseParser extends HttpHead {
   connectionClose: bool = false;
   /** Delta-seconds; -1 if absent, -2 for the HTTP-date form (not kept). */
   retryAfterSeconds: i32 = -1;
-  /** Raw Date value, trimmed; overflow set if it was longer than 64 bytes. */
-  readonly date: ByteBuf = new ByteBuf(64);
+  /** Raw Date value, trimmed; overflow set if it did not fit (an IMF-fixdate is 29 bytes). */
+  readonly date: ByteBuf = ByteBuf.create(40);
   /** Response to a HEAD request: no body whatever the headers say. Set by reset(). */
   headRequest: bool = false;
   private readonly decoder: ChunkedDecoder = new ChunkedDecoder(4096);
@@ -509,8 +515,8 @@ export class HttpResponseParser extends HttpHead {
       this.complete();
       return true;
     }
-    if (st == RESP_HEAD) this.failBody("connection closed mid-head");
-    else if (st == RESP_BODY) this.failBody("connection closed mid-body");
+    if (st == RESP_HEAD) this.failBody(T("connection closed mid-head"));
+    else if (st == RESP_BODY) this.failBody(T("connection closed mid-body"));
     return false;
   }
 
@@ -519,7 +525,7 @@ export class HttpResponseParser extends HttpHead {
     this.handler.done(this);
   }
 
-  private failBody(reason: string): void {
+  private failBody(reason: Text): void {
     this.fail(0, reason);
     this.state = RESP_FAILED;
   }
@@ -530,19 +536,19 @@ export class HttpResponseParser extends HttpHead {
     if (pos < 8) {
       this.versionByte(pos, b);
     } else if (pos == 8 || pos == 12) {
-      if (b != SP) this.fail(0, "malformed status line");
+      if (b != SP) this.fail(0, T("malformed status line"));
     } else if (pos < 12) {
-      if (!isDigit(b)) return this.fail(0, "malformed status line");
+      if (!isDigit(b)) return this.fail(0, T("malformed status line"));
       this.status = this.status * 10 + <i32>b - 0x30;
-      if (pos == 11 && (this.status < 100 || this.status > 599)) this.fail(0, "malformed status line");
+      if (pos == 11 && (this.status < 100 || this.status > 599)) this.fail(0, T("malformed status line"));
     } else if (isFieldCtl(b)) {
-      this.fail(0, "malformed status line");
+      this.fail(0, T("malformed status line"));
     }
   }
 
   protected startEnd(): void {
     // The reason phrase may be empty, even without its SP.
-    if (this.startPos < 12) this.fail(0, "malformed status line");
+    if (this.startPos < 12) this.fail(0, T("malformed status line"));
   }
 
   protected fieldStart(): void {
@@ -584,14 +590,14 @@ export class HttpResponseParser extends HttpHead {
   protected headEnd(): void {
     const s = this.status;
     if (s < 200) {
-      if (s == 101) return this.fail(0, "unexpected 101 response");
+      if (s == 101) return this.fail(0, T("unexpected 101 response"));
       this.reset(this.headRequest); // interim response: parse the next head
       return;
     }
     if (this.teSeen) {
-      if (this.httpMinor == 0) return this.fail(0, "Transfer-Encoding in HTTP/1.0");
-      if (this.teOther) return this.fail(0, "unsupported Transfer-Encoding");
-      if (this.teChunked != 1) return this.fail(0, "invalid Transfer-Encoding");
+      if (this.httpMinor == 0) return this.fail(0, T("Transfer-Encoding in HTTP/1.0"));
+      if (this.teOther) return this.fail(0, T("unsupported Transfer-Encoding"));
+      if (this.teChunked != 1) return this.fail(0, T("invalid Transfer-Encoding"));
       this.chunked = true;
     }
     let mode = BODY_CLOSE;

@@ -7,6 +7,7 @@
 // boundaries may fall anywhere (inside an escape, a number, a literal, a key).
 
 import { ByteBuf, asciiEquals, hexValue, isDigit } from "../lib/bytes";
+import { T, Text, textToString } from "../lib/text";
 
 export const JSON_STRING: i32 = 1,
   JSON_NUMBER: i32 = 2,
@@ -17,9 +18,9 @@ export const JSON_STRING: i32 = 1,
 /** Containers deeper than this are an error. */
 export const JSON_MAX_DEPTH: i32 = 64;
 /** Levels whose keys (or array indices) are kept; deeper ones by type only. */
-export const JSON_KEY_LEVELS: i32 = 8;
+export const JSON_KEY_LEVELS: i32 = 6;
 /** Longest key kept; a longer one never matches. */
-export const JSON_KEY_CAP: i32 = 48;
+export const JSON_KEY_CAP: i32 = 32;
 
 /** Override what you need; the defaults ignore everything. */
 export class JsonHandler {
@@ -70,9 +71,9 @@ const N_ESIGN: u8 = 6; // exponent sign
 const N_EXP: u8 = 7; // * exponent digits
 
 // Rest of each literal after its first byte, packed little-endian.
-const LIT_RUE: u32 = 0x657572; // "rue"
-const LIT_ALSE: u32 = 0x65736c61; // "alse"
-const LIT_ULL: u32 = 0x6c6c75; // "ull"
+const LIT_RUE: u32 = 0x657572; // T("rue")
+const LIT_ALSE: u32 = 0x65736c61; // T("alse")
+const LIT_ULL: u32 = 0x6c6c75; // T("ull")
 
 const KEYS_BYTES: i32 = JSON_KEY_LEVELS * JSON_KEY_CAP;
 const LENS_BYTES: i32 = JSON_KEY_LEVELS * 4;
@@ -81,21 +82,28 @@ const LENS_BYTES: i32 = JSON_KEY_LEVELS * 4;
   return b == 0x20 || b == 0x0a || b == 0x0d || b == 0x09;
 }
 
-/** Memory: about 608 bytes plus valueCap, all allocated here (stub runtime). */
+/** Memory: JSON_KEY_LEVELS * (JSON_KEY_CAP + 4) bytes of key slots plus valueCap, all allocated here. */
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class JsonReader {
+  /** Tests and diagnostics only (allocates). */
+  errorReasonString(): string {
+    return textToString(this.errorReason);
+  }
+
   /** Settable between documents, so one reader serves different response kinds. */
   handler: JsonHandler;
   /** The current scalar: decoded string bytes or number text. */
   readonly value: ByteBuf;
   failed: bool = false;
-  errorReason: string = "";
+  errorReason: Text = T("");
   errorOffset: i64 = 0;
   documents: i32 = 0;
   depth: i32 = 0;
 
   /** Bit l-1 set: level l is an array. */
   private arrays: u64 = 0;
-  /** Key bytes of levels 1..8, then one i32 per level: key length (-1: too long) or array index. */
+  /** Key bytes of levels 1..JSON_KEY_LEVELS, then one i32 per level: key length (-1: too long) or array index. */
   private readonly slots: usize;
   private pos: i64 = 0;
   private state: u8 = ST_TOP;
@@ -111,7 +119,7 @@ export class JsonReader {
 
   constructor(handler: JsonHandler, valueCap: i32 = 256) {
     this.handler = handler;
-    this.value = new ByteBuf(valueCap);
+    this.value = ByteBuf.create(valueCap);
     this.slots = heap.alloc(<usize>(KEYS_BYTES + LENS_BYTES));
     memory.fill(this.slots, 0, <usize>(KEYS_BYTES + LENS_BYTES));
   }
@@ -119,7 +127,7 @@ export class JsonReader {
   /** Starts a new stream. */
   reset(): void {
     this.failed = false;
-    this.errorReason = "";
+    this.errorReason = T("");
     this.errorOffset = 0;
     this.documents = 0;
     this.depth = 0;
@@ -152,7 +160,7 @@ export class JsonReader {
           i++;
           if (c == 0x22) this.endString();
           else if (c == 0x5c) this.state = ST_ESC;
-          else return this.fail("control character in string", i - 1);
+          else return this.fail(T("control character in string"), i - 1);
           break;
         }
         case ST_AFTER: {
@@ -169,7 +177,7 @@ export class JsonReader {
           } else if (b == (isArr ? 0x5d : 0x7d)) {
             this.close(isArr);
           } else {
-            return this.fail(isArr ? "expected , or ]" : "expected , or }", i - 1);
+            return this.fail(isArr ? T("expected , or ]") : T("expected , or }"), i - 1);
           }
           break;
         }
@@ -189,11 +197,11 @@ export class JsonReader {
             if (n == N_E) next = N_ESIGN;
           } else {
             // Not a number byte: the number ended; b belongs to what follows.
-            if (n != N_ZERO && n != N_INT && n != N_FRAC && n != N_EXP) return this.fail("bad number", i);
+            if (n != N_ZERO && n != N_INT && n != N_FRAC && n != N_EXP) return this.fail(T("bad number"), i);
             this.scalarDone(<u8>JSON_NUMBER);
             break;
           }
-          if (next == 0xff) return this.fail("bad number", i);
+          if (next == 0xff) return this.fail(T("bad number"), i);
           this.num = next;
           this.value.push(b);
           i++;
@@ -214,7 +222,7 @@ export class JsonReader {
             this.code = 0;
             break;
           } else {
-            return this.fail("bad escape", i - 1);
+            return this.fail(T("bad escape"), i - 1);
           }
           this.emit(d);
           this.state = ST_STR;
@@ -222,7 +230,7 @@ export class JsonReader {
         }
         case ST_HEX: {
           const h = hexValue(b);
-          if (h < 0) return this.fail("bad \\u escape", i);
+          if (h < 0) return this.fail(T("bad \\u escape"), i);
           i++;
           this.code = (this.code << 4) | h;
           if (++this.hexCount == 4) this.codePoint(this.code);
@@ -255,7 +263,7 @@ export class JsonReader {
           break;
         }
         case ST_LIT: {
-          if (b != <u8>(this.lit & 0xff)) return this.fail("bad literal", i);
+          if (b != <u8>(this.lit & 0xff)) return this.fail(T("bad literal"), i);
           i++;
           this.lit >>= 8;
           if (this.lit == 0) this.scalarDone(this.litKind);
@@ -264,7 +272,7 @@ export class JsonReader {
         case ST_COLON: {
           i++;
           if (isWs(b)) break;
-          if (b != 0x3a) return this.fail("expected colon", i - 1);
+          if (b != 0x3a) return this.fail(T("expected colon"), i - 1);
           this.state = ST_VALUE;
           break;
         }
@@ -277,10 +285,10 @@ export class JsonReader {
             if (this.depth <= JSON_KEY_LEVELS) this.setSlotLen(this.depth, 0);
             this.state = ST_STR;
           } else if (b == 0x7d) {
-            if (this.state == ST_OBJ_NEXT) return this.fail("trailing comma", i - 1);
+            if (this.state == ST_OBJ_NEXT) return this.fail(T("trailing comma"), i - 1);
             this.close(false);
           } else {
-            return this.fail("expected key", i - 1);
+            return this.fail(T("expected key"), i - 1);
           }
           break;
         }
@@ -290,13 +298,13 @@ export class JsonReader {
           if (isWs(b)) break;
           const st = this.state;
           if (b == 0x5d && st >= ST_ARR_FIRST) {
-            if (st == ST_ARR_NEXT) return this.fail("trailing comma", i - 1);
+            if (st == ST_ARR_NEXT) return this.fail(T("trailing comma"), i - 1);
             this.close(true);
             break;
           }
           if (!this.startValue(b)) {
             if (this.failed) return this.fail(this.errorReason, i - 1);
-            return this.fail(st == ST_TOP && this.documents > 0 ? "junk between documents" : "expected value", i - 1);
+            return this.fail(st == ST_TOP && this.documents > 0 ? T("junk between documents") : T("expected value"), i - 1);
           }
           break;
         }
@@ -316,7 +324,7 @@ export class JsonReader {
     }
     if (this.state != ST_TOP) {
       this.failed = true;
-      this.errorReason = "truncated";
+      this.errorReason = T("truncated");
       this.errorOffset = this.pos;
       return false;
     }
@@ -324,7 +332,7 @@ export class JsonReader {
   }
 
   /** Level 1..depth: the object key at that level equals key (ASCII literal). */
-  keyIs(level: i32, key: string): bool {
+  keyIs(level: i32, key: Text): bool {
     if (level < 1 || level > this.depth || level > JSON_KEY_LEVELS || this.isArray(level)) return false;
     return asciiEquals(this.keyPtrAt(level), this.slotLen(level), key);
   }
@@ -351,13 +359,13 @@ export class JsonReader {
     return this.slots + <usize>((level - 1) * JSON_KEY_CAP);
   }
 
-  at1(k1: string): bool {
+  at1(k1: Text): bool {
     return this.depth == 1 && this.keyIs(1, k1);
   }
-  at2(k1: string, k2: string): bool {
+  at2(k1: Text, k2: Text): bool {
     return this.depth == 2 && this.keyIs(1, k1) && this.keyIs(2, k2);
   }
-  at3(k1: string, k2: string, k3: string): bool {
+  at3(k1: Text, k2: Text, k3: Text): bool {
     return this.depth == 3 && this.keyIs(1, k1) && this.keyIs(2, k2) && this.keyIs(3, k3);
   }
 
@@ -386,7 +394,7 @@ export class JsonReader {
     store<i32>(this.slots + <usize>(KEYS_BYTES + (level - 1) * 4), v);
   }
 
-  private fail(reason: string, at: i32): bool {
+  private fail(reason: Text, at: i32): bool {
     this.failed = true;
     this.errorReason = reason;
     this.errorOffset = this.pos + <i64>at;
@@ -402,7 +410,7 @@ export class JsonReader {
     } else if (b == 0x7b || b == 0x5b) {
       const isArr = b == 0x5b;
       if (this.depth >= JSON_MAX_DEPTH) {
-        this.errorReason = "nesting too deep";
+        this.errorReason = T("nesting too deep");
         this.failed = true;
         return false;
       }

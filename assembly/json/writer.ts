@@ -3,9 +3,12 @@
 
 import { ByteBuf } from "../lib/bytes";
 import { Out } from "../lib/out";
+import { T, Text, textAt, textLen } from "../lib/text";
 
 const MAX_DEPTH = 31;
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class JsonWriter {
   out: Out;
   private depth: i32 = 0;
@@ -62,7 +65,7 @@ export class JsonWriter {
     return this;
   }
 
-  key(k: string): JsonWriter {
+  key(k: Text): JsonWriter {
     this.beforeValue();
     this.out.byte(0x22);
     this.escapedAscii(k);
@@ -83,7 +86,7 @@ export class JsonWriter {
     return this;
   }
 
-  str(s: string): JsonWriter {
+  str(s: Text): JsonWriter {
     this.beforeValue();
     this.out.byte(0x22);
     this.escapedAscii(s);
@@ -129,32 +132,32 @@ export class JsonWriter {
 
   bool(v: bool): JsonWriter {
     this.beforeValue();
-    this.out.ascii(v ? "true" : "false");
+    this.out.ascii(v ? T("true") : T("false"));
     return this;
   }
 
   nul(): JsonWriter {
     this.beforeValue();
-    this.out.ascii("null");
+    this.out.ascii(T("null"));
     return this;
   }
 
   // Shorthands for "key": value pairs.
-  kStr(k: string, v: string): JsonWriter {
+  kStr(k: Text, v: Text): JsonWriter {
     return this.key(k).str(v);
   }
-  kBuf(k: string, v: ByteBuf): JsonWriter {
+  kBuf(k: Text, v: ByteBuf): JsonWriter {
     return this.key(k).strBuf(v);
   }
-  kNum(k: string, v: i64): JsonWriter {
+  kNum(k: Text, v: i64): JsonWriter {
     return this.key(k).num(v);
   }
-  kBool(k: string, v: bool): JsonWriter {
+  kBool(k: Text, v: bool): JsonWriter {
     return this.key(k).bool(v);
   }
 
-  private escapedAscii(s: string): void {
-    for (let i = 0, n = s.length; i < n; i++) this.escapedByte(<u8>s.charCodeAt(i));
+  private escapedAscii(s: Text): void {
+    for (let i = 0, n = textLen(s); i < n; i++) this.escapedByte(<u8>textAt(s, i));
   }
 
   private escapedBytes(ptr: usize, len: i32): void {
@@ -177,7 +180,7 @@ export class JsonWriter {
       o.byte(0x5c);
       o.byte(0x74);
     } else if (b < 0x20 || b == 0x7f) {
-      o.ascii("\\u00");
+      o.ascii(T("\\u00"));
       o.hexByte(b);
     } else {
       o.byte(b);

@@ -7,6 +7,8 @@ export const BLINK_MAX_TIMES: i32 = 50;
 export const BLINK_MIN_DELAY_MS: i32 = 10;
 export const BLINK_MAX_DELAY_MS: i32 = 5000;
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 class Blinker {
   private edgesLeft: i32 = 0;
   private delayMs: i32 = 0;

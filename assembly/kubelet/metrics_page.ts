@@ -12,47 +12,48 @@ import { metrics, PairCounter, API_VERBS } from "../metrics/counters";
 import { region } from "../config_map/region";
 import { routeLabel } from "./routes";
 import { memoryUsedBytes } from "../memory";
+import { T, Text } from "../lib/text";
 
-function family(o: Out, name: string, type: string, help: string): void {
-  o.ascii("# HELP ");
+function family(o: Out, name: Text, type: Text, help: Text): void {
+  o.ascii(T("# HELP "));
   o.ascii(name);
   o.byte(0x20);
   o.ascii(help);
-  o.ascii("\n# TYPE ");
+  o.ascii(T("\n# TYPE "));
   o.ascii(name);
   o.byte(0x20);
   o.ascii(type);
   o.byte(0x0a);
 }
 
-function sample(o: Out, name: string, value: u64): void {
+function sample(o: Out, name: Text, value: u64): void {
   o.ascii(name);
   o.byte(0x20);
   o.dec(value);
   o.byte(0x0a);
 }
 
-function gauge(o: Out, name: string, help: string, value: i64): void {
-  family(o, name, "gauge", help);
+function gauge(o: Out, name: Text, help: Text, value: i64): void {
+  family(o, name, T("gauge"), help);
   o.ascii(name);
   o.byte(0x20);
   o.decSigned(value);
   o.byte(0x0a);
 }
 
-function counter(o: Out, name: string, help: string, value: u64): void {
-  family(o, name, "counter", help);
+function counter(o: Out, name: Text, help: Text, value: u64): void {
+  family(o, name, T("counter"), help);
   sample(o, name, value);
 }
 
-function labelled(o: Out, name: string, table: PairCounter, byRoute: bool): void {
+function labelled(o: Out, name: Text, table: PairCounter, byRoute: bool): void {
   for (let i = 0; i < table.used; i++) {
     o.ascii(name);
-    o.ascii(byRoute ? "{path=\"" : "{verb=\"");
+    o.ascii(byRoute ? T("{path=\"") : T("{verb=\""));
     o.ascii(byRoute ? routeLabel(table.keyAt(i)) : API_VERBS[table.keyAt(i)]);
-    o.ascii("\",code=\"");
+    o.ascii(T("\",code=\""));
     o.dec(<u64>table.codeAt(i));
-    o.ascii("\"} ");
+    o.ascii(T("\"} "));
     o.dec(table.countAt(i));
     o.byte(0x0a);
   }
@@ -60,45 +61,45 @@ function labelled(o: Out, name: string, table: PairCounter, byRoute: bool): void
 
 export function renderMetrics(w: JsonWriter): void {
   const o = w.out;
-  family(o, "pico_uptime_seconds", "gauge", "Seconds since the core started.");
-  o.ascii("pico_uptime_seconds ");
+  family(o, T("pico_uptime_seconds"), T("gauge"), T("Seconds since start."));
+  o.ascii(T("pico_uptime_seconds "));
   o.decimal(<i64>now(), 3);
   o.byte(0x0a);
-  gauge(o, "pico_free_heap_bytes", "Free heap on the board.", facts.freeHeap);
-  gauge(o, "pico_wasm_memory_used_bytes", "Linear memory the core uses (static data and heap).", memoryUsedBytes());
-  family(o, "pico_http_requests_total", "counter", "Kubelet-port requests by path and status code.");
-  labelled(o, "pico_http_requests_total", metrics.http, true);
-  family(o, "pico_api_requests_total", "counter", "API server requests by verb and status code (0: no response).");
-  labelled(o, "pico_api_requests_total", metrics.api, false);
-  counter(o, "pico_api_sent_bytes_total", "Bytes sent to the API endpoint.", metrics.apiBytesSent);
-  counter(o, "pico_api_received_bytes_total", "Bytes received from the API endpoint.", metrics.apiBytesReceived);
-  counter(o, "pico_node_registrations_total", "Node registrations (including adoption after 409 and re-registration).", metrics.registrations);
-  counter(o, "pico_node_status_writes_total", "Node status updates written.", metrics.statusWrites);
-  counter(o, "pico_lease_renewals_total", "Successful Lease renewals.", metrics.leaseRenewals);
-  counter(o, "pico_lease_renewal_failures_total", "Failed Lease renewals.", metrics.leaseFailures);
-  family(o, "pico_lease_last_renewal_timestamp_seconds", "gauge", "Wall time of the last successful Lease renewal.");
-  o.ascii("pico_lease_last_renewal_timestamp_seconds ");
+  gauge(o, T("pico_free_heap_bytes"), T("Free heap."), facts.freeHeap);
+  gauge(o, T("pico_wasm_memory_used_bytes"), T("Linear memory used by the core."), memoryUsedBytes());
+  family(o, T("pico_http_requests_total"), T("counter"), T("Kubelet requests by path and code."));
+  labelled(o, T("pico_http_requests_total"), metrics.http, true);
+  family(o, T("pico_api_requests_total"), T("counter"), T("API requests by verb and code (0: no response)."));
+  labelled(o, T("pico_api_requests_total"), metrics.api, false);
+  counter(o, T("pico_api_sent_bytes_total"), T("Bytes sent to the API."), metrics.apiBytesSent);
+  counter(o, T("pico_api_received_bytes_total"), T("Bytes received from the API."), metrics.apiBytesReceived);
+  counter(o, T("pico_node_registrations_total"), T("Node registrations and adoptions."), metrics.registrations);
+  counter(o, T("pico_node_status_writes_total"), T("Node status writes."), metrics.statusWrites);
+  counter(o, T("pico_lease_renewals_total"), T("Successful Lease renewals."), metrics.leaseRenewals);
+  counter(o, T("pico_lease_renewal_failures_total"), T("Failed Lease renewals."), metrics.leaseFailures);
+  family(o, T("pico_lease_last_renewal_timestamp_seconds"), T("gauge"), T("Time of the last Lease renewal."));
+  o.ascii(T("pico_lease_last_renewal_timestamp_seconds "));
   o.decimal(leaseController.lastRenewMicros / 1000, 3);
   o.byte(0x0a);
-  counter(o, "pico_config_applies_total", "ConfigMap versions applied to the region.", metrics.configApplies);
-  counter(o, "pico_config_rejects_total", "ConfigMap versions rejected (region unchanged).", metrics.configRejects);
-  counter(o, "pico_config_relists_total", "ConfigMap LISTs (start, 410 Gone, errors).", metrics.relists);
-  family(o, "pico_config_info", "gauge", "The applied ConfigMap resourceVersion and region CRC-32.");
-  o.ascii("pico_config_info{resource_version=\"");
+  counter(o, T("pico_config_applies_total"), T("ConfigMap versions applied."), metrics.configApplies);
+  counter(o, T("pico_config_rejects_total"), T("ConfigMap versions rejected."), metrics.configRejects);
+  counter(o, T("pico_config_relists_total"), T("ConfigMap LISTs."), metrics.relists);
+  family(o, T("pico_config_info"), T("gauge"), T("Applied ConfigMap version and region CRC-32."));
+  o.ascii(T("pico_config_info{resource_version=\""));
   o.buf(region.version);
-  o.ascii("\",crc32=\"0x");
+  o.ascii(T("\",crc32=\"0x"));
   o.hex32(region.crc);
-  o.ascii("\"} 1\n");
-  if (facts.rssiDbm != 0) gauge(o, "pico_wifi_rssi_dbm", "Wi-Fi signal strength.", facts.rssiDbm);
+  o.ascii(T("\"} 1\n"));
+  if (facts.rssiDbm != 0) gauge(o, T("pico_wifi_rssi_dbm"), T("Wi-Fi RSSI."), facts.rssiDbm);
   if (facts.temperatureMc != TEMPERATURE_UNKNOWN) {
-    family(o, "pico_temperature_celsius", "gauge", "Chip temperature.");
-    o.ascii("pico_temperature_celsius ");
+    family(o, T("pico_temperature_celsius"), T("gauge"), T("Chip temperature."));
+    o.ascii(T("pico_temperature_celsius "));
     o.decimal(facts.temperatureMc, 3);
     o.byte(0x0a);
   }
 }
 
-function resourceSample(o: Out, name: string, value: i64, places: i32): void {
+function resourceSample(o: Out, name: Text, value: i64, places: i32): void {
   o.ascii(name);
   o.byte(0x20);
   o.decimal(value, places);
@@ -111,10 +112,10 @@ function resourceSample(o: Out, name: string, value: i64, places: i32): void {
 
 export function renderMetricsResource(w: JsonWriter): void {
   const o = w.out;
-  family(o, "node_cpu_usage_seconds_total", "counter", "Cumulative CPU time consumed by the node in core-seconds.");
-  resourceSample(o, "node_cpu_usage_seconds_total", <i64>facts.cpuBusyMs, 3);
-  family(o, "node_memory_working_set_bytes", "gauge", "Current working set of the node in bytes.");
-  resourceSample(o, "node_memory_working_set_bytes", SRAM_BYTES - <i64>facts.freeHeap, 0);
-  family(o, "scrape_error", "gauge", "1 if there was an error while getting container metrics, 0 otherwise.");
-  o.ascii("scrape_error 0\n");
+  family(o, T("node_cpu_usage_seconds_total"), T("counter"), T("CPU time used, in core-seconds."));
+  resourceSample(o, T("node_cpu_usage_seconds_total"), <i64>facts.cpuBusyMs, 3);
+  family(o, T("node_memory_working_set_bytes"), T("gauge"), T("Memory working set in bytes."));
+  resourceSample(o, T("node_memory_working_set_bytes"), SRAM_BYTES - <i64>facts.freeHeap, 0);
+  family(o, T("scrape_error"), T("gauge"), T("1 if the scrape failed."));
+  o.ascii(T("scrape_error 0\n"));
 }

@@ -15,25 +15,27 @@ import { leaseController } from "../node/lease";
 import { nodeController } from "../node/controller";
 import { apiChannel } from "../api/channels";
 import { region } from "../config_map/region";
+import { REGION_SIZE } from "../region/memory_values";
+import { T, Text, textAt, textLen } from "../lib/text";
 
 export type Render = (w: JsonWriter) => void;
 
 /** Text for error bodies and 503 reasons, set just before the response. */
-export const problem: ByteBuf = new ByteBuf(160);
+export const problem: ByteBuf = ByteBuf.create(160);
 export let problemCode: i32 = 0;
 
-export function setProblem(code: i32, text: string): void {
+export function setProblem(code: i32, text: Text): void {
   problemCode = code;
   problem.clear();
   problem.appendAscii(text);
 }
 
 export function renderProblem(w: JsonWriter): void {
-  w.beginObject().kBuf("error", problem).kNum("code", problemCode).endObject();
+  w.beginObject().kBuf(T("error"), problem).kNum(T("code"), problemCode).endObject();
 }
 
 export function renderOk(w: JsonWriter): void {
-  w.out.ascii("ok");
+  w.out.ascii(T("ok"));
 }
 
 export function renderProblemText(w: JsonWriter): void {
@@ -41,48 +43,48 @@ export function renderProblemText(w: JsonWriter): void {
 }
 
 /** Why the node is not ready, or "" when it is. */
-export function notReadyReason(): string {
-  if (!facts.networkUp()) return "network down: no IPv4 address";
-  if (!nodeController.registered()) return "Node not registered with the API server yet";
-  if (!leaseController.fresh()) return "Lease not renewed within the lease duration";
-  return "";
+export function notReadyReason(): Text {
+  if (!facts.networkUp()) return T("network down: no IPv4 address");
+  if (!nodeController.registered()) return T("Node not registered with the API server yet");
+  if (!leaseController.fresh()) return T("Lease not renewed within the lease duration");
+  return T("");
 }
 
 export function renderHealthzVerbose(w: JsonWriter): void {
-  w.beginObject().kStr("status", "ok").key("checks").beginObject();
-  w.kStr("ping", "ok");
-  w.kStr("network", facts.networkUp() ? "ok" : "down");
-  w.kStr("registered", nodeController.registered() ? "ok" : "pending");
-  w.kStr("lease", leaseController.fresh() ? "ok" : "stale");
+  w.beginObject().kStr(T("status"), T("ok")).key(T("checks")).beginObject();
+  w.kStr(T("ping"), T("ok"));
+  w.kStr(T("network"), facts.networkUp() ? T("ok") : T("down"));
+  w.kStr(T("registered"), nodeController.registered() ? T("ok") : T("pending"));
+  w.kStr(T("lease"), leaseController.fresh() ? T("ok") : T("stale"));
   const c = conditions.get(COND_CONFIG);
-  w.kStr("config", c.status == 1 ? "ok" : c.status == 0 ? "rejected" : "pending");
+  w.kStr(T("config"), c.status == 1 ? T("ok") : c.status == 0 ? T("rejected") : T("pending"));
   w.endObject().endObject();
 }
 
 export function renderPods(w: JsonWriter): void {
-  w.beginObject().kStr("kind", "PodList").kStr("apiVersion", "v1");
-  w.key("metadata").beginObject().endObject();
-  w.key("items").beginArray().endArray();
+  w.beginObject().kStr(T("kind"), T("PodList")).kStr(T("apiVersion"), T("v1"));
+  w.key(T("metadata")).beginObject().endObject();
+  w.key(T("items")).beginArray().endArray();
   w.endObject();
 }
 
 export function renderSpec(w: JsonWriter): void {
   w.beginObject();
-  w.kNum("num_cores", CPU_CORES);
-  w.kNum("cpu_frequency_khz", CPU_FREQUENCY_KHZ);
-  w.kNum("memory_capacity", SRAM_BYTES);
-  w.kBuf("machine_id", identity.boardId);
-  let o = w.key("system_uuid").beginRawString();
+  w.kNum(T("num_cores"), CPU_CORES);
+  w.kNum(T("cpu_frequency_khz"), CPU_FREQUENCY_KHZ);
+  w.kNum(T("memory_capacity"), SRAM_BYTES);
+  w.kBuf(T("machine_id"), identity.boardId);
+  let o = w.key(T("system_uuid")).beginRawString();
   writeSystemUuid(o);
   w.endRawString();
-  o = w.key("boot_id").beginRawString();
+  o = w.key(T("boot_id")).beginRawString();
   writeUuid(o, identity.bootId.ptr);
   w.endRawString();
-  w.kStr("instance_type", "rp2040-pico-w");
+  w.kStr(T("instance_type"), T("rp2040-pico-w"));
   w.endObject();
 }
 
-function writeTime(w: JsonWriter, key: string, monoMs: u64, known: bool): void {
+function writeTime(w: JsonWriter, key: Text, monoMs: u64, known: bool): void {
   w.key(key);
   if (!known || !wallClock.known) {
     w.nul();
@@ -95,49 +97,48 @@ function writeTime(w: JsonWriter, key: string, monoMs: u64, known: bool): void {
 
 export function renderPicoStatus(w: JsonWriter): void {
   w.beginObject();
-  w.kBuf("node", config.nodeName);
-  w.kStr("version", CORE_VERSION);
-  w.key("uptime_seconds").decimal(<i64>now(), 3);
-  w.kNum("free_heap_bytes", facts.freeHeap);
-  w.key("wifi_rssi_dbm");
+  w.kBuf(T("node"), config.nodeName);
+  w.kStr(T("version"), CORE_VERSION);
+  w.key(T("uptime_seconds")).decimal(<i64>now(), 3);
+  w.kNum(T("free_heap_bytes"), facts.freeHeap);
+  w.key(T("wifi_rssi_dbm"));
   if (facts.rssiDbm != 0) w.num(facts.rssiDbm);
   else w.nul();
-  w.key("temperature_celsius");
+  w.key(T("temperature_celsius"));
   if (facts.temperatureMc != TEMPERATURE_UNKNOWN) w.decimal(facts.temperatureMc, 3);
   else w.nul();
-  w.key("ip");
+  w.key(T("ip"));
   if (facts.ipv4 != 0) {
     writeIpv4(w.beginRawString(), facts.ipv4);
     w.endRawString();
   } else w.nul();
-  w.kBool("registered", nodeController.registered());
-  writeTime(w, "last_api_success", apiChannel.lastResponseAt, apiChannel.hadResponse);
-  w.key("lease_age_seconds");
+  w.kBool(T("registered"), nodeController.registered());
+  writeTime(w, T("last_api_success"), apiChannel.lastResponseAt, apiChannel.hadResponse);
+  w.key(T("lease_age_seconds"));
   if (leaseController.renewedOnce) w.decimal(<i64>(now() - leaseController.lastRenewAt), 3);
   else w.nul();
-  w.kBool("ready", notReadyReason().length == 0);
-  w.kBuf("applied_resource_version", region.version);
+  w.kBool(T("ready"), textLen(notReadyReason()) == 0);
+  w.kBuf(T("applied_resource_version"), region.version);
   const c = conditions.get(COND_CONFIG);
-  w.key("config").beginObject().kStr("status", statusName(c.status)).kStr("reason", c.reason).kBuf("message", c.message).endObject();
+  w.key(T("config")).beginObject().kStr(T("status"), statusName(c.status)).kStr(T("reason"), c.reason).kBuf(T("message"), c.built!).endObject();
   w.endObject();
 }
 
 export function renderPicoMemory(w: JsonWriter): void {
   w.beginObject();
-  w.kBuf("resource_version", region.version);
-  const o = w.key("crc32").beginRawString();
-  o.ascii("0x");
+  w.kBuf(T("resource_version"), region.version);
+  const o = w.key(T("crc32")).beginRawString();
+  o.ascii(T("0x"));
   o.hex32(region.crc);
   w.endRawString();
-  w.kNum("size", region.bytes.len);
-  w.kNum("bytes_set", region.entries);
-  w.kBool("restored_at_boot", region.restored);
-  const h = w.key("hex").beginRawString();
-  for (let i = 0; i < region.bytes.len; i++) h.hexByte(region.bytes.at(i));
+  w.kNum(T("size"), REGION_SIZE);
+  w.kNum(T("bytes_set"), region.entries);
+  w.kBool(T("restored_at_boot"), region.restored);
+  region.writeHex(w.key(T("hex")).beginRawString());
   w.endRawString();
   w.endObject();
 }
 
 export function renderCommandAccepted(w: JsonWriter): void {
-  w.beginObject().kStr("status", "accepted").kStr("command", "blink_led").endObject();
+  w.beginObject().kStr(T("status"), T("accepted")).kStr(T("command"), T("blink_led")).endObject();
 }

@@ -2,6 +2,7 @@
 // another method gets 405 and an Allow header built from the same table.
 
 import { ByteBuf } from "../lib/bytes";
+import { T, Text } from "../lib/text";
 
 export const M_GET: i32 = 1;
 export const M_HEAD: i32 = 2;
@@ -22,28 +23,30 @@ export const R_PICO_COMMAND = 9;
 export const R_UNKNOWN = 14;
 export const R_MALFORMED = 15;
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class Route {
-  constructor(public path: string, public methods: i32, public allow: string) {}
+  constructor(public path: Text, public methods: i32, public allow: Text) {}
 }
 
 // Indexed by R_*; GET routes also answer HEAD.
 export const ROUTES: StaticArray<Route> = [
-  new Route("/healthz", M_GET | M_HEAD, "GET, HEAD"),
-  new Route("/livez", M_GET | M_HEAD, "GET, HEAD"),
-  new Route("/readyz", M_GET | M_HEAD, "GET, HEAD"),
-  new Route("/pods", M_GET | M_HEAD, "GET, HEAD"),
-  new Route("/spec", M_GET | M_HEAD, "GET, HEAD"),
-  new Route("/metrics", M_GET | M_HEAD, "GET, HEAD"),
-  new Route("/metrics/resource", M_GET | M_HEAD, "GET, HEAD"),
-  new Route("/pico/status", M_GET | M_HEAD, "GET, HEAD"),
-  new Route("/pico/memory", M_GET | M_HEAD, "GET, HEAD"),
-  new Route("/pico/command", M_POST, "POST"),
+  new Route(T("/healthz"), M_GET | M_HEAD, T("GET, HEAD")),
+  new Route(T("/livez"), M_GET | M_HEAD, T("GET, HEAD")),
+  new Route(T("/readyz"), M_GET | M_HEAD, T("GET, HEAD")),
+  new Route(T("/pods"), M_GET | M_HEAD, T("GET, HEAD")),
+  new Route(T("/spec"), M_GET | M_HEAD, T("GET, HEAD")),
+  new Route(T("/metrics"), M_GET | M_HEAD, T("GET, HEAD")),
+  new Route(T("/metrics/resource"), M_GET | M_HEAD, T("GET, HEAD")),
+  new Route(T("/pico/status"), M_GET | M_HEAD, T("GET, HEAD")),
+  new Route(T("/pico/memory"), M_GET | M_HEAD, T("GET, HEAD")),
+  new Route(T("/pico/command"), M_POST, T("POST")),
 ];
 
 export function methodBit(m: ByteBuf): i32 {
-  if (m.equalsAscii("GET")) return M_GET;
-  if (m.equalsAscii("HEAD")) return M_HEAD;
-  if (m.equalsAscii("POST")) return M_POST;
+  if (m.equalsAscii(T("GET"))) return M_GET;
+  if (m.equalsAscii(T("HEAD"))) return M_HEAD;
+  if (m.equalsAscii(T("POST"))) return M_POST;
   return M_OTHER;
 }
 
@@ -54,7 +57,7 @@ export function findRoute(path: ByteBuf): i32 {
 }
 
 /** Path label for metrics (bounded set). */
-export function routeLabel(index: i32): string {
+export function routeLabel(index: i32): Text {
   if (index >= 0 && index < ROUTES.length) return ROUTES[index].path;
-  return index == R_MALFORMED ? "malformed" : "other";
+  return index == R_MALFORMED ? T("malformed") : T("other");
 }

@@ -24,23 +24,26 @@ import {
 } from "./pages";
 import { renderMetrics, renderMetricsResource } from "./metrics_page";
 import { runCommand } from "./command";
+import { T, Text, textAt, textLen } from "../lib/text";
 
-export const KUBELET_SLOTS = 3;
+export const KUBELET_SLOTS = 2;
 const MAX_HEAD = 2048;
-const MAX_TARGET = 192;
-const MAX_BODY = 256;
+const MAX_TARGET = 96;
+const MAX_BODY = 128;
 
-const JSON_TYPE: string = "application/json";
-const TEXT_TYPE: string = "text/plain; charset=utf-8";
-const PROMETHEUS_TYPE: string = "text/plain; version=0.0.4; charset=utf-8";
+const JSON_TYPE: Text = T("application/json");
+const TEXT_TYPE: Text = T("text/plain; charset=utf-8");
+const PROMETHEUS_TYPE: Text = T("text/plain; version=0.0.4; charset=utf-8");
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 class Slot {
   handle: i32 = -1;
   openedAt: u64 = 0;
   parser: HttpRequestParser = new HttpRequestParser(MAX_HEAD, MAX_TARGET, MAX_BODY);
 }
 
-const slots: StaticArray<Slot> = [new Slot(), new Slot(), new Slot()];
+const slots: StaticArray<Slot> = [new Slot(), new Slot()];
 
 function slotOf(handle: i32): Slot | null {
   for (let i = 0; i < KUBELET_SLOTS; i++) if (slots[i].handle == handle) return slots[i];
@@ -48,7 +51,7 @@ function slotOf(handle: i32): Slot | null {
 }
 
 /** Writes one response (head, and body unless HEAD) and closes the connection. */
-function respond(handle: i32, route: i32, headOnly: bool, status: i32, contentType: string, render: Render, allow: string): void {
+function respond(handle: i32, route: i32, headOnly: bool, status: i32, contentType: Text, render: Render, allow: Text): void {
   txCount();
   render(txJson);
   const length = tx.count;
@@ -63,7 +66,7 @@ function respond(handle: i32, route: i32, headOnly: bool, status: i32, contentTy
   metrics.http.add(route, status);
 }
 
-function respondProblem(handle: i32, route: i32, status: i32, text: string, allow: string): void {
+function respondProblem(handle: i32, route: i32, status: i32, text: Text, allow: Text): void {
   setProblem(status, text);
   respond(handle, route, false, status, JSON_TYPE, renderProblem, allow);
 }
@@ -82,10 +85,10 @@ function tokenMatches(p: HttpRequestParser): bool {
   return diff == 0;
 }
 
-function hasQueryFlag(p: HttpRequestParser, flag: string): bool {
+function hasQueryFlag(p: HttpRequestParser, flag: Text): bool {
   // "verbose", "verbose=1", "verbose=true" (anywhere in the query) all count.
   const q = p.query;
-  const n = flag.length;
+  const n = textLen(flag);
   for (let i = 0; i + n <= q.len; i++) {
     if ((i == 0 || q.at(i - 1) == 0x26) && asciiEquals(q.ptr + <usize>i, n, flag)) {
       if (i + n == q.len || q.at(i + n) == 0x26) return true;
@@ -102,18 +105,18 @@ function serve(s: Slot): void {
   facts.refresh();
   const route = findRoute(p.path);
   if (route < 0) {
-    setProblem(404, "no such path");
-    problem.appendAscii(": ");
+    setProblem(404, T("no such path"));
+    problem.appendAscii(T(": "));
     problem.appendBuf(p.path);
-    respond(h, R_UNKNOWN, false, 404, JSON_TYPE, renderProblem, "");
+    respond(h, R_UNKNOWN, false, 404, JSON_TYPE, renderProblem, T(""));
     return;
   }
   const m = methodBit(p.method);
   const r = ROUTES[route];
   if ((m & r.methods) == 0) {
-    setProblem(405, "method not allowed on ");
+    setProblem(405, T("method not allowed on "));
     problem.appendAscii(r.path);
-    problem.appendAscii("; allowed: ");
+    problem.appendAscii(T("; allowed: "));
     problem.appendAscii(r.allow);
     respond(h, route, false, 405, JSON_TYPE, renderProblem, r.allow);
     return;
@@ -121,49 +124,49 @@ function serve(s: Slot): void {
   const headOnly = m == M_HEAD;
   switch (route) {
     case R_HEALTHZ:
-      if (hasQueryFlag(p, "verbose")) respond(h, route, headOnly, 200, JSON_TYPE, renderHealthzVerbose, "");
-      else respond(h, route, headOnly, 200, TEXT_TYPE, renderOk, "");
+      if (hasQueryFlag(p, T("verbose"))) respond(h, route, headOnly, 200, JSON_TYPE, renderHealthzVerbose, T(""));
+      else respond(h, route, headOnly, 200, TEXT_TYPE, renderOk, T(""));
       break;
     case R_LIVEZ:
-      respond(h, route, headOnly, 200, TEXT_TYPE, renderOk, "");
+      respond(h, route, headOnly, 200, TEXT_TYPE, renderOk, T(""));
       break;
     case R_READYZ: {
       const why = notReadyReason();
-      if (why.length == 0) respond(h, route, headOnly, 200, TEXT_TYPE, renderOk, "");
+      if (textLen(why) == 0) respond(h, route, headOnly, 200, TEXT_TYPE, renderOk, T(""));
       else {
         setProblem(503, why);
-        respond(h, route, headOnly, 503, TEXT_TYPE, renderProblemText, "");
+        respond(h, route, headOnly, 503, TEXT_TYPE, renderProblemText, T(""));
       }
       break;
     }
     case R_PODS:
-      respond(h, route, headOnly, 200, JSON_TYPE, renderPods, "");
+      respond(h, route, headOnly, 200, JSON_TYPE, renderPods, T(""));
       break;
     case R_SPEC:
-      respond(h, route, headOnly, 200, JSON_TYPE, renderSpec, "");
+      respond(h, route, headOnly, 200, JSON_TYPE, renderSpec, T(""));
       break;
     case R_METRICS:
-      respond(h, route, headOnly, 200, PROMETHEUS_TYPE, renderMetrics, "");
+      respond(h, route, headOnly, 200, PROMETHEUS_TYPE, renderMetrics, T(""));
       break;
     case R_METRICS_RESOURCE:
-      respond(h, route, headOnly, 200, PROMETHEUS_TYPE, renderMetricsResource, "");
+      respond(h, route, headOnly, 200, PROMETHEUS_TYPE, renderMetricsResource, T(""));
       break;
     case R_PICO_STATUS:
-      respond(h, route, headOnly, 200, JSON_TYPE, renderPicoStatus, "");
+      respond(h, route, headOnly, 200, JSON_TYPE, renderPicoStatus, T(""));
       break;
     case R_PICO_MEMORY:
-      respond(h, route, headOnly, 200, JSON_TYPE, renderPicoMemory, "");
+      respond(h, route, headOnly, 200, JSON_TYPE, renderPicoMemory, T(""));
       break;
     case R_PICO_COMMAND: {
       if (!tokenMatches(p)) {
         respondProblem(h, route, 401, config.apiToken.len == 0
-          ? "commands need the device token, and this device has none configured"
-          : "commands need the device's bearer token (Authorization: Bearer ...)", "");
+          ? T("no device token configured")
+          : T("needs the device's bearer token"), T(""));
         break;
       }
       const why = runCommand(p.body.ptr, p.body.len);
-      if (why.length > 0) respondProblem(h, route, 400, why, "");
-      else respond(h, route, false, 202, JSON_TYPE, renderCommandAccepted, "");
+      if (textLen(why) > 0) respondProblem(h, route, 400, why, T(""));
+      else respond(h, route, false, 202, JSON_TYPE, renderCommandAccepted, T(""));
       break;
     }
   }
@@ -179,7 +182,7 @@ export function serverAccept(handle: i32): void {
       return;
     }
   }
-  respondProblem(handle, R_MALFORMED, 503, "too many connections; try again", "");
+  respondProblem(handle, R_MALFORMED, 503, T("too many connections; try again"), T(""));
 }
 
 export function serverData(handle: i32, ptr: usize, len: i32): void {
@@ -190,7 +193,7 @@ export function serverData(handle: i32, ptr: usize, len: i32): void {
     serve(s);
   } else if (state == REQ_ERROR) {
     release(s);
-    respondProblem(handle, R_MALFORMED, s.parser.errorStatus, s.parser.errorReason, "");
+    respondProblem(handle, R_MALFORMED, s.parser.errorStatus, s.parser.errorReason, T(""));
   }
 }
 
@@ -206,10 +209,10 @@ export function serverTick(): void {
     if (s.handle >= 0 && now() - s.openedAt >= <u64>config.kubeletIdleTimeoutMs) {
       const h = s.handle;
       release(s);
-      const o = logBegin(LOG_DEBUG, "kubelet");
-      o.ascii("request not completed in time; answering 408");
+      const o = logBegin(LOG_DEBUG, T("kubelet"));
+      o.ascii(T("request incomplete; 408"));
       logEnd();
-      respondProblem(h, R_MALFORMED, 408, "request not completed in time", "");
+      respondProblem(h, R_MALFORMED, 408, T("request not completed in time"), T(""));
     }
   }
 }

@@ -1,20 +1,30 @@
+import { T, Text, textAt, textLen } from "./text";
+
 // Fixed-capacity byte buffers and ASCII helpers.
 //
 // The device build uses AssemblyScript's stub runtime, which never frees: every
 // buffer is created once at module start and reused. Text the core writes is
 // ASCII taken from string literals (UTF-16 in memory), converted byte by byte.
 
+// Unmanaged, with its bytes in the same block as its fields: one allocation of
+// header + capacity, where a managed object plus a separate buffer would cost
+// two headers and two roundings per buffer.
+@unmanaged
 export class ByteBuf {
-  readonly ptr: usize;
-  readonly cap: i32;
-  len: i32 = 0;
+  ptr: usize;
+  cap: i32;
+  len: i32;
   /** Set when an append did not fit; the bytes that did fit stay. */
-  overflow: bool = false;
+  overflow: bool;
 
-  constructor(cap: i32) {
-    this.cap = cap;
-    this.ptr = heap.alloc(<usize>cap);
-    memory.fill(this.ptr, 0, <usize>cap);
+  /** A zeroed buffer of `cap` bytes, allocated once at start-up. */
+  static create(cap: i32): ByteBuf {
+    const block = heap.alloc(offsetof<ByteBuf>() + <usize>cap);
+    memory.fill(block, 0, offsetof<ByteBuf>() + <usize>cap);
+    const b = changetype<ByteBuf>(block);
+    b.ptr = block + offsetof<ByteBuf>();
+    b.cap = cap;
+    return b;
   }
 
   clear(): void {
@@ -49,9 +59,9 @@ export class ByteBuf {
     return this.append(other.ptr, other.len);
   }
 
-  appendAscii(s: string): bool {
-    for (let i = 0, n = s.length; i < n; i++) {
-      if (!this.push(<u8>s.charCodeAt(i))) return false;
+  appendAscii(s: Text): bool {
+    for (let i = 0, n = textLen(s); i < n; i++) {
+      if (!this.push(<u8>textAt(s, i))) return false;
     }
     return true;
   }
@@ -66,7 +76,7 @@ export class ByteBuf {
     return this.len == other.len && memory.compare(this.ptr, other.ptr, <usize>this.len) == 0;
   }
 
-  equalsAscii(s: string): bool {
+  equalsAscii(s: Text): bool {
     return asciiEquals(this.ptr, this.len, s);
   }
 
@@ -80,19 +90,19 @@ export function lowerAscii(b: u8): u8 {
   return b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
 }
 
-export function asciiEquals(ptr: usize, len: i32, s: string): bool {
-  if (len != s.length) return false;
+export function asciiEquals(ptr: usize, len: i32, s: Text): bool {
+  if (len != textLen(s)) return false;
   for (let i = 0; i < len; i++) {
-    if (load<u8>(ptr + <usize>i) != <u8>s.charCodeAt(i)) return false;
+    if (load<u8>(ptr + <usize>i) != <u8>textAt(s, i)) return false;
   }
   return true;
 }
 
 /** Case-insensitive compare against a lower-case ASCII literal. */
-export function asciiEqualsNoCase(ptr: usize, len: i32, lowerLiteral: string): bool {
-  if (len != lowerLiteral.length) return false;
+export function asciiEqualsNoCase(ptr: usize, len: i32, lowerLiteral: Text): bool {
+  if (len != textLen(lowerLiteral)) return false;
   for (let i = 0; i < len; i++) {
-    if (lowerAscii(load<u8>(ptr + <usize>i)) != <u8>lowerLiteral.charCodeAt(i)) return false;
+    if (lowerAscii(load<u8>(ptr + <usize>i)) != <u8>textAt(lowerLiteral, i)) return false;
   }
   return true;
 }

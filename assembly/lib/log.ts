@@ -3,13 +3,14 @@
 
 import { host_log } from "../host";
 import { Out } from "./out";
+import { T, Text } from "./text";
 
 export const LOG_ERROR: i32 = 0;
 export const LOG_WARN: i32 = 1;
 export const LOG_INFO: i32 = 2;
 export const LOG_DEBUG: i32 = 3;
 
-const line = new Out(200);
+const line = new Out(160);
 let lineLevel: i32 = LOG_INFO;
 /** Lines above this level are dropped; set from configuration. */
 export let logThreshold: i32 = LOG_INFO;
@@ -19,11 +20,11 @@ export function setLogThreshold(level: i32): void {
 }
 
 /** Starts a line; write to the returned Out, then call logEnd(). */
-export function logBegin(level: i32, component: string): Out {
+export function logBegin(level: i32, component: Text): Out {
   lineLevel = level;
   line.beginBuffer();
   line.ascii(component);
-  line.ascii(": ");
+  line.ascii(T(": "));
   return line;
 }
 
@@ -32,7 +33,7 @@ export function logEnd(): void {
 }
 
 /** A whole line from literals. */
-export function log(level: i32, component: string, text: string): void {
+export function log(level: i32, component: Text, text: Text): void {
   if (level > logThreshold) return;
   logBegin(level, component).ascii(text);
   logEnd();

@@ -6,6 +6,7 @@
 // only core state, never a host call whose answer could change between passes.
 
 import { ByteBuf } from "./bytes";
+import { T, Text, textAt, textLen, textPtr } from "./text";
 
 /** Receives a full staging buffer; returns false if the bytes could not be taken. */
 export type FlushFn = (ctx: i32, ptr: usize, len: i32) => bool;
@@ -14,8 +15,10 @@ function refuseFlush(ctx: i32, ptr: usize, len: i32): bool {
   return false;
 }
 
-const HEX: string = "0123456789abcdef";
+const HEX: Text = T("0123456789abcdef");
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class Out {
   /** Bytes produced in this pass (counted or written). */
   count: i32 = 0;
@@ -27,7 +30,7 @@ export class Out {
   private flushCtx: i32 = 0;
 
   constructor(stageCap: i32) {
-    this.stage = new ByteBuf(stageCap);
+    this.stage = ByteBuf.create(stageCap);
   }
 
   /** Count only: nothing is stored. */
@@ -83,9 +86,13 @@ export class Out {
     this.bytes(b.ptr, b.len);
   }
 
+  text(t: Text): void {
+    this.bytes(textPtr(t), textLen(t));
+  }
+
   /** ASCII text from a string literal. */
-  ascii(s: string): void {
-    for (let i = 0, n = s.length; i < n; i++) this.byte(<u8>s.charCodeAt(i));
+  ascii(s: Text): void {
+    for (let i = 0, n = textLen(s); i < n; i++) this.byte(<u8>textAt(s, i));
   }
 
   dec(v: u64): void {
@@ -129,11 +136,11 @@ export class Out {
   }
 
   hexByte(b: u8): void {
-    this.byte(<u8>HEX.charCodeAt(b >> 4));
-    this.byte(<u8>HEX.charCodeAt(b & 15));
+    this.byte(<u8>textAt(HEX, b >> 4));
+    this.byte(<u8>textAt(HEX, b & 15));
   }
 
   hex32(v: u32): void {
-    for (let shift = 28; shift >= 0; shift -= 4) this.byte(<u8>HEX.charCodeAt((v >> shift) & 15));
+    for (let shift = 28; shift >= 0; shift -= 4) this.byte(<u8>textAt(HEX, (v >> shift) & 15));
   }
 }

@@ -3,24 +3,25 @@
 
 import { isDigit, isSpaceOrTab } from "./bytes";
 import { Out } from "./out";
+import { T, Text, textAt, textLen } from "./text";
 
-const MONTHS: string = "Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec";
-const DAYS: string = "Mon,Tue,Wed,Thu,Fri,Sat,Sun";
-const FULL_DAYS: string = "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday";
+const MONTHS: Text = T("Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec");
+const DAYS: Text = T("Mon,Tue,Wed,Thu,Fri,Sat,Sun");
+const FULL_DAYS: Text = T("Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday");
 
 const MICROS: i64 = 1000000;
 const DAY_SECONDS: i64 = 86400;
 
 /** Index of the comma-separated word in `list` equal to the bytes (case-sensitive, as RFC 9110), or -1. */
-function wordIndex(list: string, ptr: usize, len: i32): i32 {
+function wordIndex(list: Text, ptr: usize, len: i32): i32 {
   let idx = 0;
   let start = 0;
-  const n = list.length;
+  const n = textLen(list);
   for (let i = 0; i <= n; i++) {
-    if (i == n || list.charCodeAt(i) == 0x2c) {
+    if (i == n || textAt(list, i) == 0x2c) {
       if (i - start == len) {
         let j = 0;
-        while (j < len && <i32>load<u8>(ptr + <usize>j) == list.charCodeAt(start + j)) j++;
+        while (j < len && <i32>load<u8>(ptr + <usize>j) == textAt(list, start + j)) j++;
         if (j == len) return idx;
       }
       idx++;
@@ -96,7 +97,7 @@ export function parseHttpDate(ptr: usize, len: i32): i64 {
     // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
     if (wordIndex(DAYS, ptr, 3) < 0) return -1;
     if (!at(ptr, 4, 0x20) || !at(ptr, 7, 0x20) || !at(ptr, 11, 0x20) || !at(ptr, 16, 0x20) || !at(ptr, 25, 0x20)) return -1;
-    if (wordIndex("GMT", ptr + 26, 3) < 0) return -1;
+    if (wordIndex(T("GMT"), ptr + 26, 3) < 0) return -1;
     const y = num(ptr, 12, 4);
     return unixSeconds(y, wordIndex(MONTHS, ptr + 8, 3) + 1, num(ptr, 5, 2), timeOfDay(ptr, 17));
   }
@@ -115,7 +116,7 @@ export function parseHttpDate(ptr: usize, len: i32): i64 {
   if (n < 6 || n > 9 || wordIndex(FULL_DAYS, ptr, n) < 0) return -1;
   const p = ptr + <usize>n;
   if (!at(p, 0, 0x2c) || !at(p, 1, 0x20) || !at(p, 4, 0x2d) || !at(p, 8, 0x2d)) return -1;
-  if (!at(p, 11, 0x20) || !at(p, 20, 0x20) || wordIndex("GMT", p + 21, 3) < 0) return -1;
+  if (!at(p, 11, 0x20) || !at(p, 20, 0x20) || wordIndex(T("GMT"), p + 21, 3) < 0) return -1;
   const yy = num(p, 9, 2);
   if (yy < 0) return -1;
   return unixSeconds(yy < 70 ? 2000 + yy : 1900 + yy, wordIndex(MONTHS, p + 5, 3) + 1, num(p, 2, 2), timeOfDay(p, 12));
@@ -172,6 +173,8 @@ const REBASE_MICROS: i64 = 2000000;
  * ahead of an observation, the server's clock stepped back (or ours drifted
  * fast): re-base onto that observation.
  */
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class WallClock {
   known: bool = false;
   /** Estimated wall time minus monotonic time, in microseconds. */
@@ -198,6 +201,8 @@ export class WallClock {
 }
 
 /** Timestamps that only strictly increase (Lease renewTime), even if the wall clock steps back. */
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class StrictlyIncreasing {
   last: i64 = i64.MIN_VALUE;
 

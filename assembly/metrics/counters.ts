@@ -1,16 +1,20 @@
+import { T, Text, textEquals } from "../lib/text";
+
 // Counters behind /metrics. Labelled counters are fixed-size tables of
 // (small key, status code) pairs; a pair that finds no free row is counted in
 // `dropped` so nothing is silently lost.
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class PairCounter {
   private keys: StaticArray<u32>;
-  private counts: StaticArray<u64>;
+  private counts: StaticArray<u32>;
   used: i32 = 0;
   dropped: u64 = 0;
 
   constructor(rows: i32) {
     this.keys = new StaticArray<u32>(rows);
-    this.counts = new StaticArray<u64>(rows);
+    this.counts = new StaticArray<u32>(rows);
   }
 
   add(key: i32, code: i32): void {
@@ -37,28 +41,30 @@ export class PairCounter {
     return <i32>(this.keys[i] & 0xffff);
   }
   countAt(i: i32): u64 {
-    return this.counts[i];
+    return <u64>this.counts[i];
   }
 
   total(key: i32): u64 {
     let t: u64 = 0;
-    for (let i = 0; i < this.used; i++) if (this.keyAt(i) == key) t += this.counts[i];
+    for (let i = 0; i < this.used; i++) if (this.keyAt(i) == key) t += <u64>this.counts[i];
     return t;
   }
 }
 
-export const API_VERBS: StaticArray<string> = ["GET", "POST", "PUT", "PATCH"];
+export const API_VERBS: StaticArray<Text> = [T("GET"), T("POST"), T("PUT"), T("PATCH")];
 
-export function verbIndex(method: string): i32 {
-  for (let i = 0; i < API_VERBS.length; i++) if (API_VERBS[i] == method) return i;
+export function verbIndex(method: Text): i32 {
+  for (let i = 0; i < API_VERBS.length; i++) if (textEquals(API_VERBS[i], method)) return i;
   return 0;
 }
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class Metrics {
   /** API requests by verb and HTTP status (0: no response). */
-  api: PairCounter = new PairCounter(24);
+  api: PairCounter = new PairCounter(20);
   /** Kubelet requests by route index and status. */
-  http: PairCounter = new PairCounter(32);
+  http: PairCounter = new PairCounter(24);
   apiBytesSent: u64 = 0;
   apiBytesReceived: u64 = 0;
   leaseRenewals: u64 = 0;

@@ -5,7 +5,7 @@ import { net_send } from "../host";
 import { Out } from "../lib/out";
 import { JsonWriter } from "../json/writer";
 
-const TX_STAGE_BYTES = 512;
+const TX_STAGE_BYTES = 256;
 
 export const tx = new Out(TX_STAGE_BYTES);
 export const txJson = new JsonWriter(tx);

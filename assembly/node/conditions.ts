@@ -4,6 +4,7 @@
 
 import { ByteBuf } from "../lib/bytes";
 import { now } from "../lib/clock";
+import { T, Text, textEquals } from "../lib/text";
 
 export const FALSE: i32 = 0;
 export const TRUE: i32 = 1;
@@ -18,63 +19,77 @@ export const COND_CONFIG = 5;
 export const CONDITION_COUNT = 6;
 
 /** The node's own condition reporting the ConfigMap → region result. */
-export const CONFIG_CONDITION_TYPE: string = "PicoConfigApplied";
+export const CONFIG_CONDITION_TYPE: Text = T("PicoConfigApplied");
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class Condition {
-  type: string;
+  type: Text;
   status: i32 = UNKNOWN;
-  reason: string = "";
-  message: ByteBuf;
+  reason: Text = T("");
+  /** Fixed message (most conditions) ... */
+  text: Text = T("");
+  /** ... or one built at run time (the config condition). */
+  built: ByteBuf | null;
   /** Monotonic ms of the last status change. */
   transitionAt: u64 = 0;
 
-  constructor(type: string, messageCap: i32) {
+  constructor(type: Text, builtCap: i32) {
     this.type = type;
-    this.message = new ByteBuf(messageCap);
+    this.built = builtCap > 0 ? ByteBuf.create(builtCap) : null;
   }
 }
 
-export function statusName(s: i32): string {
-  return s == TRUE ? "True" : s == FALSE ? "False" : "Unknown";
+export function statusName(s: i32): Text {
+  return s == TRUE ? T("True") : s == FALSE ? T("False") : T("Unknown");
 }
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 class ConditionSet {
   list: StaticArray<Condition> = [
-    new Condition("Ready", 64),
-    new Condition("MemoryPressure", 64),
-    new Condition("DiskPressure", 64),
-    new Condition("PIDPressure", 64),
-    new Condition("NetworkUnavailable", 64),
+    new Condition(T("Ready"), 0),
+    new Condition(T("MemoryPressure"), 0),
+    new Condition(T("DiskPressure"), 0),
+    new Condition(T("PIDPressure"), 0),
+    new Condition(T("NetworkUnavailable"), 0),
     new Condition(CONFIG_CONDITION_TYPE, 200),
   ];
   dirty: bool = true;
-  private scratch: ByteBuf = new ByteBuf(200);
 
   get(i: i32): Condition {
     return this.list[i];
   }
 
-  /** Sets a condition from literals. */
-  set(i: i32, status: i32, reason: string, message: string): void {
-    this.scratch.clear();
-    this.scratch.appendAscii(message);
-    this.setWith(i, status, reason, this.scratch);
-  }
-
-  /** Sets a condition whose message was built at run time. */
-  setWith(i: i32, status: i32, reason: string, message: ByteBuf): void {
-    const c = this.list[i];
+  private status(c: Condition, status: i32, reason: Text): void {
     if (c.status != status) {
       c.status = status;
       c.transitionAt = now();
       this.dirty = true;
     }
-    if (c.reason != reason) {
+    if (!textEquals(c.reason, reason)) {
       c.reason = reason;
       this.dirty = true;
     }
-    if (!c.message.equals(message)) {
-      c.message.copyFrom(message);
+  }
+
+  /** Sets a condition with a fixed message. */
+  set(i: i32, status: i32, reason: Text, message: Text): void {
+    const c = this.list[i];
+    this.status(c, status, reason);
+    if (!textEquals(c.text, message)) {
+      c.text = message;
+      this.dirty = true;
+    }
+  }
+
+  /** Sets a condition whose message was built at run time. */
+  setWith(i: i32, status: i32, reason: Text, message: ByteBuf): void {
+    const c = this.list[i];
+    this.status(c, status, reason);
+    const b = c.built!;
+    if (!b.equals(message)) {
+      b.copyFrom(message);
       this.dirty = true;
     }
   }

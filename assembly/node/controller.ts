@@ -18,15 +18,16 @@ import { metrics } from "../metrics/counters";
 import { identity } from "./identity";
 import { conditions } from "./conditions";
 import { writeRegistration, writeStatusPatch } from "./render";
+import { T, Text } from "../lib/text";
 
 const NEED_REGISTER = 0;
 const NEED_GET = 1;
 const REGISTERED = 2;
 
-const COMPONENT = "node";
+const COMPONENT = T("node");
 
 function writeNodePath(out: Out): void {
-  out.ascii("/api/v1/nodes/");
+  out.ascii(T("/api/v1/nodes/"));
   out.buf(config.nodeName);
 }
 
@@ -34,19 +35,19 @@ function writeNodePath(out: Out): void {
 class NodeRequest extends ApiRequest {
   scalar(r: JsonReader, kind: i32): void {
     super.scalar(r, kind);
-    if (kind == JSON_STRING && r.at2("metadata", "uid")) identity.uid.copyFrom(r.value);
+    if (kind == JSON_STRING && r.at2(T("metadata"), T("uid"))) identity.uid.copyFrom(r.value);
   }
 }
 
 class RegisterRequest extends NodeRequest {
-  label(): string {
-    return "node registration";
+  label(): Text {
+    return T("node registration");
   }
-  method(): string {
-    return "POST";
+  method(): Text {
+    return T("POST");
   }
   writeTarget(out: Out): void {
-    out.ascii("/api/v1/nodes");
+    out.ascii(T("/api/v1/nodes"));
   }
   hasBody(): bool {
     return true;
@@ -63,8 +64,8 @@ class RegisterRequest extends NodeRequest {
 }
 
 class GetNodeRequest extends NodeRequest {
-  label(): string {
-    return "node read";
+  label(): Text {
+    return T("node read");
   }
   writeTarget(out: Out): void {
     writeNodePath(out);
@@ -80,21 +81,21 @@ class GetNodeRequest extends NodeRequest {
 class StatusRequest extends ApiRequest {
   /** Fixed before the counting pass so both passes write the same bytes. */
   heartbeatMicros: i64 = 0;
-  label(): string {
-    return "node status update";
+  label(): Text {
+    return T("node status update");
   }
-  method(): string {
-    return "PATCH";
+  method(): Text {
+    return T("PATCH");
   }
   writeTarget(out: Out): void {
     writeNodePath(out);
-    out.ascii("/status");
+    out.ascii(T("/status"));
   }
   hasBody(): bool {
     return true;
   }
-  contentType(): string {
-    return "application/strategic-merge-patch+json";
+  contentType(): Text {
+    return T("application/strategic-merge-patch+json");
   }
   renderBody(w: JsonWriter): void {
     writeStatusPatch(w, this.heartbeatMicros);
@@ -108,6 +109,8 @@ class StatusRequest extends ApiRequest {
   }
 }
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class NodeController {
   private state: i32 = NEED_REGISTER;
   backoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs);
@@ -162,7 +165,7 @@ export class NodeController {
 
   registerDone(req: ApiRequest, p: HttpResponseParser): void {
     if (isSuccess(p.status)) {
-      this.adopt("registered");
+      this.adopt(T("registered"));
     } else if (p.status == 409) {
       this.state = NEED_GET; // it exists already (our previous life, or a re-flash): adopt it
     } else {
@@ -172,7 +175,7 @@ export class NodeController {
 
   getDone(req: ApiRequest, p: HttpResponseParser): void {
     if (isSuccess(p.status)) {
-      this.adopt("adopted the existing Node");
+      this.adopt(T("adopted the existing Node"));
     } else if (p.status == 404) {
       this.state = NEED_REGISTER; // deleted between our POST and GET
     } else {
@@ -190,9 +193,9 @@ export class NodeController {
     } else if (p.status == 404) {
       // The Node was deleted: register again at once, and write status after.
       const o = logBegin(LOG_INFO, COMPONENT);
-      o.ascii("Node ");
+      o.ascii(T("Node "));
       o.buf(config.nodeName);
-      o.ascii(" is gone (404 on status update); registering again");
+      o.ascii(T(" gone (404); registering again"));
       logEnd();
       this.state = NEED_REGISTER;
       this.backoff.succeeded();
@@ -203,7 +206,7 @@ export class NodeController {
     }
   }
 
-  private adopt(how: string): void {
+  private adopt(how: Text): void {
     this.state = REGISTERED;
     this.backoff.succeeded();
     this.statusWritten = false;
@@ -211,9 +214,9 @@ export class NodeController {
     metrics.registrations++;
     const o = logBegin(LOG_INFO, COMPONENT);
     o.ascii(how);
-    o.ascii(" Node ");
+    o.ascii(T(" Node "));
     o.buf(config.nodeName);
-    o.ascii(" uid ");
+    o.ascii(T(" uid "));
     o.buf(identity.uid);
     logEnd();
   }

@@ -9,6 +9,8 @@ export const CPU_CORES: i32 = 2;
 export const CPU_FREQUENCY_KHZ: i32 = 125000;
 export const TEMPERATURE_UNKNOWN: i32 = i32.MIN_VALUE;
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class Facts {
   ipv4: u32 = 0;
   rssiDbm: i32 = 0;

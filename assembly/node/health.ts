@@ -4,16 +4,17 @@
 import { config } from "../config";
 import { facts } from "./facts";
 import { conditions, COND_READY, COND_MEMORY, COND_DISK, COND_PID, COND_NETWORK, TRUE, FALSE } from "./conditions";
+import { T, Text } from "../lib/text";
 
 export function refreshConditions(): void {
-  conditions.set(COND_READY, TRUE, "KubeletReady", "pico node core is running and posting status");
+  conditions.set(COND_READY, TRUE, T("KubeletReady"), T("core running"));
   if (facts.freeHeap < config.memoryPressureFreeBytes) {
-    conditions.set(COND_MEMORY, TRUE, "PicoLowMemory", "free heap is below memory_pressure_free_bytes");
+    conditions.set(COND_MEMORY, TRUE, T("PicoLowMemory"), T("free heap below threshold"));
   } else {
-    conditions.set(COND_MEMORY, FALSE, "PicoHasSufficientMemory", "free heap is above memory_pressure_free_bytes");
+    conditions.set(COND_MEMORY, FALSE, T("PicoHasSufficientMemory"), T("free heap above threshold"));
   }
-  conditions.set(COND_DISK, FALSE, "PicoNoDisk", "the node has no disk");
-  conditions.set(COND_PID, FALSE, "PicoNoProcesses", "the node runs no processes");
-  if (facts.networkUp()) conditions.set(COND_NETWORK, FALSE, "PicoWiFiConnected", "Wi-Fi is connected");
-  else conditions.set(COND_NETWORK, TRUE, "PicoWiFiDown", "Wi-Fi has no IPv4 address");
+  conditions.set(COND_DISK, FALSE, T("PicoNoDisk"), T("the node has no disk"));
+  conditions.set(COND_PID, FALSE, T("PicoNoProcesses"), T("the node runs no processes"));
+  if (facts.networkUp()) conditions.set(COND_NETWORK, FALSE, T("PicoWiFiConnected"), T("Wi-Fi is connected"));
+  else conditions.set(COND_NETWORK, TRUE, T("PicoWiFiDown"), T("Wi-Fi has no IPv4 address"));
 }

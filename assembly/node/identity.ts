@@ -4,19 +4,22 @@
 import { board_platform, board_unique_id, random_u32 } from "../host";
 import { ByteBuf } from "../lib/bytes";
 import { Out } from "../lib/out";
+import { T, Text } from "../lib/text";
 
-export const CORE_VERSION: string = "0.1.0";
+export const CORE_VERSION: Text = T("0.1.0");
 /** Reported as nodeInfo.kubeletVersion: the API level the node speaks, plus ours. */
-export const KUBELET_VERSION: string = "v1.34.0-pico.0.1.0";
-export const INSTANCE_TYPE: string = "rp2040-pico-w";
+export const KUBELET_VERSION: Text = T("v1.34.0-pico.0.1.0");
+export const INSTANCE_TYPE: Text = T("rp2040-pico-w");
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class Identity {
-  uid: ByteBuf = new ByteBuf(40);
+  uid: ByteBuf = ByteBuf.create(40);
   /** Board unique id in hex (machineID). */
-  boardId: ByteBuf = new ByteBuf(32);
-  platform: ByteBuf = new ByteBuf(64);
+  boardId: ByteBuf = ByteBuf.create(32);
+  platform: ByteBuf = ByteBuf.create(48);
   /** 16 random bytes, fresh every boot. */
-  bootId: ByteBuf = new ByteBuf(16);
+  bootId: ByteBuf = ByteBuf.create(16);
 
   load(): void {
     this.boardId.len = board_unique_id(this.boardId.ptr, this.boardId.cap);

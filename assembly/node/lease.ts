@@ -20,9 +20,10 @@ import { renewTimes, wallMicrosNow } from "../api/time";
 import { metrics } from "../metrics/counters";
 import { identity } from "./identity";
 import { nodeController, apiStatusFields } from "./controller";
+import { T, Text } from "../lib/text";
 
-const COMPONENT = "lease";
-const LEASE_NAMESPACE_PATH: string = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
+const COMPONENT = T("lease");
+const LEASE_NAMESPACE_PATH: Text = T("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases");
 
 const OP_GET = 0;
 const OP_CREATE = 1;
@@ -32,13 +33,13 @@ class LeaseRequest extends ApiRequest {
   op: i32 = OP_GET;
   renewMicros: i64 = 0;
   /** resourceVersion read from the response. */
-  seenVersion: ByteBuf = new ByteBuf(32);
+  seenVersion: ByteBuf = ByteBuf.create(32);
 
-  label(): string {
-    return this.op == OP_GET ? "lease read" : this.op == OP_CREATE ? "lease create" : "lease renew";
+  label(): Text {
+    return this.op == OP_GET ? T("lease read") : this.op == OP_CREATE ? T("lease create") : T("lease renew");
   }
-  method(): string {
-    return this.op == OP_GET ? "GET" : this.op == OP_CREATE ? "POST" : "PUT";
+  method(): Text {
+    return this.op == OP_GET ? T("GET") : this.op == OP_CREATE ? T("POST") : T("PUT");
   }
   writeTarget(out: Out): void {
     out.ascii(LEASE_NAMESPACE_PATH);
@@ -59,7 +60,7 @@ class LeaseRequest extends ApiRequest {
   }
   scalar(r: JsonReader, kind: i32): void {
     super.scalar(r, kind);
-    if (kind == JSON_STRING && r.at2("metadata", "resourceVersion")) this.seenVersion.copyFrom(r.value);
+    if (kind == JSON_STRING && r.at2(T("metadata"), T("resourceVersion"))) this.seenVersion.copyFrom(r.value);
   }
   complete(p: HttpResponseParser): void {
     leaseController.done(this, p);
@@ -69,10 +70,12 @@ class LeaseRequest extends ApiRequest {
   }
 }
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class LeaseController {
   backoff: Backoff = new Backoff(config.backoffInitialMs, config.leaseBackoffMaxMs);
   /** resourceVersion of our Lease as last read or written; empty: unknown. */
-  version: ByteBuf = new ByteBuf(32);
+  version: ByteBuf = ByteBuf.create(32);
   private nextOp: i32 = OP_GET;
   private nextRenewAt: u64 = 0;
   private conflicts: i32 = 0;
@@ -160,30 +163,30 @@ export class LeaseController {
     metrics.leaseRenewals++;
     if (first || req.op == OP_CREATE) {
       const o = logBegin(LOG_INFO, COMPONENT);
-      o.ascii(req.op == OP_CREATE ? "created" : "renewed");
-      o.ascii(" kube-node-lease/");
+      o.ascii(req.op == OP_CREATE ? T("created") : T("renewed"));
+      o.ascii(T(" kube-node-lease/"));
       o.buf(config.nodeName);
-      o.ascii(", renewing every ");
+      o.ascii(T(", renewing every "));
       o.dec(<u64>config.leaseRenewMs);
-      o.ascii(" ms");
+      o.ascii(T(" ms"));
       logEnd();
     }
   }
 
   writeLease(w: JsonWriter, withVersion: bool, renewMicros: i64): void {
     w.beginObject();
-    w.kStr("apiVersion", "coordination.k8s.io/v1").kStr("kind", "Lease");
-    w.key("metadata").beginObject();
-    w.kBuf("name", config.nodeName).kStr("namespace", "kube-node-lease");
-    if (withVersion && this.version.len > 0) w.kBuf("resourceVersion", this.version);
-    w.key("ownerReferences").beginArray().beginObject();
-    w.kStr("apiVersion", "v1").kStr("kind", "Node").kBuf("name", config.nodeName).kBuf("uid", identity.uid);
+    w.kStr(T("apiVersion"), T("coordination.k8s.io/v1")).kStr(T("kind"), T("Lease"));
+    w.key(T("metadata")).beginObject();
+    w.kBuf(T("name"), config.nodeName).kStr(T("namespace"), T("kube-node-lease"));
+    if (withVersion && this.version.len > 0) w.kBuf(T("resourceVersion"), this.version);
+    w.key(T("ownerReferences")).beginArray().beginObject();
+    w.kStr(T("apiVersion"), T("v1")).kStr(T("kind"), T("Node")).kBuf(T("name"), config.nodeName).kBuf(T("uid"), identity.uid);
     w.endObject().endArray();
     w.endObject();
-    w.key("spec").beginObject();
-    w.kBuf("holderIdentity", config.nodeName);
-    w.kNum("leaseDurationSeconds", config.leaseDurationS);
-    const o = w.key("renewTime").beginRawString();
+    w.key(T("spec")).beginObject();
+    w.kBuf(T("holderIdentity"), config.nodeName);
+    w.kNum(T("leaseDurationSeconds"), config.leaseDurationS);
+    const o = w.key(T("renewTime")).beginRawString();
     writeRfc3339(o, renewMicros, true);
     w.endRawString();
     w.endObject();

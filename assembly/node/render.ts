@@ -8,32 +8,33 @@ import { wallMicrosAt } from "../api/time";
 import { identity, writeUuid, writeSystemUuid, KUBELET_VERSION, INSTANCE_TYPE, CORE_VERSION } from "./identity";
 import { facts, writeIpv4, SRAM_BYTES, CPU_CORES } from "./facts";
 import { conditions, CONDITION_COUNT, statusName } from "./conditions";
+import { T, Text } from "../lib/text";
 
 /** Keeps workloads and DaemonSets off a node that runs no containers. */
-export const TAINT_KEY: string = "k3s-pico-node.io/microcontroller";
-export const TAINT_VALUE: string = "rp2040";
+export const TAINT_KEY: Text = T("k3s-pico-node.io/microcontroller");
+export const TAINT_VALUE: Text = T("rp2040");
 
-function writeTaint(w: JsonWriter, effect: string): void {
-  w.beginObject().kStr("key", TAINT_KEY).kStr("value", TAINT_VALUE).kStr("effect", effect).endObject();
+function writeTaint(w: JsonWriter, effect: Text): void {
+  w.beginObject().kStr(T("key"), TAINT_KEY).kStr(T("value"), TAINT_VALUE).kStr(T("effect"), effect).endObject();
 }
 
 export function writeRegistration(w: JsonWriter): void {
   w.beginObject();
-  w.kStr("apiVersion", "v1").kStr("kind", "Node");
-  w.key("metadata").beginObject();
-  w.kBuf("name", config.nodeName);
-  w.key("labels").beginObject();
-  w.kBuf("kubernetes.io/hostname", config.nodeName);
-  w.kStr("kubernetes.io/arch", "arm");
-  w.kStr("kubernetes.io/os", "linux");
-  w.kStr("node.kubernetes.io/instance-type", INSTANCE_TYPE);
+  w.kStr(T("apiVersion"), T("v1")).kStr(T("kind"), T("Node"));
+  w.key(T("metadata")).beginObject();
+  w.kBuf(T("name"), config.nodeName);
+  w.key(T("labels")).beginObject();
+  w.kBuf(T("kubernetes.io/hostname"), config.nodeName);
+  w.kStr(T("kubernetes.io/arch"), T("arm"));
+  w.kStr(T("kubernetes.io/os"), T("linux"));
+  w.kStr(T("node.kubernetes.io/instance-type"), INSTANCE_TYPE);
   w.endObject();
   w.endObject();
-  w.key("spec").beginObject().key("taints").beginArray();
-  writeTaint(w, "NoSchedule");
-  writeTaint(w, "NoExecute");
+  w.key(T("spec")).beginObject().key(T("taints")).beginArray();
+  writeTaint(w, T("NoSchedule"));
+  writeTaint(w, T("NoExecute"));
   w.endArray().endObject();
-  w.key("status").beginObject();
+  w.key(T("status")).beginObject();
   writeStatusFacts(w);
   w.endObject();
   w.endObject();
@@ -41,15 +42,17 @@ export function writeRegistration(w: JsonWriter): void {
 
 /** Strategic-merge patch of the whole status; heartbeatMicros is fixed by the caller for both passes. */
 export function writeStatusPatch(w: JsonWriter, heartbeatMicros: i64): void {
-  w.beginObject().key("status").beginObject();
-  w.key("conditions").beginArray();
+  w.beginObject().key(T("status")).beginObject();
+  w.key(T("conditions")).beginArray();
   for (let i = 0; i < CONDITION_COUNT; i++) {
     const c = conditions.get(i);
     w.beginObject();
-    w.kStr("type", c.type).kStr("status", statusName(c.status));
-    writeTimeKey(w, "lastHeartbeatTime", heartbeatMicros);
-    writeTimeKey(w, "lastTransitionTime", wallMicrosAt(c.transitionAt));
-    w.kStr("reason", c.reason).kBuf("message", c.message);
+    w.kStr(T("type"), c.type).kStr(T("status"), statusName(c.status));
+    writeTimeKey(w, T("lastHeartbeatTime"), heartbeatMicros);
+    writeTimeKey(w, T("lastTransitionTime"), wallMicrosAt(c.transitionAt));
+    w.kStr(T("reason"), c.reason);
+    if (c.built != null) w.kBuf(T("message"), c.built!);
+    else w.kStr(T("message"), c.text);
     w.endObject();
   }
   w.endArray();
@@ -57,55 +60,55 @@ export function writeStatusPatch(w: JsonWriter, heartbeatMicros: i64): void {
   w.endObject().endObject();
 }
 
-function writeTimeKey(w: JsonWriter, key: string, micros: i64): void {
+function writeTimeKey(w: JsonWriter, key: Text, micros: i64): void {
   const o = w.key(key).beginRawString();
   writeRfc3339(o, micros, false);
   w.endRawString();
 }
 
-function writeResources(w: JsonWriter, key: string): void {
+function writeResources(w: JsonWriter, key: Text): void {
   w.key(key).beginObject();
-  let o = w.key("cpu").beginRawString();
+  let o = w.key(T("cpu")).beginRawString();
   o.dec(<u64>CPU_CORES);
   w.endRawString();
-  o = w.key("memory").beginRawString();
+  o = w.key(T("memory")).beginRawString();
   o.dec(<u64>(SRAM_BYTES / 1024));
-  o.ascii("Ki");
+  o.ascii(T("Ki"));
   w.endRawString();
-  w.kStr("pods", "0");
+  w.kStr(T("pods"), T("0"));
   w.endObject();
 }
 
 function writeStatusFacts(w: JsonWriter): void {
-  writeResources(w, "capacity");
-  writeResources(w, "allocatable");
-  w.key("addresses").beginArray();
+  writeResources(w, T("capacity"));
+  writeResources(w, T("allocatable"));
+  w.key(T("addresses")).beginArray();
   if (facts.ipv4 != 0) {
-    w.beginObject().kStr("type", "InternalIP");
-    const o = w.key("address").beginRawString();
+    w.beginObject().kStr(T("type"), T("InternalIP"));
+    const o = w.key(T("address")).beginRawString();
     writeIpv4(o, facts.ipv4);
     w.endRawString().endObject();
   }
-  w.beginObject().kStr("type", "Hostname").kBuf("address", config.nodeName).endObject();
+  w.beginObject().kStr(T("type"), T("Hostname")).kBuf(T("address"), config.nodeName).endObject();
   w.endArray();
-  w.key("daemonEndpoints").beginObject().key("kubeletEndpoint").beginObject();
-  w.kNum("Port", config.kubeletPort);
+  w.key(T("daemonEndpoints")).beginObject().key(T("kubeletEndpoint")).beginObject();
+  w.kNum(T("Port"), config.kubeletPort);
   w.endObject().endObject();
-  w.key("nodeInfo").beginObject();
-  w.kBuf("machineID", identity.boardId);
-  let o = w.key("systemUUID").beginRawString();
+  w.key(T("nodeInfo")).beginObject();
+  w.kBuf(T("machineID"), identity.boardId);
+  let o = w.key(T("systemUUID")).beginRawString();
   writeSystemUuid(o);
   w.endRawString();
-  o = w.key("bootID").beginRawString();
+  o = w.key(T("bootID")).beginRawString();
   writeUuid(o, identity.bootId.ptr);
   w.endRawString();
-  w.kBuf("kernelVersion", identity.platform);
-  o = w.key("osImage").beginRawString();
-  o.ascii("k3s-pico-node ");
+  w.kBuf(T("kernelVersion"), identity.platform);
+  o = w.key(T("osImage")).beginRawString();
+  o.ascii(T("k3s-pico-node "));
   o.ascii(CORE_VERSION);
   w.endRawString();
-  w.kStr("containerRuntimeVersion", "none://");
-  w.kStr("kubeletVersion", KUBELET_VERSION);
-  w.kStr("operatingSystem", "linux").kStr("architecture", "arm");
+  w.kStr(T("containerRuntimeVersion"), T("none://"));
+  w.kStr(T("kubeletVersion"), KUBELET_VERSION);
+  w.kStr(T("operatingSystem"), T("linux")).kStr(T("architecture"), T("arm"));
   w.endObject();
 }

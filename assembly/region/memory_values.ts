@@ -14,6 +14,7 @@
 
 import { ByteBuf, isDigit, hexValue, isSpaceOrTab } from "../lib/bytes";
 import { Out } from "../lib/out";
+import { T, Text } from "../lib/text";
 
 export const REGION_SIZE: i32 = 1024;
 const MAX_OFFSET: u32 = 1023;
@@ -49,6 +50,8 @@ export const E_VALUE_DIGITS: i32 = 12;
 export const E_VALUE_RANGE: i32 = 13;
 export const E_TRAILING: i32 = 14;
 
+// Plain data, created once: no managed header needed.
+@unmanaged
 export class MemoryValuesParser {
   /** The result, REGION_SIZE bytes; commit it only after finish() returned true. */
   readonly staging: ByteBuf;
@@ -86,7 +89,7 @@ export class MemoryValuesParser {
   private errPrev: u8 = 0;
 
   constructor() {
-    this.staging = new ByteBuf(REGION_SIZE);
+    this.staging = ByteBuf.create(REGION_SIZE);
     this.seen = heap.alloc(<usize>(REGION_SIZE >> 3));
     this.text = heap.alloc(<usize>TEXT_CAP);
     this.reset();
@@ -151,38 +154,38 @@ export class MemoryValuesParser {
   writeError(out: Out): void {
     const code = this.errorCode;
     if (code == E_NONE) return;
-    out.ascii("entry ");
+    out.ascii(T("entry "));
     out.dec(<u64>this.errorEntry);
-    out.ascii(" \"");
+    out.ascii(T(" \""));
     const n = this.trimLen < TEXT_CAP ? this.trimLen : TEXT_CAP;
     for (let i = 0; i < n; i++) writeSafe(out, load<u8>(this.text + <usize>i));
-    if (this.trimLen > TEXT_CAP) out.ascii("...");
-    out.ascii("\": ");
-    if (code == E_EMPTY) out.ascii("empty entry");
-    else if (code == E_MISSING_OFFSET) out.ascii("missing offset before '='");
-    else if (code == E_OFFSET_NAN) out.ascii("offset is not a number");
-    else if (code == E_OFFSET_NO_HEX) out.ascii("offset has no hex digits after 0x");
-    else if (code == E_OFFSET_DIGITS) out.ascii("offset has more than 8 digits");
+    if (this.trimLen > TEXT_CAP) out.ascii(T("..."));
+    out.ascii(T("\": "));
+    if (code == E_EMPTY) out.ascii(T("empty entry"));
+    else if (code == E_MISSING_OFFSET) out.ascii(T("missing offset before '='"));
+    else if (code == E_OFFSET_NAN) out.ascii(T("offset is not a number"));
+    else if (code == E_OFFSET_NO_HEX) out.ascii(T("offset has no hex digits after 0x"));
+    else if (code == E_OFFSET_DIGITS) out.ascii(T("offset has more than 8 digits"));
     else if (code == E_OFFSET_RANGE) {
-      out.ascii("offset ");
+      out.ascii(T("offset "));
       writeNum(out, this.errNum, this.errHex);
-      out.ascii(" out of range 0..1023 (0x000..0x3ff)");
+      out.ascii(T(" out of range 0..1023 (0x000..0x3ff)"));
     } else if (code == E_DUPLICATE) {
-      out.ascii("duplicate offset ");
+      out.ascii(T("duplicate offset "));
       writeNum(out, this.errNum, this.errHex);
-      out.ascii(" (already set to 0x");
+      out.ascii(T(" (already set to 0x"));
       out.hexByte(this.errPrev);
-      out.ascii(" by an earlier entry)");
-    } else if (code == E_EXPECT_EQUALS) out.ascii("expected '=' after offset");
-    else if (code == E_MISSING_VALUE) out.ascii("missing value");
-    else if (code == E_VALUE_NAN) out.ascii("value is not a number");
-    else if (code == E_VALUE_NO_HEX) out.ascii("value has no hex digits after 0x");
-    else if (code == E_VALUE_DIGITS) out.ascii("value has more than 8 digits");
+      out.ascii(T(" by an earlier entry)"));
+    } else if (code == E_EXPECT_EQUALS) out.ascii(T("expected '=' after offset"));
+    else if (code == E_MISSING_VALUE) out.ascii(T("missing value"));
+    else if (code == E_VALUE_NAN) out.ascii(T("value is not a number"));
+    else if (code == E_VALUE_NO_HEX) out.ascii(T("value has no hex digits after 0x"));
+    else if (code == E_VALUE_DIGITS) out.ascii(T("value has more than 8 digits"));
     else if (code == E_VALUE_RANGE) {
-      out.ascii("value ");
+      out.ascii(T("value "));
       writeNum(out, this.errNum, this.errHex);
-      out.ascii(" out of range 0..255 (0x00..0xff)");
-    } else out.ascii("trailing characters after value");
+      out.ascii(T(" out of range 0..255 (0x00..0xff)"));
+    } else out.ascii(T("trailing characters after value"));
   }
 
   private beginEntry(): void {
@@ -320,7 +323,7 @@ function writeNum(out: Out, v: u32, hex: bool): void {
     out.dec(<u64>v);
     return;
   }
-  out.ascii("0x");
+  out.ascii(T("0x"));
   let shift = 28;
   while (shift > 0 && ((v >> shift) & 15) == 0) shift -= 4;
   for (; shift >= 0; shift -= 4) {
@@ -335,7 +338,7 @@ function writeSafe(out: Out, b: u8): void {
     out.byte(0x5c);
     out.byte(b);
   } else if (b < 0x20 || b >= 0x7f) {
-    out.ascii("\\x");
+    out.ascii(T("\\x"));
     out.hexByte(b);
   } else out.byte(b);
 }

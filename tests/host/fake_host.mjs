@@ -9,7 +9,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 export const CORE_WASM = path.join(root, "build/core.wasm");
 export const HOST_IMPORTS = [
   "host_log", "net_open", "net_send", "net_close", "net_ipv4", "net_rssi_dbm", "region_commit",
-  "region_load", "board_unique_id", "board_platform", "board_free_heap", "board_temperature_mc",
+  "region_read", "board_unique_id", "board_platform", "board_free_heap", "board_temperature_mc",
   "board_cpu_busy_ms", "random_u32", "led_set", "abort",
 ];
 const REGION_SIZE = 1024;
@@ -89,10 +89,12 @@ export class FakeHost {
     this.commits++;
     return 0;
   }
-  _region_load(ptr, cap) {
-    if (!this.restoredRegion) return 0;
-    this.mem.set(this.restoredRegion.subarray(0, cap), ptr);
-    return Math.min(cap, this.restoredRegion.length);
+  _region_read(offset, ptr, len) {
+    if (offset < 0 || len < 0 || offset + len > REGION_SIZE) return -1;
+    const held = this.region || this.restoredRegion;
+    if (!held) return 0;
+    this.mem.set(held.subarray(offset, offset + len), ptr);
+    return len;
   }
   _board_unique_id(ptr, cap) { return this.writeString(this.uniqueId, ptr, cap); }
   _board_platform(ptr, cap) { return this.writeString("fake host", ptr, cap); }

@@ -71,3 +71,25 @@ export function configMap(rv, memoryValues, name = "pico-config") {
 export function configMapList(rv, items) {
   return { kind: "ConfigMapList", apiVersion: "v1", metadata: { resourceVersion: rv }, items };
 }
+
+/** Plays the API server for node and lease traffic while time passes in 1 s steps. Returns requests answered. */
+export function runApi(h, ms, answer = defaultAnswer) {
+  let answered = 0;
+  for (let t = 0; t < ms; t += 1000) {
+    h.tick(Math.min(1000, ms - t));
+    for (const c of h.pending()) {
+      if (!c.open) h.connect(c);
+      if (!c.out || c.out.includes("/configmaps")) continue;
+      const r = h.takeRequest(c);
+      h.deliver(c, answer(r));
+      answered++;
+    }
+  }
+  return answered;
+}
+
+let leaseVersion = 5000;
+function defaultAnswer(r) {
+  if (r.method === "PATCH") return apiResponse(200, nodeObject());
+  return apiResponse(200, leaseObject(String(leaseVersion++)));
+}

@@ -1,3 +1,5 @@
+import { T } from "../../assembly/lib/text";
+import { ByteBuf } from "../../assembly/lib/bytes";
 import { Out } from "../../assembly/lib/out";
 import { JsonWriter } from "../../assembly/json/writer";
 
@@ -11,19 +13,40 @@ function render(fn: (w: JsonWriter) => void): string {
   return out.stage.toString();
 }
 
+/** A ByteBuf holding s's UTF-8 bytes, for strings built at run time (tests only: allocates). */
+function bufOf(s: string): ByteBuf {
+  const e = String.UTF8.encode(s);
+  const b = ByteBuf.create(e.byteLength);
+  b.append(changetype<usize>(e), e.byteLength);
+  return b;
+}
+
+// Built at run time, so it goes through strBuf/strBytes; the same bytes as a literal go through str(Text).
+const NEEDS_ESCAPES = bufOf('say "hi"\\ \n\t\r' + String.fromCharCode(1) + String.fromCharCode(0x7f));
+const NEEDS_ESCAPES_JSON = '"say \\"hi\\"\\\\ \\n\\t\\r\\u0001\\u007f"';
+
 describe("JsonWriter", () => {
   it("places commas between members and elements at every depth", () => {
     const s = render((w: JsonWriter): void => {
-      w.beginObject().kStr("a", "x").key("b").beginArray().num(1).num(-2).beginObject().endObject().endArray().kBool("c", true).key("d").nul().endObject();
+      w.beginObject().kStr(T("a"), T("x")).key(T("b")).beginArray().num(1).num(-2).beginObject().endObject().endArray().kBool(T("c"), true).key(T("d")).nul().endObject();
     });
     expect(s).toBe('{"a":"x","b":[1,-2,{}],"c":true,"d":null}');
   });
 
   it("escapes quotes, backslashes and control characters", () => {
+    expect(NEEDS_ESCAPES.len).toBe(15);
     const s = render((w: JsonWriter): void => {
-      w.str('say "hi"\\ \n\t\r' + String.fromCharCode(1) + String.fromCharCode(0x7f));
+      w.strBuf(NEEDS_ESCAPES);
     });
-    expect(s).toBe('"say \\"hi\\"\\\\ \\n\\t\\r\\u0001\\u007f"');
+    expect(s).toBe(NEEDS_ESCAPES_JSON);
+    const b = render((w: JsonWriter): void => {
+      w.strBytes(NEEDS_ESCAPES.ptr, NEEDS_ESCAPES.len);
+    });
+    expect(b).toBe(NEEDS_ESCAPES_JSON);
+    const t = render((w: JsonWriter): void => {
+      w.str(T('say "hi"\\ \n\t\r\x01\x7f'));
+    });
+    expect(t).toBe(NEEDS_ESCAPES_JSON);
   });
 
   it("writes fixed-point decimals", () => {
@@ -36,11 +59,12 @@ describe("JsonWriter", () => {
   it("counts exactly the bytes it writes, so Content-Length matches", () => {
     out.beginCount();
     w.reset();
-    w.beginObject().kStr("k", 'v"\n').kNum("n", 1234567890123).endObject();
+    w.beginObject().kStr(T("k"), T('v"\n')).kNum(T("n"), 1234567890123).kBuf(T("e"), NEEDS_ESCAPES).endObject();
     const counted = out.count;
     const s = render((w: JsonWriter): void => {
-      w.beginObject().kStr("k", 'v"\n').kNum("n", 1234567890123).endObject();
+      w.beginObject().kStr(T("k"), T('v"\n')).kNum(T("n"), 1234567890123).kBuf(T("e"), NEEDS_ESCAPES).endObject();
     });
+    expect(s).toBe('{"k":"v\\"\\n","n":1234567890123,"e":' + NEEDS_ESCAPES_JSON + "}");
     expect(counted).toBe(s.length);
   });
 });
@@ -49,7 +73,7 @@ describe("Out", () => {
   it("fails instead of truncating silently when the stage overflows without a sink", () => {
     const small = new Out(4);
     small.beginBuffer();
-    small.ascii("12345");
+    small.ascii(T("12345"));
     expect(small.failed).toBe(true);
     expect(small.count).toBe(5);
   });
