@@ -1,7 +1,7 @@
 // The ConfigMap key `memory_values` ("0=0x42, 1=67, 0x3ff=0xFF") as a 1 KB region.
 //
 // The decoded value is fed one byte at a time (it can be ~11 KB, never buffered).
-// Grammar: entries `OFFSET=VALUE` separated by commas; spaces and tabs allowed
+// Grammar: entries `OFFSET=VALUE` separated by commas; blanks (spaces, tabs, line ends) allowed
 // around entries and around '='. OFFSET is decimal 0..1023 or 0x/0X hex 0x0..0x3ff;
 // VALUE is decimal 0..255 or hex 0x00..0xff. Leading zeros are allowed ("007" is
 // decimal 7: unambiguous, unlike the C original which read "10" as 0x10), but a
@@ -12,7 +12,12 @@
 // reported with its entry. Entries are not kept, so a duplicate names the value
 // already set rather than the earlier entry's index (that would need 1.25 KB).
 
-import { ByteBuf, isDigit, hexValue, isSpaceOrTab } from "../lib/bytes";
+import { ByteBuf, isDigit, hexValue } from "../lib/bytes";
+
+/** Blanks between tokens: spaces, tabs and line ends (a YAML `|` block ends in one). */
+function isBlank(b: u8): bool {
+  return b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d;
+}
 import { Out } from "../lib/out";
 import { T, Text } from "../lib/text";
 
@@ -114,10 +119,10 @@ export class MemoryValuesParser {
   /** Feeds the next byte of the decoded value. After an error only the offending entry's text is kept. */
   byte(b: u8): void {
     if (this.stopped || this.finished) return;
-    if (b != COMMA && (this.rawLen > 0 || !isSpaceOrTab(b))) {
+    if (b != COMMA && (this.rawLen > 0 || !isBlank(b))) {
       if (this.rawLen < TEXT_CAP) store<u8>(this.text + <usize>this.rawLen, b);
       this.rawLen++;
-      if (!isSpaceOrTab(b)) this.trimLen = this.rawLen;
+      if (!isBlank(b)) this.trimLen = this.rawLen;
     }
     if (this.errorCode == E_NONE) this.step(b);
     // The offending entry ends at its comma: its text is complete.
@@ -272,7 +277,7 @@ export class MemoryValuesParser {
   }
 
   private step(b: u8): void {
-    const blank = isSpaceOrTab(b);
+    const blank = isBlank(b);
     let s = this.state;
     if (s == S_LEAD) {
       if (blank) return;

@@ -150,3 +150,32 @@ test("/pico/memory shows the applied bytes, resourceVersion and CRC-32", async (
   const zlib = await import("node:zlib");
   assert.equal(body.crc32, "0x" + zlib.crc32(Buffer.from(h.region)).toString(16).padStart(8, "0"));
 });
+
+test("a region the host restored at boot is served with its CRC until a ConfigMap version replaces it", async () => {
+  const { FakeHost } = await import("./fake_host.mjs");
+  const { CONFIG } = await import("./helpers.mjs");
+  const h = await new FakeHost().load();
+  h.restoredRegion = new Uint8Array(1024);
+  h.restoredRegion[10] = 0xaa;
+  assert.equal(h.configure(CONFIG), 0);
+  h.start();
+  const mem = JSON.parse(parseResponse(h.client("GET /pico/memory HTTP/1.1\r\nHost: pico\r\n\r\n").out).body);
+  assert.equal(mem.restored_at_boot, true);
+  assert.equal(mem.hex.slice(20, 22), "aa");
+  const zlib = await import("node:zlib");
+  assert.equal(mem.crc32, "0x" + zlib.crc32(Buffer.from(h.restoredRegion)).toString(16).padStart(8, "0"));
+  registerAll(h);
+  const list = requestTo(h, "GET", LIST);
+  h.deliver(list.c, apiResponse(200, configMapList("800", [configMap("800", "1=1")])));
+  expectRegion(h, { 1: 1 });
+});
+
+test("a commit the board refuses leaves the region and reports CommitFailed", async () => {
+  const h = await listed("2=2", "900");
+  h.refuseCommit = true;
+  const watch = requestTo(h, "GET", LIST + "&watch=1");
+  h.deliver(watch.c, apiResponse(200, "", { chunked: true }));
+  h.deliver(watch.c, chunk(JSON.stringify({ type: "MODIFIED", object: configMap("901", "3=3") }) + "\n"));
+  expectRegion(h, { 2: 2 });
+  assert.equal(configCondition(h).reason, "CommitFailed");
+});

@@ -194,3 +194,20 @@ test("at most one API request is in flight besides the watch", async () => {
   const inFlight = h.pending().filter((c) => c.out && !c.out.includes("configmaps"));
   assert.equal(inFlight.length, 1);
 });
+
+test("Lease renewal failures back off from 200 ms and never wait more than 7 s", async () => {
+  const h = await boot();
+  registerAll(h);
+  h.tick(10_000);
+  const gaps = [];
+  for (let i = 0; i < 8; i++) {
+    const put = requestTo(h, "PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/");
+    h.deliver(put.c, apiResponse(500, status(500, "InternalError", "etcdserver: request timed out")));
+    const t0 = h.now;
+    while (!h.pending().some((c) => c.out.startsWith("PUT"))) h.tick(50);
+    gaps.push(h.now - t0);
+  }
+  assert.ok(gaps[0] <= 400, `first retry soon: ${gaps}`);
+  assert.ok(Math.max(...gaps) <= 7_050, `capped at 7 s: ${gaps}`);
+  assert.ok(gaps[gaps.length - 1] >= 3_500, `grew toward the cap: ${gaps}`);
+});

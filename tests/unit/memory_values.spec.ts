@@ -40,6 +40,15 @@ describe("memory_values: valid values", () => {
     expect(p.staging.len).toBe(REGION_SIZE);
   });
 
+  it("accepts line ends as blanks, as a YAML block scalar writes the value", () => {
+    expect(parse("0=0x42,\n1=0x43\n")).toBe(true);
+    expect(p.entries).toBe(2);
+    expect(p.staging.at(1)).toBe(0x43);
+    expect(parse("5 =\r\n 6\r\n")).toBe(true);
+    expect(p.staging.at(5)).toBe(6);
+    expect(parse("1=2\n3")).toBe(false);
+  });
+
   it("sets the listed bytes and leaves every other byte zero", () => {
     expect(parse("0=0x42,1=0x43")).toBe(true);
     expect(p.ok).toBe(true);
