@@ -100,6 +100,7 @@ export function start(nowMs: u32): i32 {
 function pump(): void {
   if (!apiChannel.busy()) {
     if (!nodeController.pumpRegistration(apiChannel) && nodeController.registered()) {
+      // Lease first (it keeps the node alive), unless the Node itself needs confirming.
       if (!leaseController.pump(apiChannel)) nodeController.pumpStatus(apiChannel);
     }
   }

@@ -10,7 +10,7 @@
 import { net_open, net_close } from "../host";
 import { config } from "../config";
 import { now } from "../lib/clock";
-import { LOG_DEBUG, LOG_WARN, logBegin, logEnd } from "../lib/log";
+import { LOG_DEBUG, LOG_WARN, logBegin, logEnd, logThreshold } from "../lib/log";
 import { JsonHandler, JsonReader } from "../json/reader";
 import { HttpResponseParser, ResponseHandler } from "../http/response_parser";
 import { writeRequestLineStart, writeRequestHeadEnd } from "../http/writer";
@@ -238,6 +238,13 @@ export class ApiChannel extends ResponseHandler {
     this.hadResponse = true;
     this.lastResponseAt = now();
     metrics.api.add(verbIndex(req.method()), p.status);
+    if (logThreshold >= LOG_DEBUG) {
+      const o = logBegin(LOG_DEBUG, this.name);
+      o.ascii(req.label());
+      o.ascii(T(": HTTP "));
+      o.dec(<u64>p.status);
+      logEnd();
+    }
     if (p.connectionClose) this.close();
     else this.state = STATE_IDLE;
     if (readable) req.complete(p);

@@ -119,6 +119,10 @@ export class NodeController {
   private statusWritten: bool = false;
   /** Conditions changed while a status write was in flight: write again. */
   statusPending: bool = false;
+  /** The Lease vanished (the garbage collector removes it with its Node): confirm the
+   *  Node with a status write before anything else, so a deleted Node is re-registered
+   *  within one renewal interval rather than at the next periodic status write. */
+  confirmRequested: bool = false;
   /** Bumped on every (re-)registration, so the lease controller re-creates its Lease. */
   generation: i32 = 0;
   private statusFields: StatusFields;
@@ -151,7 +155,11 @@ export class NodeController {
 
   statusDue(): bool {
     if (this.state != REGISTERED || !this.statusBackoff.ready()) return false;
-    return !this.statusWritten || conditions.dirty || now() - this.lastStatusAt >= <u64>config.statusReportMs;
+    return this.confirmRequested || !this.statusWritten || conditions.dirty || now() - this.lastStatusAt >= <u64>config.statusReportMs;
+  }
+
+  requestConfirm(): void {
+    this.confirmRequested = true;
   }
 
   pumpStatus(ch: ApiChannel): bool {
@@ -185,6 +193,7 @@ export class NodeController {
 
   statusDone(req: ApiRequest, p: HttpResponseParser): void {
     this.statusPending = false;
+    if (p.status == 404 || isSuccess(p.status)) this.confirmRequested = false;
     if (isSuccess(p.status)) {
       this.statusBackoff.succeeded();
       this.statusWritten = true;

@@ -107,6 +107,7 @@ export class LeaseController {
       this.nextOp = OP_GET;
       this.nextRenewAt = 0;
     }
+    if (nodeController.confirmRequested) return false; // the node controller goes first
     if (now() < this.nextRenewAt || !this.backoff.ready()) return false;
     this.req.op = this.nextOp;
     if (this.nextOp != OP_GET) this.req.renewMicros = renewTimes.next(wallMicrosNow());
@@ -117,6 +118,9 @@ export class LeaseController {
   done(req: LeaseRequest, p: HttpResponseParser): void {
     const status = p.status;
     if (isSuccess(status)) {
+      // Leases allow create-on-update: a renewal answered 201 means the Lease had
+      // vanished (deleted with its Node by the garbage collector). Check the Node.
+      if (req.op == OP_UPDATE && status == 201) nodeController.requestConfirm();
       this.version.copyFrom(req.seenVersion);
       if (req.op == OP_GET) {
         this.nextOp = OP_UPDATE; // renew it right away
@@ -126,8 +130,11 @@ export class LeaseController {
       return;
     }
     if (status == 404) {
+      // Gone: create it again — after the Node is confirmed, since the garbage
+      // collector deletes a Lease when its owner Node is deleted.
       this.version.clear();
       this.nextOp = OP_CREATE;
+      if (req.op != OP_GET) nodeController.requestConfirm();
       return;
     }
     if (status == 409) {

@@ -211,3 +211,42 @@ test("Lease renewal failures back off from 200 ms and never wait more than 7 s",
   assert.ok(Math.max(...gaps) <= 7_050, `capped at 7 s: ${gaps}`);
   assert.ok(gaps[gaps.length - 1] >= 3_500, `grew toward the cap: ${gaps}`);
 });
+
+test("a Lease that vanished makes the node confirm its Node first: deleted → registered again within one renewal", async () => {
+  const h = await boot();
+  registerAll(h);
+  h.tick(10_000);
+  const put = requestTo(h, "PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/");
+  h.deliver(put.c, apiResponse(404, status(404, "NotFound", "leases.coordination.k8s.io not found")));
+  const st = requestTo(h, "PATCH", `/api/v1/nodes/${NODE}/status`);
+  h.deliver(st.c, apiResponse(404, status(404, "NotFound", `nodes "${NODE}" not found`)));
+  const reg = requestTo(h, "POST", "/api/v1/nodes");
+  h.deliver(reg.c, apiResponse(201, nodeObject({ metadata: { name: NODE, uid: "new-uid-2" } })));
+  const get = requestTo(h, "GET", `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE}`);
+  h.deliver(get.c, apiResponse(404, status(404, "NotFound", "not found")));
+  const create = requestTo(h, "POST", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases");
+  assert.equal(create.req.json.metadata.ownerReferences[0].uid, "new-uid-2");
+});
+
+test("a Lease deleted while the Node still exists is simply created again after the check", async () => {
+  const h = await boot();
+  registerAll(h);
+  h.tick(10_000);
+  const put = requestTo(h, "PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/");
+  h.deliver(put.c, apiResponse(404, status(404, "NotFound", "not found")));
+  const st = requestTo(h, "PATCH", `/api/v1/nodes/${NODE}/status`);
+  h.deliver(st.c, apiResponse(200, nodeObject()));
+  const create = requestTo(h, "POST", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases");
+  assert.equal(create.req.json.metadata.ownerReferences[0].uid, UID);
+});
+
+test("a renewal answered 201 (the Lease was re-created by the PUT) also makes the node confirm its Node", async () => {
+  const h = await boot();
+  registerAll(h);
+  h.tick(10_000);
+  const put = requestTo(h, "PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/");
+  h.deliver(put.c, apiResponse(201, leaseObject("990")));
+  const st = requestTo(h, "PATCH", `/api/v1/nodes/${NODE}/status`);
+  h.deliver(st.c, apiResponse(404, status(404, "NotFound", `nodes "${NODE}" not found`)));
+  requestTo(h, "POST", "/api/v1/nodes");
+});

@@ -364,6 +364,7 @@ describe("HttpResponseParser: framing", () => {
 
   it("rejects malformed status lines and other HTTP versions", () => {
     expect(failing("HTTP/1.1 20 OK\r\n\r\n").errorReasonString()).toBe("malformed status line");
+    expect(failing("HTTP/1.1 20\r\nContent-Length: 0\r\n\r\n").errorReasonString()).toBe("malformed status line");
     expect(failing("HTTP/1.1 200OK\r\n\r\n").errorReasonString()).toBe("malformed status line");
     expect(failing("HTTP/1.1 099 Low\r\n\r\n").errorReasonString()).toBe("malformed status line");
     expect(failing("HTTP/1.1 600 High\r\n\r\n").errorReasonString()).toBe("malformed status line");

@@ -1,0 +1,122 @@
+// The local control plane: wraps controlplane/*.sh (real etcd, kube-apiserver
+// and kube-controller-manager built from Go modules) and sets up what a Pico
+// needs: a node identity per device and read access to its ConfigMap only.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+
+export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+const SCRIPTS = path.join(ROOT, "controlplane");
+
+export function cacheDir(): string {
+  return process.env.PICO_NODE_CACHE ?? path.join(os.homedir(), ".cache/pico-node");
+}
+
+export function defaultStateDir(): string {
+  return process.env.PICO_NODE_STATE ?? path.join(cacheDir(), "cluster");
+}
+
+export interface ClusterEnv {
+  kubeconfig: string;
+  apiUrl: string;
+  caFile: string;
+  pkiDir: string;
+  etcdEndpoint: string;
+  etcdCompact: string;
+  [key: string]: string;
+}
+
+export function readEnv(state: string): ClusterEnv | null {
+  const file = path.join(state, "env");
+  if (!fs.existsSync(file)) return null;
+  const kv: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) kv[m[1]] = m[2].replace(/^["']|["']$/g, "");
+  }
+  return {
+    ...kv,
+    kubeconfig: kv.KUBECONFIG,
+    apiUrl: kv.K8S_API_URL,
+    caFile: kv.K8S_CA_FILE,
+    pkiDir: kv.K8S_PKI_DIR ?? path.join(state, "pki"),
+    etcdEndpoint: kv.ETCD_ENDPOINT,
+    etcdCompact: kv.ETCD_COMPACT,
+  };
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, quiet = false): void {
+  const r = spawnSync(cmd, args, { stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit", env: { ...process.env, ...env } });
+  if (r.status !== 0) {
+    const detail = quiet ? `\n${r.stdout}${r.stderr}` : "";
+    throw new Error(`${path.basename(cmd)} ${args.join(" ")} failed (exit ${r.status})${detail}`);
+  }
+}
+
+export function kubectl(env: ClusterEnv, args: string[], input?: string): string {
+  const r = spawnSync("kubectl", ["--kubeconfig", env.kubeconfig, ...args], { input, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+export interface UpOptions {
+  state: string;
+  nodes: string[];
+  /** Extra environment for up.sh (grace periods, watch cache). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Builds (first time: minutes, with progress) and starts the plane; returns its env. */
+export function clusterUp(o: UpOptions): ClusterEnv {
+  run(path.join(SCRIPTS, "up.sh"), [o.state], { NODES: o.nodes.join(" "), ...(o.env ?? {}) });
+  const env = readEnv(o.state);
+  if (!env) throw new Error(`up.sh wrote no ${o.state}/env`);
+  for (const n of o.nodes) grantConfigMap(env, n, "default", "pico-config");
+  ensureConfigMap(env, "default", "pico-config");
+  return env;
+}
+
+export function clusterDown(state: string): void {
+  run(path.join(SCRIPTS, "down.sh"), [state]);
+}
+
+/** A node identity (client certificate CN=system:node:<name>) from the plane's CA. */
+export function ensureNodeIdentity(env: ClusterEnv, state: string, name: string): { cert: string; key: string } {
+  const cert = path.join(env.pkiDir, `node-${name}.crt`);
+  const key = path.join(env.pkiDir, `node-${name}.key`);
+  if (!fs.existsSync(cert) || !fs.existsSync(key)) {
+    run(path.join(SCRIPTS, "certs.sh"), [env.pkiDir, name], { APISERVER_URL: env.apiUrl }, true);
+  }
+  return { cert, key };
+}
+
+/** Least privilege: this node may get/list/watch one ConfigMap, nothing else. */
+export function grantConfigMap(env: ClusterEnv, node: string, ns: string, name: string): void {
+  const manifest = {
+    apiVersion: "v1",
+    kind: "List",
+    items: [
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: { name: `pico-config-reader-${name}`, namespace: ns, labels: { "app.kubernetes.io/part-of": "k3s-pico-node" } },
+        rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [name], verbs: ["get", "list", "watch"] }],
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: `pico-config-reader-${name}-${node}`, namespace: ns, labels: { "app.kubernetes.io/part-of": "k3s-pico-node" } },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: `pico-config-reader-${name}` },
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: `system:node:${node}` }],
+      },
+    ],
+  };
+  kubectl(env, ["apply", "-f", "-"], JSON.stringify(manifest));
+}
+
+export function ensureConfigMap(env: ClusterEnv, ns: string, name: string): void {
+  const r = spawnSync("kubectl", ["--kubeconfig", env.kubeconfig, "-n", ns, "get", "configmap", name], { encoding: "utf8" });
+  if (r.status === 0) return;
+  kubectl(env, ["-n", ns, "create", "configmap", name, "--from-literal=memory_values=0=0x42,1=0x43"]);
+}

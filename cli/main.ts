@@ -1,0 +1,102 @@
+// pico-node: the project's command line.
+import fs from "node:fs";
+import { clusterUp, clusterDown, defaultStateDir, readEnv } from "./cluster.js";
+import { startSims, requireWasm, WASM } from "./sims.js";
+
+const USAGE = `usage: pico-node <command> [options]
+
+  start                    local control plane + simulated Pico, with what to try next
+  cluster up|down|env      the local control plane (etcd, kube-apiserver, kube-controller-manager)
+      --state DIR            where it keeps certs, data and logs (default ${defaultStateDir()})
+      --nodes a,b            node identities to create (default pico-node-1)
+  sim                      run simulated Picos
+      --api URL              http://HOST:PORT of the proxy, or https://… of the API server
+                             (then the node's client certificate from the local cluster is used)
+      --name NAME            node name (default pico-node-1); with --count, NAME-1 … NAME-N
+      --count N              a fleet of N nodes in one process
+      --kubelet-port P       first kubelet port (default 10250; the fleet counts up)
+      --config-map NS/NAME   the ConfigMap to follow (default default/pico-config)
+      --token T              bearer token for the proxy and POST /pico/command
+  info                     what build/core.wasm is
+`;
+
+function args(argv: string[]): { pos: string[]; opt: Record<string, string> } {
+  const pos: string[] = [];
+  const opt: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith("--")) {
+      const [k, v] = a.slice(2).split("=", 2);
+      opt[k] = v ?? (argv[i + 1] && !argv[i + 1].startsWith("--") ? argv[++i] : "true");
+    } else pos.push(a);
+  }
+  return { pos, opt };
+}
+
+async function cmdCluster(pos: string[], opt: Record<string, string>): Promise<void> {
+  const state = opt.state ?? defaultStateDir();
+  const sub = pos[1];
+  if (sub === "up") {
+    const env = clusterUp({ state, nodes: (opt.nodes ?? "pico-node-1").split(",") });
+    console.log(`control plane up: ${env.apiUrl}\nexport KUBECONFIG=${env.kubeconfig}`);
+  } else if (sub === "down") {
+    clusterDown(state);
+  } else if (sub === "env") {
+    const env = readEnv(state);
+    if (!env) throw new Error(`no control plane is up at ${state}`);
+    console.log(`export KUBECONFIG=${env.kubeconfig}\nexport K8S_API_URL=${env.apiUrl}`);
+  } else throw new Error("cluster: up, down or env");
+}
+
+async function cmdSim(opt: Record<string, string>): Promise<void> {
+  const base = opt.name ?? "pico-node-1";
+  const count = Number(opt.count ?? 1);
+  if (!(count >= 1)) throw new Error("--count must be a positive number");
+  const names = count === 1 ? [base] : Array.from({ length: count }, (_, i) => `${base}-${i + 1}`);
+  const env = readEnv(opt.state ?? defaultStateDir());
+  const api = opt.api ?? env?.apiUrl;
+  if (!api) throw new Error("--api is required (no local cluster is up)");
+  const picos = await startSims({ api, names, kubeletPort: Number(opt["kubelet-port"] ?? 10250), configMap: opt["config-map"], token: opt.token, state: opt.state });
+  const stop = async () => {
+    await Promise.all(picos.map((p) => p.stop()));
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+async function main(): Promise<void> {
+  const { pos, opt } = args(process.argv.slice(2));
+  switch (pos[0]) {
+    case "start":
+      await (await import("./start.js")).start(opt);
+      break;
+    case "cluster":
+      await cmdCluster(pos, opt);
+      break;
+    case "sim":
+      await cmdSim(opt);
+      break;
+    case "info": {
+      requireWasm();
+      const mod = await WebAssembly.compile(fs.readFileSync(WASM));
+      const env: Record<string, () => number> = {};
+      for (const i of WebAssembly.Module.imports(mod)) env[i.name] = () => 0;
+      const x = (await WebAssembly.instantiate(mod, { env })).exports as any;
+      console.log(`core.wasm: ${fs.statSync(WASM).size} bytes, ABI ${x.abi_version()}`);
+      break;
+    }
+    case undefined:
+    case "help":
+      process.stdout.write(USAGE);
+      break;
+    default:
+      process.stderr.write(`pico-node: unknown command '${pos[0]}'\n\n${USAGE}`);
+      process.exit(2);
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(`pico-node: ${e.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,74 @@
+// Starting simulated Picos, for the CLI, npm start and the integration tests.
+import fs from "node:fs";
+import path from "node:path";
+import net from "node:net";
+import { SimulatedPico } from "../sim/pico.js";
+import { ROOT, defaultStateDir, readEnv, ensureNodeIdentity, grantConfigMap, ClusterEnv } from "./cluster.js";
+
+export const WASM = path.join(ROOT, "build/core.wasm");
+
+export function requireWasm(): void {
+  if (!fs.existsSync(WASM)) throw new Error("build/core.wasm is missing: run `npm run build` first");
+}
+
+export async function freePort(from: number): Promise<number> {
+  for (let p = from; p < from + 1000; p++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.createServer();
+      s.once("error", () => resolve(false));
+      s.listen(p, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+    if (ok) return p;
+  }
+  throw new Error(`no free port from ${from}`);
+}
+
+export interface SimOptions {
+  api: string;
+  names: string[];
+  kubeletPort: number;
+  configMap?: string;
+  token?: string;
+  state?: string;
+  extraConfig?: string;
+  log?: (name: string, level: string, line: string) => void;
+}
+
+/** Starts simulated Picos; with an https:// API each uses its node certificate from the local cluster. */
+export async function startSims(o: SimOptions): Promise<SimulatedPico[]> {
+  requireWasm();
+  const url = new URL(o.api);
+  let env: ClusterEnv | null = null;
+  if (url.protocol === "https:") {
+    env = readEnv(o.state ?? defaultStateDir());
+    if (!env) throw new Error(`--api is https: the node certificates come from a local cluster, and none is up at ${o.state ?? defaultStateDir()}`);
+  } else if (url.protocol !== "http:") throw new Error(`--api must be http:// (the proxy) or https:// (the local API server): ${o.api}`);
+  const picos: SimulatedPico[] = [];
+  let port = o.kubeletPort;
+  for (const name of o.names) {
+    port = await freePort(port);
+    let tls;
+    if (env) {
+      const id = ensureNodeIdentity(env, o.state ?? defaultStateDir(), name);
+      const [ns, cm] = (o.configMap ?? "default/pico-config").split("/");
+      grantConfigMap(env, name, ns, cm);
+      tls = { ca: fs.readFileSync(env.caFile), cert: fs.readFileSync(id.cert), key: fs.readFileSync(id.key) };
+    }
+    const pico = new SimulatedPico({
+      name,
+      api: `http://${url.host}`,
+      kubeletPort: port,
+      configMap: o.configMap,
+      token: o.token,
+      tls,
+      extraConfig: o.extraConfig,
+      wasmFile: WASM,
+      log: o.log ? (level, line) => o.log!(name, level, line) : undefined,
+    });
+    await pico.start();
+    picos.push(pico);
+    port++;
+  }
+  return picos;
+}
+

@@ -1,0 +1,293 @@
+// The simulated Pico: runs the release core.wasm — the module the board runs —
+// and implements every host import over node:net. It only moves bytes and
+// reads simulated board facts; all node behaviour is the core's.
+import fs from "node:fs";
+import net from "node:net";
+import tls from "node:tls";
+import crypto from "node:crypto";
+import os from "node:os";
+import * as loader from "@assemblyscript/loader";
+
+export const HOST_ABI_VERSION = 1;
+const REGION_SIZE = 1024;
+const TICK_MS = 50;
+const LOG_LEVELS = ["error", "warn", "info", "debug"];
+
+/** TLS toward the API server, used until the proxy adds it (a node client certificate). */
+export interface DirectTls {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+export interface PicoOptions {
+  name: string;
+  /** http://HOST:PORT the core talks to (the proxy; or the API server when `tls` is set). */
+  api: string;
+  kubeletPort: number;
+  configMap?: string;
+  token?: string;
+  tls?: DirectTls;
+  /** Extra configuration lines (intervals, log_level). */
+  extraConfig?: string;
+  wasmFile: string;
+  log?: (level: string, line: string) => void;
+}
+
+/** The core's exports (docs/host-abi.md). */
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  abi_version(): number;
+  io_buffer(): number;
+  io_capacity(): number;
+  configure(len: number): number;
+  kubelet_port(): number;
+  start(nowMs: number): number;
+  tick(nowMs: number): void;
+  on_net_connected(h: number): void;
+  on_net_data(h: number, len: number): void;
+  on_net_closed(h: number): void;
+  on_net_error(h: number, code: number): void;
+  on_server_accept(h: number): void;
+  on_server_data(h: number, len: number): void;
+  on_server_closed(h: number): void;
+  mem_used(): number;
+}
+
+interface Conn {
+  socket: net.Socket;
+  server: boolean;
+  closedByCore: boolean;
+}
+
+/** Counters a benchmark or status line reads. */
+export interface WireStats {
+  bytesOut: number;
+  bytesIn: number;
+}
+
+export class SimulatedPico {
+  readonly opts: PicoOptions;
+  readonly region = new Uint8Array(REGION_SIZE);
+  regionHeld = false;
+  readonly wire: WireStats = { bytesOut: 0, bytesIn: 0 };
+  ledOn = false;
+  private exports!: CoreExports;
+  private conns = new Map<number, Conn>();
+  private nextHandle = 1;
+  private server?: net.Server;
+  private timer?: NodeJS.Timeout;
+  private readonly started = process.hrtime.bigint();
+  private readonly uniqueId: string;
+
+  constructor(opts: PicoOptions) {
+    this.opts = opts;
+    // Stable per name, different per device: a board's flash id stands in.
+    this.uniqueId = crypto.createHash("sha256").update(opts.name).digest("hex").slice(0, 16);
+  }
+
+  private log(level: number, line: string): void {
+    const name = LOG_LEVELS[level] ?? "info";
+    if (this.opts.log) this.opts.log(name, line);
+    else console.log(`${new Date().toISOString()} ${this.opts.name} ${name}: ${line}`);
+  }
+
+  private mem(): Uint8Array {
+    // Re-read every time: the engine may replace the buffer.
+    return new Uint8Array(this.exports.memory.buffer);
+  }
+
+  private bytes(ptr: number, len: number): Uint8Array {
+    const m = this.mem();
+    if (ptr < 0 || len < 0 || ptr + len > m.length) throw new Error(`core passed an out-of-bounds buffer ${ptr}+${len}`);
+    return m.subarray(ptr, ptr + len);
+  }
+
+  private text(ptr: number, len: number): string {
+    return Buffer.from(this.bytes(ptr, len)).toString("utf8");
+  }
+
+  private writeOut(s: string, ptr: number, cap: number): number {
+    const b = Buffer.from(s).subarray(0, Math.max(0, cap));
+    this.bytes(ptr, b.length).set(b);
+    return b.length;
+  }
+
+  /** The import object: one entry per function in docs/host-abi.md. */
+  private imports(): Record<string, Function> {
+    return {
+      host_log: (level: number, ptr: number, len: number) => this.log(level, this.text(ptr, len)),
+      net_open: (ptr: number, len: number) => this.open(this.text(ptr, len)),
+      net_send: (h: number, ptr: number, len: number) => this.send(h, ptr, len),
+      net_close: (h: number) => this.close(h),
+      net_ipv4: () => 0x7f000001,
+      net_rssi_dbm: () => -55, // simulated
+      region_commit: (ptr: number, len: number) => {
+        if (len !== REGION_SIZE) return -1;
+        this.region.set(this.bytes(ptr, len));
+        this.regionHeld = true;
+        return 0;
+      },
+      region_read: (offset: number, ptr: number, len: number) => {
+        if (offset < 0 || len < 0 || offset + len > REGION_SIZE) return -1;
+        if (!this.regionHeld) return 0;
+        this.bytes(ptr, len).set(this.region.subarray(offset, offset + len));
+        return len;
+      },
+      board_unique_id: (ptr: number, cap: number) => this.writeOut(this.uniqueId, ptr, cap),
+      board_platform: (ptr: number, cap: number) => this.writeOut(`simulator ${process.version} (simulated RSSI, temperature)`, ptr, cap),
+      board_free_heap: () => 180_000, // simulated: what a Pico W with the firmware has free
+      board_temperature_mc: () => 27_000, // simulated
+      board_cpu_busy_ms: () => Number((process.cpuUsage().user / 1000) | 0) >>> 0,
+      random_u32: () => crypto.randomBytes(4).readUInt32LE(0),
+      led_set: (on: number) => {
+        this.ledOn = on !== 0;
+        this.log(2, `LED ${this.ledOn ? "on" : "off"}`);
+      },
+      abort: (msg: number, file: number, line: number, col: number) => {
+        throw new Error(`core.wasm aborted at ${line}:${col}`);
+      },
+    };
+  }
+
+  nowMs(): number {
+    return Number((process.hrtime.bigint() - this.started) / 1_000_000n) >>> 0;
+  }
+
+  async start(): Promise<void> {
+    const wasm = fs.readFileSync(this.opts.wasmFile);
+    const instance = await loader.instantiate(wasm, { env: this.imports() as any });
+    const exports = instance.exports as unknown as CoreExports;
+    this.exports = exports;
+    const abi = exports.abi_version() >>> 0;
+    if (abi !== HOST_ABI_VERSION) throw new Error(`core.wasm speaks ABI ${abi}, this host ${HOST_ABI_VERSION}`);
+    const lines = [
+      `node_name=${this.opts.name}`,
+      `api=${this.opts.api}`,
+      this.opts.token ? `api_token=${this.opts.token}` : "",
+      this.opts.configMap ? `configmap=${this.opts.configMap}` : "",
+      `kubelet_port=${this.opts.kubeletPort}`,
+      this.opts.extraConfig ?? "",
+    ].filter(Boolean);
+    const cfg = Buffer.from(lines.join("\n") + "\n");
+    if (cfg.length > exports.io_capacity()) throw new Error("configuration larger than io_capacity");
+    this.bytes(exports.io_buffer(), cfg.length).set(cfg);
+    const errors = exports.configure(cfg.length);
+    if (errors !== 0) throw new Error(`configuration rejected (${errors} errors; see log)`);
+    await this.listen(exports.kubelet_port());
+    if (exports.start(this.nowMs()) !== 0) throw new Error("core refused to start");
+    this.timer = setInterval(() => this.exports.tick(this.nowMs()), TICK_MS);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const c of this.conns.values()) c.socket.destroy();
+    this.conns.clear();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Freezes the simulated board (no ticks, no events) — like a hung device. */
+  freeze(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const c of this.conns.values()) c.socket.pause();
+  }
+
+  thaw(): void {
+    for (const c of this.conns.values()) c.socket.resume();
+    if (!this.timer) this.timer = setInterval(() => this.exports.tick(this.nowMs()), TICK_MS);
+  }
+
+  memoryUsed(): number {
+    return this.exports.mem_used();
+  }
+
+  // ---- delivering bytes into the core ----
+
+  private deliver(h: number, data: Buffer, server: boolean): void {
+    const cap = this.exports.io_capacity();
+    const io = this.exports.io_buffer();
+    for (let i = 0; i < data.length; i += cap) {
+      const part = data.subarray(i, i + cap);
+      this.bytes(io, part.length).set(part);
+      if (server) this.exports.on_server_data(h, part.length);
+      else this.exports.on_net_data(h, part.length);
+      if (!this.conns.has(h)) return; // the core closed it while reading
+    }
+  }
+
+  private track(socket: net.Socket, server: boolean): number {
+    const h = this.nextHandle++;
+    const conn: Conn = { socket, server, closedByCore: false };
+    this.conns.set(h, conn);
+    socket.on("data", (d: Buffer) => {
+      if (conn.closedByCore) return;
+      this.wire.bytesIn += server ? 0 : d.length;
+      this.deliver(h, d, server);
+    });
+    socket.on("end", () => {
+      if (conn.closedByCore || !this.conns.has(h)) return;
+      this.conns.delete(h);
+      if (server) this.exports.on_server_closed(h);
+      else this.exports.on_net_closed(h);
+    });
+    socket.on("error", (e: NodeJS.ErrnoException) => {
+      if (conn.closedByCore || !this.conns.has(h)) return;
+      this.conns.delete(h);
+      if (server) this.exports.on_server_closed(h);
+      else this.exports.on_net_error(h, -(os.constants.errno as any)[e.code ?? ""] || -1);
+    });
+    socket.on("close", () => {
+      if (conn.closedByCore || !this.conns.has(h)) return;
+      this.conns.delete(h);
+      if (server) this.exports.on_server_closed(h);
+      else this.exports.on_net_closed(h);
+    });
+    return h;
+  }
+
+  private open(target: string): number {
+    const i = target.lastIndexOf(":");
+    const host = target.slice(0, i);
+    const port = Number(target.slice(i + 1));
+    if (!host || !(port > 0)) return -1;
+    const t = this.opts.tls;
+    const socket = t
+      ? tls.connect({ host, port, ca: t.ca, cert: t.cert, key: t.key, servername: host === "127.0.0.1" ? undefined : host })
+      : net.connect({ host, port });
+    socket.setNoDelay(true);
+    const h = this.track(socket, false);
+    socket.once(t ? "secureConnect" : "connect", () => {
+      if (this.conns.get(h)?.closedByCore === false) this.exports.on_net_connected(h);
+    });
+    return h;
+  }
+
+  private send(h: number, ptr: number, len: number): number {
+    const c = this.conns.get(h);
+    if (!c || c.closedByCore || c.socket.destroyed) return -1;
+    const copy = Buffer.from(this.bytes(ptr, len)); // the core's memory is reused at once
+    if (!c.server) this.wire.bytesOut += len;
+    c.socket.write(copy);
+    return 0;
+  }
+
+  private close(h: number): void {
+    const c = this.conns.get(h);
+    if (!c) return;
+    c.closedByCore = true;
+    this.conns.delete(h);
+    c.socket.end();
+  }
+
+  private listen(port: number): Promise<void> {
+    this.server = net.createServer((socket) => {
+      const h = this.track(socket, true);
+      this.exports.on_server_accept(h);
+    });
+    return new Promise((resolve, reject) => {
+      this.server!.once("error", reject);
+      this.server!.listen(port, "127.0.0.1", () => resolve());
+    });
+  }
+}
