@@ -17,6 +17,7 @@ const USAGE = `usage: pico-node <command> [options]
       --kubelet-port P       first kubelet port (default 10250; the fleet counts up)
       --config-map NS/NAME   the ConfigMap to follow (default default/pico-config)
       --token T              bearer token for the proxy and POST /pico/command
+      --log-level L          error, warn, info (default) or debug
   info                     what build/core.wasm is
 `;
 
@@ -56,7 +57,8 @@ async function cmdSim(opt: Record<string, string>): Promise<void> {
   const env = readEnv(opt.state ?? defaultStateDir());
   const api = opt.api ?? env?.apiUrl;
   if (!api) throw new Error("--api is required (no local cluster is up)");
-  const picos = await startSims({ api, names, kubeletPort: Number(opt["kubelet-port"] ?? 10250), configMap: opt["config-map"], token: opt.token, state: opt.state });
+  const extraConfig = opt["log-level"] ? `log_level=${opt["log-level"]}\n` : undefined;
+  const picos = await startSims({ api, names, kubeletPort: Number(opt["kubelet-port"] ?? 10250), configMap: opt["config-map"], token: opt.token, state: opt.state, extraConfig });
   const stop = async () => {
     await Promise.all(picos.map((p) => p.stop()));
     process.exit(0);

@@ -25,6 +25,9 @@ import { T, Text } from "../lib/text";
 const COMPONENT = T("lease");
 const LEASE_NAMESPACE_PATH: Text = T("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases");
 
+/** A renewal this much later than the interval counts as a gap worth a status write. */
+const LATE_RENEWAL_SLACK_MS: u64 = 2000;
+
 const OP_GET = 0;
 const OP_CREATE = 1;
 const OP_UPDATE = 2;
@@ -160,6 +163,11 @@ export class LeaseController {
 
   private renewed(req: LeaseRequest): void {
     const first = !this.renewedOnce;
+    // A renewal later than planned (the board hung, the network was down): the
+    // node lifecycle controller may have marked the Node Unknown meanwhile (the
+    // core cannot know its grace period), and only a status write from the node
+    // sets it Ready again. One write after a hiccup is cheap.
+    if (!first && now() - this.lastRenewAt > <u64>config.leaseRenewMs + LATE_RENEWAL_SLACK_MS) nodeController.requestConfirm();
     this.conflicts = 0;
     this.backoff.succeeded();
     this.nextOp = OP_UPDATE;

@@ -250,3 +250,19 @@ test("a renewal answered 201 (the Lease was re-created by the PUT) also makes th
   h.deliver(st.c, apiResponse(404, status(404, "NotFound", `nodes "${NODE}" not found`)));
   requestTo(h, "POST", "/api/v1/nodes");
 });
+
+test("after a long gap between renewals (hung board, outage) the node writes its status again", async () => {
+  const h = await boot();
+  registerAll(h);
+  h.tick(10_000);
+  let put = requestTo(h, "PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/");
+  h.deliver(put.c, apiResponse(200, leaseObject("601")));
+  // For a minute nothing answers (the server was unreachable, or the board was frozen):
+  // renewals time out and are retried; then one succeeds.
+  h.tick(60_000);
+  for (const c of h.pending()) if (!c.open) h.connect(c);
+  put = requestTo(h, "PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/");
+  h.deliver(put.c, apiResponse(200, leaseObject("602")));
+  const st = requestTo(h, "PATCH", `/api/v1/nodes/${NODE}/status`);
+  assert.equal(st.req.json.status.conditions.find((c) => c.type === "Ready").status, "True");
+});
