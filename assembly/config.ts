@@ -4,7 +4,7 @@
 import { ByteBuf, isDigit, asciiEquals } from "./lib/bytes";
 import { LOG_ERROR, LOG_INFO, LOG_DEBUG, LOG_WARN, logBegin, logEnd, setLogThreshold } from "./lib/log";
 import { Out } from "./lib/out";
-import { T, Text, textAt, textLen } from "./lib/text";
+import { T, Text, textLen } from "./lib/text";
 
 // Policy defaults, as the kubelet and virtual-kubelet use them (BRIEF §5).
 export const DEFAULT_LEASE_DURATION_S: i32 = 40;

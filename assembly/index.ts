@@ -19,7 +19,7 @@ import { region } from "./config_map/region";
 import { serverAccept, serverData, serverClosed, serverTick } from "./kubelet/server";
 import { blinker } from "./kubelet/blink";
 import { recordHeapTop, memoryUsedBytes, probeHeapTop } from "./memory";
-import { T, Text } from "./lib/text";
+import { T } from "./lib/text";
 
 /** Bumped whenever an import or export changes meaning; hosts refuse a mismatch. */
 export const ABI_VERSION: u32 = 1;

@@ -2,7 +2,7 @@
 // in flight at a time), one for the ConfigMap LIST/WATCH stream.
 
 import { ApiChannel } from "./channel";
-import { T, Text } from "../lib/text";
+import { T } from "../lib/text";
 
 const JSON_VALUE_BYTES = 128;
 

@@ -13,7 +13,7 @@
 import { ByteBuf, isDigit, isSpaceOrTab, lowerAscii } from "../lib/bytes";
 import { CHUNK_TOO_LARGE, ChunkedDecoder } from "./chunked";
 import { F_AUTHORIZATION, F_HOST, HttpHead, LX_DONE, LX_FAILED, isTchar } from "./response_parser";
-import { T, Text, textAt, textLen } from "../lib/text";
+import { T, textAt } from "../lib/text";
 
 export const REQ_NEED_MORE: i32 = 0;
 export const REQ_COMPLETE: i32 = 1;

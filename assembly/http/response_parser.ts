@@ -12,7 +12,7 @@
 
 import { ByteBuf, asciiEquals, isDigit, isSpaceOrTab, lowerAscii } from "../lib/bytes";
 import { ChunkedDecoder } from "./chunked";
-import { T, Text, textAt, textLen, textToString } from "../lib/text";
+import { T, Text, textAt, textToString } from "../lib/text";
 
 const CR: u8 = 0x0d;
 const LF: u8 = 0x0a;

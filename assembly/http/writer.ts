@@ -3,7 +3,7 @@
 
 import { ByteBuf } from "../lib/bytes";
 import { Out } from "../lib/out";
-import { T, Text, textAt, textLen } from "../lib/text";
+import { T, Text, textLen } from "../lib/text";
 
 export function reasonPhrase(status: i32): Text {
   switch (status) {

@@ -5,7 +5,7 @@
 import { ByteBuf } from "../lib/bytes";
 import { JsonHandler, JsonReader, JSON_NUMBER, JSON_STRING } from "../json/reader";
 import { blinker, BLINK_MAX_TIMES, BLINK_MIN_DELAY_MS, BLINK_MAX_DELAY_MS } from "./blink";
-import { T, Text, textAt, textLen } from "../lib/text";
+import { T, Text, textLen } from "../lib/text";
 
 const DEFAULT_TIMES = 3;
 const DEFAULT_DELAY_MS = 200;

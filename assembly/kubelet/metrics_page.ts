@@ -1,7 +1,6 @@
 // /metrics (Prometheus text format 0.0.4) and /metrics/resource (the subset
 // metrics-server reads from a kubelet). Every family has HELP and TYPE.
 
-import { config } from "../config";
 import { now } from "../lib/clock";
 import { Out } from "../lib/out";
 import { JsonWriter } from "../json/writer";

@@ -16,7 +16,7 @@ import { nodeController } from "../node/controller";
 import { apiChannel } from "../api/channels";
 import { region } from "../config_map/region";
 import { REGION_SIZE } from "../region/memory_values";
-import { T, Text, textAt, textLen } from "../lib/text";
+import { T, Text, textLen } from "../lib/text";
 
 export type Render = (w: JsonWriter) => void;
 

@@ -7,24 +7,16 @@ import { config } from "../config";
 import { now } from "../lib/clock";
 import { asciiEquals } from "../lib/bytes";
 import { LOG_DEBUG, logBegin, logEnd } from "../lib/log";
-import { JsonWriter } from "../json/writer";
 import { HttpRequestParser, REQ_COMPLETE, REQ_ERROR } from "../http/request_parser";
 import { writeResponseHead } from "../http/writer";
 import { txBegin, txCount, txEnd, txJson, tx } from "../net/tx";
 import { metrics } from "../metrics/counters";
 import { facts } from "../node/facts";
-import {
-  ROUTES, findRoute, methodBit, M_GET, M_HEAD,
-  R_HEALTHZ, R_LIVEZ, R_READYZ, R_PODS, R_SPEC, R_METRICS, R_METRICS_RESOURCE,
-  R_PICO_STATUS, R_PICO_MEMORY, R_PICO_COMMAND, R_UNKNOWN, R_MALFORMED,
-} from "./routes";
-import {
-  Render, setProblem, problem, renderProblem, renderOk, renderProblemText, notReadyReason,
-  renderHealthzVerbose, renderPods, renderSpec, renderPicoStatus, renderPicoMemory, renderCommandAccepted,
-} from "./pages";
+import { ROUTES, findRoute, methodBit, M_GET, M_HEAD, R_HEALTHZ, R_LIVEZ, R_READYZ, R_PODS, R_SPEC, R_METRICS, R_METRICS_RESOURCE, R_PICO_STATUS, R_PICO_MEMORY, R_PICO_COMMAND, R_UNKNOWN, R_MALFORMED } from "./routes";
+import { Render, setProblem, problem, renderProblem, renderOk, renderProblemText, notReadyReason, renderHealthzVerbose, renderPods, renderSpec, renderPicoStatus, renderPicoMemory, renderCommandAccepted } from "./pages";
 import { renderMetrics, renderMetricsResource } from "./metrics_page";
 import { runCommand } from "./command";
-import { T, Text, textAt, textLen } from "../lib/text";
+import { T, Text, textLen } from "../lib/text";
 
 export const KUBELET_SLOTS = 2;
 const MAX_HEAD = 2048;

@@ -1,4 +1,4 @@
-import { T, Text, textAt, textLen } from "./text";
+import { Text, textAt, textLen } from "./text";
 
 // Fixed-capacity byte buffers and ASCII helpers.
 //

@@ -104,7 +104,7 @@ class StatusRequest extends ApiRequest {
     nodeController.statusDone(this, p);
   }
   failed(kind: i32): void {
-    nodeController.statusPending = false;
+    conditions.dirty = true; // not written: try again after the backoff
     retryAfterNoResponse(COMPONENT, this, nodeController.statusBackoff);
   }
 }
@@ -117,8 +117,6 @@ export class NodeController {
   statusBackoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs);
   private lastStatusAt: u64 = 0;
   private statusWritten: bool = false;
-  /** Conditions changed while a status write was in flight: write again. */
-  statusPending: bool = false;
   /** The Lease vanished (the garbage collector removes it with its Node): confirm the
    *  Node with a status write before anything else, so a deleted Node is re-registered
    *  within one renewal interval rather than at the next periodic status write. */
@@ -166,7 +164,6 @@ export class NodeController {
     if (!this.statusDue()) return false;
     this.status.heartbeatMicros = wallMicrosNow();
     conditions.dirty = false;
-    this.statusPending = true;
     ch.start(this.status);
     return true;
   }
@@ -192,7 +189,6 @@ export class NodeController {
   }
 
   statusDone(req: ApiRequest, p: HttpResponseParser): void {
-    this.statusPending = false;
     if (p.status == 404 || isSuccess(p.status)) this.confirmRequested = false;
     if (isSuccess(p.status)) {
       this.statusBackoff.succeeded();

@@ -4,7 +4,7 @@
 import { config } from "../config";
 import { facts } from "./facts";
 import { conditions, COND_READY, COND_MEMORY, COND_DISK, COND_PID, COND_NETWORK, TRUE, FALSE } from "./conditions";
-import { T, Text } from "../lib/text";
+import { T } from "../lib/text";
 
 export function refreshConditions(): void {
   conditions.set(COND_READY, TRUE, T("KubeletReady"), T("core running"));

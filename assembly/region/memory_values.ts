@@ -19,7 +19,7 @@ function isBlank(b: u8): bool {
   return b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d;
 }
 import { Out } from "../lib/out";
-import { T, Text } from "../lib/text";
+import { T } from "../lib/text";
 
 export const REGION_SIZE: i32 = 1024;
 const MAX_OFFSET: u32 = 1023;

@@ -266,3 +266,21 @@ test("after a long gap between renewals (hung board, outage) the node writes its
   const st = requestTo(h, "PATCH", `/api/v1/nodes/${NODE}/status`);
   assert.equal(st.req.json.status.conditions.find((c) => c.type === "Ready").status, "True");
 });
+
+test("a status change whose write got no response is written again after the backoff", async () => {
+  const h = await boot();
+  registerAll(h);
+  h.freeHeap = 1000; // MemoryPressure flips
+  h.tick(100);
+  const c = h.pending().find((x) => x.out.startsWith("PATCH"));
+  assert.ok(c, "status write sent");
+  h.takeRequest(c);
+  h.fail(c, -104); // connection reset, no response: retried at once on a fresh connection…
+  const retry = h.pending().find((x) => !x.open);
+  assert.ok(retry, "retried on a fresh connection");
+  h.fail(retry, -111); // …which is refused too: now it is a failure, backing off
+  h.tick(2_000);
+  for (const x of h.pending()) if (!x.open) h.connect(x);
+  const again = requestTo(h, "PATCH", `/api/v1/nodes/${NODE}/status`);
+  assert.equal(again.req.json.status.conditions.find((x) => x.type === "MemoryPressure").status, "True");
+});
