@@ -83,6 +83,7 @@ export function renderMetrics(w: JsonWriter): void {
   counter(o, T("pico_config_applies_total"), T("ConfigMap versions applied."), metrics.configApplies);
   counter(o, T("pico_config_rejects_total"), T("ConfigMap versions rejected."), metrics.configRejects);
   counter(o, T("pico_config_relists_total"), T("ConfigMap LISTs."), metrics.relists);
+  counter(o, T("pico_config_watch_restarts_total"), T("ConfigMap watches ended by the server and resumed."), metrics.watchRestarts);
   family(o, T("pico_config_info"), T("gauge"), T("Applied ConfigMap version and region CRC-32."));
   o.ascii(T("pico_config_info{resource_version=\""));
   o.buf(region.version);

@@ -94,6 +94,20 @@ test("a ConfigMap with many entries applies whole", async () => {
   assert.equal(pico.region[2 * 200 + 1], 0);
 });
 
+test("a deleted ConfigMap keeps the bytes and is reported; recreated, it applies again", async () => {
+  const before = Buffer.from(pico.region).toString("hex");
+  plane.kubectl(["delete", "configmap", "pico-config"]);
+  const cond = await until("deletion reported", () => {
+    const c = node().status.conditions.find((c) => c.type === "PicoConfigApplied");
+    return c.reason === "ConfigMapDeleted" && c;
+  });
+  assert.equal(cond.status, "False");
+  assert.equal(Buffer.from(pico.region).toString("hex"), before, "region kept");
+  plane.kubectl(["create", "configmap", "pico-config", "--from-literal=memory_values=3=0x33"]);
+  await until("recreated ConfigMap applied", () => pico.region[3] === 0x33 && pico.region[0] === 0, 5000, 50);
+  await until("condition True again", () => node().status.conditions.find((c) => c.type === "PicoConfigApplied").status === "True");
+});
+
 test("kubectl delete node: the node is back within 15 s", async () => {
   const uid = node().metadata.uid;
   plane.kubectl(["delete", "node", NAME, "--wait=false"]);
