@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import https from "node:https";
 import http from "node:http";
-import { clusterUp, clusterDown, ensureNodeIdentity, grantConfigMap } from "../dist/cli/cluster.js";
+import { clusterUp, clusterDown, ensureNodeIdentities, grantConfigMap } from "../dist/cli/cluster.js";
 import { startSims } from "../dist/cli/sims.js";
 
 const opt = Object.fromEntries(process.argv.slice(2).join(" ").split("--").filter(Boolean).map((a) => a.trim().split(/\s+/)));
@@ -98,8 +98,8 @@ try {
   const w0 = { ...pico.wire };
   // The original project's pattern, run beside it for the same window, as its own node.
   const origName = "bench-original";
-  const id = ensureNodeIdentity(env, state, origName);
-  grantConfigMap(env, origName, "default", "pico-config");
+  ensureNodeIdentities(env, [origName]);
+  grantConfigMap(env, [origName], "default", "pico-config");
   const node = kubeconfigCreds(path.join(env.pkiDir, `node-${origName}.kubeconfig`));
   node.agent = new https.Agent({ keepAlive: true, ...node });
   await api(env, node, "POST", "/api/v1/nodes", { apiVersion: "v1", kind: "Node", metadata: { name: origName } });

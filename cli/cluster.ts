@@ -72,7 +72,7 @@ export function clusterUp(o: UpOptions): ClusterEnv {
   run(path.join(SCRIPTS, "up.sh"), [o.state], { NODES: o.nodes.join(" "), ...(o.env ?? {}) });
   const env = readEnv(o.state);
   if (!env) throw new Error(`up.sh wrote no ${o.state}/env`);
-  for (const n of o.nodes) grantConfigMap(env, n, "default", "pico-config");
+  grantConfigMap(env, o.nodes, "default", "pico-config");
   ensureConfigMap(env, "default", "pico-config");
   return env;
 }
@@ -81,38 +81,35 @@ export function clusterDown(state: string): void {
   run(path.join(SCRIPTS, "down.sh"), [state]);
 }
 
-/** A node identity (client certificate CN=system:node:<name>) from the plane's CA. */
-export function ensureNodeIdentity(env: ClusterEnv, state: string, name: string): { cert: string; key: string } {
-  const cert = path.join(env.pkiDir, `node-${name}.crt`);
-  const key = path.join(env.pkiDir, `node-${name}.key`);
-  if (!fs.existsSync(cert) || !fs.existsSync(key)) {
-    run(path.join(SCRIPTS, "certs.sh"), [env.pkiDir, name], { APISERVER_URL: env.apiUrl }, true);
-  }
-  return { cert, key };
+/** Node identities (client certificates CN=system:node:<name>) from the plane's CA, made in one batch. */
+export function ensureNodeIdentities(env: ClusterEnv, names: string[]): Map<string, { cert: string; key: string }> {
+  const files = new Map(names.map((n) => [n, { cert: path.join(env.pkiDir, `node-${n}.crt`), key: path.join(env.pkiDir, `node-${n}.key`) }]));
+  const missing = names.filter((n) => !fs.existsSync(files.get(n)!.cert) || !fs.existsSync(files.get(n)!.key));
+  if (missing.length) run(path.join(SCRIPTS, "certs.sh"), [env.pkiDir, ...missing], { APISERVER_URL: env.apiUrl }, true);
+  return files;
 }
 
-/** Least privilege: this node may get/list/watch one ConfigMap, nothing else. */
-export function grantConfigMap(env: ClusterEnv, node: string, ns: string, name: string): void {
-  const manifest = {
-    apiVersion: "v1",
-    kind: "List",
-    items: [
-      {
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "Role",
-        metadata: { name: `pico-config-reader-${name}`, namespace: ns, labels: { "app.kubernetes.io/part-of": "k3s-pico-node" } },
-        rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [name], verbs: ["get", "list", "watch"] }],
-      },
-      {
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "RoleBinding",
-        metadata: { name: `pico-config-reader-${name}-${node}`, namespace: ns, labels: { "app.kubernetes.io/part-of": "k3s-pico-node" } },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: `pico-config-reader-${name}` },
-        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: `system:node:${node}` }],
-      },
-    ],
-  };
-  kubectl(env, ["apply", "-f", "-"], JSON.stringify(manifest));
+/** Least privilege: each node may get/list/watch one ConfigMap, nothing else (one apply for all). */
+export function grantConfigMap(env: ClusterEnv, nodes: string[], ns: string, name: string): void {
+  if (!nodes.length) return;
+  const labels = { "app.kubernetes.io/part-of": "k3s-pico-node" };
+  const role = `pico-config-reader-${name}`;
+  const items: object[] = [
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: role, namespace: ns, labels },
+      rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [name], verbs: ["get", "list", "watch"] }],
+    },
+    ...nodes.map((node) => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: `${role}-${node}`, namespace: ns, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: `system:node:${node}` }],
+    })),
+  ];
+  kubectl(env, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
 }
 
 export function ensureConfigMap(env: ClusterEnv, ns: string, name: string): void {

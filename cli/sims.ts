@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import net from "node:net";
 import { SimulatedPico } from "../sim/pico.js";
-import { ROOT, defaultStateDir, readEnv, ensureNodeIdentity, grantConfigMap, ClusterEnv } from "./cluster.js";
+import { ROOT, defaultStateDir, readEnv, ensureNodeIdentities, grantConfigMap, ClusterEnv } from "./cluster.js";
 
 export const WASM = path.join(ROOT, "build/core.wasm");
 
@@ -43,17 +43,16 @@ export async function startSims(o: SimOptions): Promise<SimulatedPico[]> {
     env = readEnv(o.state ?? defaultStateDir());
     if (!env) throw new Error(`--api is https: the node certificates come from a local cluster, and none is up at ${o.state ?? defaultStateDir()}`);
   } else if (url.protocol !== "http:") throw new Error(`--api must be http:// (the proxy) or https:// (the local API server): ${o.api}`);
+  const [ns, cm] = (o.configMap ?? "default/pico-config").split("/");
+  const identities = env ? ensureNodeIdentities(env, o.names) : null;
+  if (env) grantConfigMap(env, o.names, ns, cm);
+  const ca = env ? fs.readFileSync(env.caFile) : null;
   const picos: SimulatedPico[] = [];
   let port = o.kubeletPort;
   for (const name of o.names) {
     port = await freePort(port);
-    let tls;
-    if (env) {
-      const id = ensureNodeIdentity(env, o.state ?? defaultStateDir(), name);
-      const [ns, cm] = (o.configMap ?? "default/pico-config").split("/");
-      grantConfigMap(env, name, ns, cm);
-      tls = { ca: fs.readFileSync(env.caFile), cert: fs.readFileSync(id.cert), key: fs.readFileSync(id.key) };
-    }
+    const id = identities?.get(name);
+    const tls = id && ca ? { ca, cert: fs.readFileSync(id.cert), key: fs.readFileSync(id.key) } : undefined;
     const pico = new SimulatedPico({
       name,
       api: `http://${url.host}`,

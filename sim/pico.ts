@@ -186,18 +186,6 @@ export class SimulatedPico {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  /** Freezes the simulated board (no ticks, no events) — like a hung device. */
-  freeze(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    for (const c of this.conns.values()) c.socket.pause();
-  }
-
-  thaw(): void {
-    for (const c of this.conns.values()) c.socket.resume();
-    if (!this.timer) this.timer = setInterval(() => this.exports.tick(this.nowMs()), TICK_MS);
-  }
-
   memoryUsed(): number {
     return this.exports.mem_used();
   }

@@ -8,7 +8,7 @@ import { now } from "../lib/clock";
 import { JsonWriter } from "../json/writer";
 import { writeRfc3339 } from "../lib/wallclock";
 import { wallClock, wallMicrosAt } from "../api/time";
-import { identity, writeUuid, writeSystemUuid, CORE_VERSION } from "../node/identity";
+import { writeIds, CORE_VERSION, INSTANCE_TYPE } from "../node/identity";
 import { facts, writeIpv4, SRAM_BYTES, CPU_CORES, CPU_FREQUENCY_KHZ, TEMPERATURE_UNKNOWN } from "../node/facts";
 import { conditions, COND_CONFIG, statusName } from "../node/conditions";
 import { leaseController } from "../node/lease";
@@ -73,14 +73,8 @@ export function renderSpec(w: JsonWriter): void {
   w.kNum(T("num_cores"), CPU_CORES);
   w.kNum(T("cpu_frequency_khz"), CPU_FREQUENCY_KHZ);
   w.kNum(T("memory_capacity"), SRAM_BYTES);
-  w.kBuf(T("machine_id"), identity.boardId);
-  let o = w.key(T("system_uuid")).beginRawString();
-  writeSystemUuid(o);
-  w.endRawString();
-  o = w.key(T("boot_id")).beginRawString();
-  writeUuid(o, identity.bootId.ptr);
-  w.endRawString();
-  w.kStr(T("instance_type"), T("rp2040-pico-w"));
+  writeIds(w, T("machine_id"), T("system_uuid"), T("boot_id"));
+  w.kStr(T("instance_type"), INSTANCE_TYPE);
   w.endObject();
 }
 

@@ -4,6 +4,7 @@
 import { board_platform, board_unique_id, random_u32 } from "../host";
 import { ByteBuf } from "../lib/bytes";
 import { Out } from "../lib/out";
+import { JsonWriter } from "../json/writer";
 import { T, Text } from "../lib/text";
 
 export const CORE_VERSION: Text = T("0.1.0");
@@ -51,4 +52,13 @@ export function writeSystemUuid(out: Out): void {
     if (i == 8 || i == 12 || i == 16 || i == 20) out.byte(0x2d);
     out.byte(i < id.len ? id.at(i) : 0x30);
   }
+}
+
+/** The board's three ids as JSON members, under the caller's key names (Node nodeInfo, /spec). */
+export function writeIds(w: JsonWriter, machineKey: Text, uuidKey: Text, bootKey: Text): void {
+  w.kBuf(machineKey, identity.boardId);
+  writeSystemUuid(w.key(uuidKey).beginRawString());
+  w.endRawString();
+  writeUuid(w.key(bootKey).beginRawString(), identity.bootId.ptr);
+  w.endRawString();
 }
