@@ -132,6 +132,13 @@ test("the kubelet port answers every path, HEAD, wrong methods, unknown paths an
   assert.equal(JSON.parse((await get(port, "/spec")).body).num_cores, 2);
   assert.match((await get(port, "/metrics")).body, /pico_lease_renewals_total \d+/);
   assert.match((await get(port, "/metrics/resource")).body, /node_memory_working_set_bytes \d+/);
+  const status = JSON.parse((await get(port, "/pico/status")).body);
+  assert.equal(status.node, NAME);
+  assert.equal(status.registered, true);
+  assert.ok(status.lease_age_seconds <= 11, `lease age ${status.lease_age_seconds}`);
+  // This Pico has no device token (it reaches the API server with a client certificate): commands are refused.
+  const cmd = await raw(port, 'POST /pico/command HTTP/1.1\r\nHost: x\r\nContent-Length: 23\r\n\r\n{"command":"blink_led"}');
+  assert.match(cmd, /^HTTP\/1\.1 401 /);
   const wrong = await get(port, "/metrics", "DELETE");
   assert.equal(wrong.status, 405);
   assert.equal(wrong.headers.allow, "GET, HEAD");
