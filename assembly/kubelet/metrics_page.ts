@@ -33,10 +33,15 @@ function sample(o: Out, name: Text, value: u64): void {
 }
 
 function gauge(o: Out, name: Text, help: Text, value: i64): void {
+  decimalGauge(o, name, help, value, 0);
+}
+
+/** A gauge with a fixed-point value: value / 10^places. */
+function decimalGauge(o: Out, name: Text, help: Text, value: i64, places: i32): void {
   family(o, name, T("gauge"), help);
-  o.ascii(name);
+  o.text(name);
   o.byte(0x20);
-  o.decSigned(value);
+  o.decimal(value, places);
   o.byte(0x0a);
 }
 
@@ -60,10 +65,7 @@ function labelled(o: Out, name: Text, table: PairCounter, byRoute: bool): void {
 
 export function renderMetrics(w: JsonWriter): void {
   const o = w.out;
-  family(o, T("pico_uptime_seconds"), T("gauge"), T("Seconds since start."));
-  o.ascii(T("pico_uptime_seconds "));
-  o.decimal(<i64>now(), 3);
-  o.byte(0x0a);
+  decimalGauge(o, T("pico_uptime_seconds"), T("Seconds since start."), <i64>now(), 3);
   gauge(o, T("pico_free_heap_bytes"), T("Free heap."), facts.freeHeap);
   gauge(o, T("pico_wasm_memory_used_bytes"), T("Linear memory used by the core."), memoryUsedBytes());
   family(o, T("pico_http_requests_total"), T("counter"), T("Kubelet requests by path and code."));
@@ -76,10 +78,7 @@ export function renderMetrics(w: JsonWriter): void {
   counter(o, T("pico_node_status_writes_total"), T("Node status writes."), metrics.statusWrites);
   counter(o, T("pico_lease_renewals_total"), T("Successful Lease renewals."), metrics.leaseRenewals);
   counter(o, T("pico_lease_renewal_failures_total"), T("Failed Lease renewals."), metrics.leaseFailures);
-  family(o, T("pico_lease_last_renewal_timestamp_seconds"), T("gauge"), T("Time of the last Lease renewal."));
-  o.ascii(T("pico_lease_last_renewal_timestamp_seconds "));
-  o.decimal(leaseController.lastRenewMicros / 1000, 3);
-  o.byte(0x0a);
+  decimalGauge(o, T("pico_lease_last_renewal_timestamp_seconds"), T("Time of the last Lease renewal."), leaseController.lastRenewMicros / 1000, 3);
   counter(o, T("pico_config_applies_total"), T("ConfigMap versions applied."), metrics.configApplies);
   counter(o, T("pico_config_rejects_total"), T("ConfigMap versions rejected."), metrics.configRejects);
   counter(o, T("pico_config_relists_total"), T("ConfigMap LISTs."), metrics.relists);
@@ -92,10 +91,7 @@ export function renderMetrics(w: JsonWriter): void {
   o.ascii(T("\"} 1\n"));
   if (facts.rssiDbm != 0) gauge(o, T("pico_wifi_rssi_dbm"), T("Wi-Fi RSSI."), facts.rssiDbm);
   if (facts.temperatureMc != TEMPERATURE_UNKNOWN) {
-    family(o, T("pico_temperature_celsius"), T("gauge"), T("Chip temperature."));
-    o.ascii(T("pico_temperature_celsius "));
-    o.decimal(facts.temperatureMc, 3);
-    o.byte(0x0a);
+    decimalGauge(o, T("pico_temperature_celsius"), T("Chip temperature."), facts.temperatureMc, 3);
   }
 }
 
