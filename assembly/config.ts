@@ -90,10 +90,6 @@ function configError(keyPtr: usize, keyLen: i32, problem: Text): Out {
   return o;
 }
 
-function keyIs(ptr: usize, len: i32, k: Text): bool {
-  return asciiEquals(ptr, len, k);
-}
-
 /** Lower-case letters, digits, '-' and '.', starting and ending alphanumeric (DNS-1123). */
 function isDnsName(ptr: usize, len: i32, max: i32): bool {
   if (len == 0 || len > max) return false;
@@ -193,10 +189,10 @@ function applyConfigMap(kp: usize, kl: i32, vp: usize, vl: i32): bool {
 }
 
 function applyLogLevel(kp: usize, kl: i32, vp: usize, vl: i32): bool {
-  if (keyIs(vp, vl, T("error"))) setLogThreshold(LOG_ERROR);
-  else if (keyIs(vp, vl, T("warn"))) setLogThreshold(LOG_WARN);
-  else if (keyIs(vp, vl, T("info"))) setLogThreshold(LOG_INFO);
-  else if (keyIs(vp, vl, T("debug"))) setLogThreshold(LOG_DEBUG);
+  if (asciiEquals(vp, vl, T("error"))) setLogThreshold(LOG_ERROR);
+  else if (asciiEquals(vp, vl, T("warn"))) setLogThreshold(LOG_WARN);
+  else if (asciiEquals(vp, vl, T("info"))) setLogThreshold(LOG_INFO);
+  else if (asciiEquals(vp, vl, T("debug"))) setLogThreshold(LOG_DEBUG);
   else {
     configError(kp, kl, T("must be error, warn, info or debug"));
     logEnd();
@@ -235,9 +231,9 @@ function setIntField(i: i32, v: i32): void {
 
 /** One key=value pair. Unknown keys are an error: a typo must not silently fall back to a default. */
 function applyPair(kp: usize, kl: i32, vp: usize, vl: i32): bool {
-  if (keyIs(kp, kl, T("node_name"))) return setName(config.nodeName, kp, kl, vp, vl, 63);
-  if (keyIs(kp, kl, T("api"))) return applyApi(kp, kl, vp, vl);
-  if (keyIs(kp, kl, T("api_token"))) {
+  if (asciiEquals(kp, kl, T("node_name"))) return setName(config.nodeName, kp, kl, vp, vl, 63);
+  if (asciiEquals(kp, kl, T("api"))) return applyApi(kp, kl, vp, vl);
+  if (asciiEquals(kp, kl, T("api_token"))) {
     config.apiToken.clear();
     config.apiToken.append(vp, vl);
     if (config.apiToken.overflow) {
@@ -247,10 +243,10 @@ function applyPair(kp: usize, kl: i32, vp: usize, vl: i32): bool {
     }
     return true;
   }
-  if (keyIs(kp, kl, T("configmap"))) return applyConfigMap(kp, kl, vp, vl);
-  if (keyIs(kp, kl, T("log_level"))) return applyLogLevel(kp, kl, vp, vl);
+  if (asciiEquals(kp, kl, T("configmap"))) return applyConfigMap(kp, kl, vp, vl);
+  if (asciiEquals(kp, kl, T("log_level"))) return applyLogLevel(kp, kl, vp, vl);
   for (let i = 0; i < INT_KEYS.length; i++) {
-    if (!keyIs(kp, kl, INT_KEYS[i])) continue;
+    if (!asciiEquals(kp, kl, INT_KEYS[i])) continue;
     const v = setInt(kp, kl, vp, vl, INT_MIN[i], INT_MAX[i]);
     if (v < 0) return false;
     setIntField(i, v);

@@ -213,24 +213,17 @@ export class SimulatedPico {
       this.wire.bytesIn += server ? 0 : d.length;
       this.deliver(h, d, server);
     });
-    socket.on("end", () => {
+    // EOF, error or close: tell the core once, unless it closed the connection itself.
+    const gone = (errno?: number) => {
       if (conn.closedByCore || !this.conns.has(h)) return;
       this.conns.delete(h);
       if (server) this.exports.on_server_closed(h);
+      else if (errno !== undefined) this.exports.on_net_error(h, errno);
       else this.exports.on_net_closed(h);
-    });
-    socket.on("error", (e: NodeJS.ErrnoException) => {
-      if (conn.closedByCore || !this.conns.has(h)) return;
-      this.conns.delete(h);
-      if (server) this.exports.on_server_closed(h);
-      else this.exports.on_net_error(h, -(os.constants.errno as any)[e.code ?? ""] || -1);
-    });
-    socket.on("close", () => {
-      if (conn.closedByCore || !this.conns.has(h)) return;
-      this.conns.delete(h);
-      if (server) this.exports.on_server_closed(h);
-      else this.exports.on_net_closed(h);
-    });
+    };
+    socket.on("end", () => gone());
+    socket.on("close", () => gone());
+    socket.on("error", (e: NodeJS.ErrnoException) => gone(-(os.constants.errno as any)[e.code ?? ""] || -1));
     return h;
   }
 

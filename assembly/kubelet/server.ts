@@ -11,7 +11,6 @@ import { HttpRequestParser, REQ_COMPLETE, REQ_ERROR } from "../http/request_pars
 import { writeResponseHead } from "../http/writer";
 import { txBegin, txCount, txEnd, txJson, tx } from "../net/tx";
 import { metrics } from "../metrics/counters";
-import { facts } from "../node/facts";
 import { ROUTES, findRoute, methodBit, M_GET, M_HEAD, R_HEALTHZ, R_LIVEZ, R_READYZ, R_PODS, R_SPEC, R_METRICS, R_METRICS_RESOURCE, R_PICO_STATUS, R_PICO_MEMORY, R_PICO_COMMAND, R_UNKNOWN, R_MALFORMED } from "./routes";
 import { Render, setProblem, problem, renderProblem, renderOk, renderProblemText, notReadyReason, renderHealthzVerbose, renderPods, renderSpec, renderPicoStatus, renderPicoMemory, renderCommandAccepted } from "./pages";
 import { renderMetrics, renderMetricsResource } from "./metrics_page";
@@ -94,7 +93,6 @@ function serve(s: Slot): void {
   const p = s.parser;
   const h = s.handle;
   release(s);
-  facts.refresh();
   const route = findRoute(p.path);
   if (route < 0) {
     setProblem(404, T("no such path"));
