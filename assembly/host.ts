@@ -36,6 +36,12 @@ export declare function net_rssi_dbm(): i32;
 @external("env", "region_commit")
 export declare function region_commit(ptr: usize, len: i32): i32;
 
+/** Copies len bytes of the module's read-only texts (custom section "pico.rodata"),
+ *  from offset, into ptr. Returns len; < 0 if the range falls outside the section.
+ *  The core keeps its fixed texts there instead of in linear memory (see lib/text.ts). */
+@external("env", "rodata_read")
+export declare function rodata_read(offset: i32, ptr: usize, len: i32): i32;
+
 /** Copies len bytes of the region, from offset, into ptr. The host keeps the region
  *  (restored at boot from RAM kept over a reset, or flash). Returns len, 0 if the host
  *  holds no region yet (it reads as zeros), < 0 if offset/len fall outside 0..1024. */

@@ -22,7 +22,7 @@ import { recordHeapTop, memoryUsedBytes, probeHeapTop } from "./memory";
 import { T } from "./lib/text";
 
 /** Bumped whenever an import or export changes meaning; hosts refuse a mismatch. */
-export const ABI_VERSION: u32 = 1;
+export const ABI_VERSION: u32 = 2;
 
 const IO_BYTES = 512;
 const io = ByteBuf.create(IO_BYTES);

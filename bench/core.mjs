@@ -4,14 +4,14 @@
 // per operation. Prints figures; asserts nothing.
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
-import { CORE_WASM, FakeHost, apiResponse, chunk } from "../tests/host/fake_host.mjs";
+import { CORE_WASM, FakeHost, RODATA_SECTION, apiResponse, chunk } from "../tests/host/fake_host.mjs";
 import { boot, requestTo, registerAll, configMap, configMapList, runApi } from "../tests/host/helpers.mjs";
 
 const PICO_BACKED_BYTES = 16384;
 const bytes = fs.readFileSync(CORE_WASM);
 
 function sections(buf) {
-  const names = { 1: "type", 2: "import", 3: "function", 5: "memory", 6: "global", 7: "export", 9: "element", 10: "code", 11: "data" };
+  const names = { 0: "custom", 1: "type", 2: "import", 3: "function", 5: "memory", 6: "global", 7: "export", 9: "element", 10: "code", 11: "data" };
   const out = {};
   let p = 8;
   const leb = () => { let r = 0, s = 0, x; do { x = buf[p++]; r |= (x & 0x7f) << s; s += 7; } while (x & 0x80); return r >>> 0; };
@@ -26,7 +26,8 @@ function sections(buf) {
 
 const mod = await WebAssembly.compile(bytes);
 const sec = sections(bytes);
-console.log(`core.wasm ${bytes.length} bytes (code ${sec.code}, data ${sec.data})`);
+const rodataBytes = WebAssembly.Module.customSections(mod, RODATA_SECTION)[0]?.byteLength ?? 0;
+console.log(`core.wasm ${bytes.length} bytes (code ${sec.code}, data ${sec.data}, texts ${rodataBytes} in "${RODATA_SECTION}", read from flash on the Pico)`);
 console.log(`imports (${WebAssembly.Module.imports(mod).length}): ${WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`).join(" ")}`);
 console.log(`exports: ${WebAssembly.Module.exports(mod).map((e) => e.name).join(" ")}`);
 
@@ -45,6 +46,8 @@ let watch = requestTo(h, "GET", LIST + "&watch=1");
 h.deliver(watch.c, apiResponse(200, "", { chunked: true }));
 let watchStarted = h.now;
 let events = 0, eventMs = 0, scrapes = 0, scrapeMs = 0, renewals = 0, renewMs = 0;
+let eventTexts = 0, renewTexts = 0, scrapeTexts = 0;
+const texts = () => h.rodataReads;
 for (let i = 0; i < 360; i++) {
   if (h.now - watchStarted >= 280_000) {
     // Like the API server at timeoutSeconds: end the stream; the core watches again.
@@ -56,17 +59,23 @@ for (let i = 0; i < 360; i++) {
   }
   const ev = chunk(JSON.stringify({ type: "MODIFIED", object: configMap(String(11 + i), `${i % 1024}=${i & 255},1000=1`) }) + "\n");
   t0 = performance.now();
+  let r0 = texts();
   h.deliver(watch.c, ev);
   eventMs += performance.now() - t0;
+  eventTexts += texts() - r0;
   events++;
   t0 = performance.now();
+  r0 = texts();
   renewals += runApi(h, 10_000);
   renewMs += performance.now() - t0;
+  renewTexts += texts() - r0;
   if (i % 2 === 0) {
     for (const p of ["/metrics", "/metrics/resource", "/pico/status", "/pico/memory"]) {
       t0 = performance.now();
+      r0 = texts();
       h.client(`GET ${p} HTTP/1.1\r\nHost: pico\r\n\r\n`);
       scrapeMs += performance.now() - t0;
+      scrapeTexts += texts() - r0;
       scrapes++;
     }
   }
@@ -78,4 +87,5 @@ const probe = h.x.mem_heap_probe();
 console.log(`linear memory: ${used} bytes used (static data + heap, fixed after start); Pico backs ${PICO_BACKED_BYTES}: ${used <= PICO_BACKED_BYTES ? "fits" : `over by ${used - PICO_BACKED_BYTES}`}`);
 console.log(`high-water mark after 1 h scripted (${events} ConfigMap events, ${renewals} API responses, ${scrapes} kubelet requests): ${highest} bytes; heap grew after start: ${probe - used - 16 > 0 ? probe - used - 16 : 0} bytes`);
 console.log(`host time (Node ${process.version}, not the Pico): apply 1024-entry memory_values ${applyFullMs.toFixed(2)} ms; watch event ${(eventMs / events * 1000).toFixed(0)} µs; 10 s of node/lease traffic incl. ticks ${(renewMs / events * 1000).toFixed(0)} µs; kubelet request ${(scrapeMs / scrapes * 1000).toFixed(0)} µs`);
+console.log(`text reads (rodata_read host calls): watch event ${(eventTexts / events).toFixed(0)}; 10 s of node/lease traffic ${(renewTexts / events).toFixed(0)}; kubelet request ${(scrapeTexts / scrapes).toFixed(0)} on average`);
 console.log(`region commits: ${h.commits} of ${events + 1} ConfigMap versions`);

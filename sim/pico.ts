@@ -8,7 +8,9 @@ import crypto from "node:crypto";
 import os from "node:os";
 import * as loader from "@assemblyscript/loader";
 
-export const HOST_ABI_VERSION = 1;
+export const HOST_ABI_VERSION = 2;
+/** Custom section of core.wasm holding its fixed texts (docs/host-abi.md, rodata_read). */
+export const RODATA_SECTION = "pico.rodata";
 const REGION_SIZE = 1024;
 const TICK_MS = 50;
 const LOG_LEVELS = ["error", "warn", "info", "debug"];
@@ -69,6 +71,8 @@ export interface WireStats {
 export class SimulatedPico {
   readonly opts: PicoOptions;
   readonly region = new Uint8Array(REGION_SIZE);
+  /** core.wasm's fixed texts (its pico.rodata section), served by rodata_read. */
+  private rodata = new Uint8Array(0);
   regionHeld = false;
   readonly wire: WireStats = { bytesOut: 0, bytesIn: 0 };
   ledOn = false;
@@ -128,6 +132,11 @@ export class SimulatedPico {
         this.regionHeld = true;
         return 0;
       },
+      rodata_read: (offset: number, ptr: number, len: number) => {
+        if (offset < 0 || len < 0 || offset + len > this.rodata.length) return -1;
+        this.bytes(ptr, len).set(this.rodata.subarray(offset, offset + len));
+        return len;
+      },
       region_read: (offset: number, ptr: number, len: number) => {
         if (offset < 0 || len < 0 || offset + len > REGION_SIZE) return -1;
         if (!this.regionHeld) return 0;
@@ -155,8 +164,11 @@ export class SimulatedPico {
   }
 
   async start(): Promise<void> {
-    const wasm = fs.readFileSync(this.opts.wasmFile);
-    const instance = await loader.instantiate(wasm, { env: this.imports() as any });
+    const module = await WebAssembly.compile(fs.readFileSync(this.opts.wasmFile));
+    const [rodata] = WebAssembly.Module.customSections(module, RODATA_SECTION);
+    if (!rodata) throw new Error(`${this.opts.wasmFile} has no "${RODATA_SECTION}" section (built without tools/compact-text?)`);
+    this.rodata = new Uint8Array(rodata);
+    const instance = await loader.instantiate(module, { env: this.imports() as any });
     const exports = instance.exports as unknown as CoreExports;
     this.exports = exports;
     const abi = exports.abi_version() >>> 0;

@@ -10,10 +10,13 @@
 // Heads accept CRLF or bare LF (see response_parser.ts); the chunked framing
 // requires CRLF (see chunked.ts).
 
-import { ByteBuf, isDigit, isSpaceOrTab, lowerAscii } from "../lib/bytes";
+import { ByteBuf, isDigit, isSpaceOrTab, lowerAscii, packedByte } from "../lib/bytes";
 import { CHUNK_TOO_LARGE, ChunkedDecoder } from "./chunked";
 import { F_AUTHORIZATION, F_HOST, HttpHead, LX_DONE, LX_FAILED, isTchar } from "./response_parser";
-import { T, textAt } from "../lib/text";
+import { T } from "../lib/text";
+
+const LIT_HTTPS: u64 = 0x2f2f3a7370747468; // "https://"
+const LIT_BEARER: u64 = 0x726572616562; // "bearer"
 
 export const REQ_NEED_MORE: i32 = 0;
 export const REQ_COMPLETE: i32 = 1;
@@ -183,7 +186,7 @@ export class HttpRequestParser extends HttpHead {
         // Matched against "https://", skipping the 's' for "http://".
         let p = this.schemePos;
         if (p == 4 && b == 0x3a) p = 5;
-        if (lowerAscii(b) != <u8>textAt(T("https://"), p)) return this.fail(400, T("invalid request target"));
+        if (lowerAscii(b) != packedByte(LIT_HTTPS, p)) return this.fail(400, T("invalid request target"));
         this.schemePos = ++p;
         if (p == 8) this.target = T_AUTHORITY;
         break;
@@ -253,7 +256,7 @@ export class HttpRequestParser extends HttpHead {
         // "Bearer", any case, then one or more SP.
         const p = this.authPos;
         if (b == SP) this.auth = p == 6 ? A_SPACE : A_BAD;
-        else if (p < 6 && lowerAscii(b) == <u8>textAt(T("bearer"), p)) this.authPos = p + 1;
+        else if (p < 6 && lowerAscii(b) == packedByte(LIT_BEARER, p)) this.authPos = p + 1;
         else this.auth = A_BAD;
         break;
       }

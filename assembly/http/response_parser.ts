@@ -10,9 +10,11 @@
 // Line endings in heads: CRLF, or a bare LF (RFC 9112 §2.2 allows accepting it;
 // hand-typed requests over nc use it). A CR not followed by LF is rejected.
 
-import { ByteBuf, asciiEquals, isDigit, isSpaceOrTab, lowerAscii } from "../lib/bytes";
+import { ByteBuf, asciiEquals, isDigit, isSpaceOrTab, lowerAscii, packedByte } from "../lib/bytes";
 import { ChunkedDecoder } from "./chunked";
-import { T, Text, textAt, textToString } from "../lib/text";
+import { T, Text, textToString } from "../lib/text";
+
+const LIT_HTTP_SLASH: u64 = 0x2f50545448; // "HTTP/"
 
 const CR: u8 = 0x0d;
 const LF: u8 = 0x0a;
@@ -141,7 +143,7 @@ export class HttpHead {
   /** Checks "HTTP/1.d" byte by byte at start-line offset pos; sets httpMinor. */
   protected versionByte(pos: i32, b: u8): void {
     if (pos < 5) {
-      if (b != <u8>textAt(T("HTTP/"), pos)) this.fail(400, T("invalid HTTP version"));
+      if (b != packedByte(LIT_HTTP_SLASH, pos)) this.fail(400, T("invalid HTTP version"));
     } else if (pos == 5) {
       if (b != 0x31) this.fail(isDigit(b) ? 505 : 400, isDigit(b) ? T("HTTP version not supported") : T("invalid HTTP version"));
     } else if (pos == 6) {

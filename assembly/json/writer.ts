@@ -3,7 +3,7 @@
 
 import { ByteBuf } from "../lib/bytes";
 import { Out } from "../lib/out";
-import { T, Text, textAt, textLen } from "../lib/text";
+import { T, Text, textBytes, textLen } from "../lib/text";
 
 const MAX_DEPTH = 31;
 
@@ -156,8 +156,9 @@ export class JsonWriter {
     return this.key(k).bool(v);
   }
 
+  /** Reads the text from scratch while writing: fine, as Out never uses the scratch. */
   private escapedAscii(s: Text): void {
-    for (let i = 0, n = textLen(s); i < n; i++) this.escapedByte(<u8>textAt(s, i));
+    this.escapedBytes(textBytes(s), textLen(s));
   }
 
   private escapedBytes(ptr: usize, len: i32): void {

@@ -39,7 +39,7 @@ function gauge(o: Out, name: Text, help: Text, value: i64): void {
 /** A gauge with a fixed-point value: value / 10^places. */
 function decimalGauge(o: Out, name: Text, help: Text, value: i64, places: i32): void {
   family(o, name, T("gauge"), help);
-  o.text(name);
+  o.ascii(name);
   o.byte(0x20);
   o.decimal(value, places);
   o.byte(0x0a);

@@ -1,10 +1,10 @@
-import { Text, textAt, textLen } from "./text";
+import { Text, textBytes, textCopy, textLen } from "./text";
 
 // Fixed-capacity byte buffers and ASCII helpers.
 //
 // The device build uses AssemblyScript's stub runtime, which never frees: every
-// buffer is created once at module start and reused. Text the core writes is
-// ASCII taken from string literals (UTF-16 in memory), converted byte by byte.
+// buffer is created once at module start and reused. Fixed texts come from
+// lib/text.ts and are copied in whole.
 
 // Unmanaged, with its bytes in the same block as its fields: one allocation of
 // header + capacity, where a managed object plus a separate buffer would cost
@@ -60,10 +60,13 @@ export class ByteBuf {
   }
 
   appendAscii(s: Text): bool {
-    for (let i = 0, n = textLen(s); i < n; i++) {
-      if (!this.push(<u8>textAt(s, i))) return false;
-    }
-    return true;
+    const n = textLen(s);
+    const room = this.cap - this.len;
+    const take = n <= room ? n : room;
+    textCopy(s, 0, this.ptr + <usize>this.len, take);
+    this.len += take;
+    if (take < n) this.overflow = true;
+    return take == n;
   }
 
   copyFrom(other: ByteBuf): void {
@@ -91,20 +94,23 @@ export function lowerAscii(b: u8): u8 {
 }
 
 export function asciiEquals(ptr: usize, len: i32, s: Text): bool {
-  if (len != textLen(s)) return false;
-  for (let i = 0; i < len; i++) {
-    if (load<u8>(ptr + <usize>i) != <u8>textAt(s, i)) return false;
-  }
-  return true;
+  return len == textLen(s) && memory.compare(ptr, textBytes(s), <usize>len) == 0;
 }
 
 /** Case-insensitive compare against a lower-case ASCII literal. */
 export function asciiEqualsNoCase(ptr: usize, len: i32, lowerLiteral: Text): bool {
   if (len != textLen(lowerLiteral)) return false;
+  const lit = textBytes(lowerLiteral);
   for (let i = 0; i < len; i++) {
-    if (lowerAscii(load<u8>(ptr + <usize>i)) != <u8>textAt(lowerLiteral, i)) return false;
+    if (lowerAscii(load<u8>(ptr + <usize>i)) != load<u8>(lit + <usize>i)) return false;
   }
   return true;
+}
+
+/** Byte i of up to 8 ASCII bytes packed little-endian into a constant: byte-at-a-time
+ *  matching of short literals without reading texts (see LIT_* constants at the users). */
+@inline export function packedByte(packed: u64, i: i32): u8 {
+  return <u8>(packed >>> (<u64>i << 3));
 }
 
 export function isDigit(b: u8): bool {

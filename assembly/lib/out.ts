@@ -6,7 +6,7 @@
 // only core state, never a host call whose answer could change between passes.
 
 import { ByteBuf } from "./bytes";
-import { T, Text, textAt, textLen, textPtr } from "./text";
+import { Text, textCopy, textLen } from "./text";
 
 /** Receives a full staging buffer; returns false if the bytes could not be taken. */
 export type FlushFn = (ctx: i32, ptr: usize, len: i32) => bool;
@@ -15,7 +15,10 @@ function refuseFlush(ctx: i32, ptr: usize, len: i32): bool {
   return false;
 }
 
-const HEX: Text = T("0123456789abcdef");
+/** Lower-case hex digit of a nibble. */
+@inline function hexDigit(n: u8): u8 {
+  return n < 10 ? 0x30 + n : 0x57 + n;
+}
 
 // Plain data, created once: no managed header needed.
 @unmanaged
@@ -86,13 +89,20 @@ export class Out {
     this.bytes(b.ptr, b.len);
   }
 
-  text(t: Text): void {
-    this.bytes(textPtr(t), textLen(t));
-  }
-
-  /** ASCII text from a string literal. */
+  /** A fixed text, copied straight into the staging buffer (no scratch: a flush may log). */
   ascii(s: Text): void {
-    for (let i = 0, n = textLen(s); i < n; i++) this.byte(<u8>textAt(s, i));
+    const n = textLen(s);
+    this.count += n;
+    if (this.counting || this.failed) return;
+    const stage = this.stage;
+    for (let done = 0; done < n; ) {
+      if (stage.len == stage.cap && !this.flush()) return;
+      const room = stage.cap - stage.len;
+      const take = n - done <= room ? n - done : room;
+      textCopy(s, done, stage.ptr + <usize>stage.len, take);
+      stage.len += take;
+      done += take;
+    }
   }
 
   dec(v: u64): void {
@@ -136,11 +146,11 @@ export class Out {
   }
 
   hexByte(b: u8): void {
-    this.byte(<u8>textAt(HEX, b >> 4));
-    this.byte(<u8>textAt(HEX, b & 15));
+    this.byte(hexDigit(b >> 4));
+    this.byte(hexDigit(b & 15));
   }
 
   hex32(v: u32): void {
-    for (let shift = 28; shift >= 0; shift -= 4) this.byte(<u8>textAt(HEX, (v >> shift) & 15));
+    for (let shift = 28; shift >= 0; shift -= 4) this.byte(hexDigit(<u8>((v >> shift) & 15)));
   }
 }

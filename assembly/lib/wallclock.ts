@@ -3,7 +3,7 @@
 
 import { isDigit, isSpaceOrTab } from "./bytes";
 import { Out } from "./out";
-import { T, Text, textAt, textLen } from "./text";
+import { T, Text, textBytes, textLen } from "./text";
 
 const MONTHS: Text = T("Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec");
 const DAYS: Text = T("Mon,Tue,Wed,Thu,Fri,Sat,Sun");
@@ -17,13 +17,10 @@ function wordIndex(list: Text, ptr: usize, len: i32): i32 {
   let idx = 0;
   let start = 0;
   const n = textLen(list);
+  const words = textBytes(list);
   for (let i = 0; i <= n; i++) {
-    if (i == n || textAt(list, i) == 0x2c) {
-      if (i - start == len) {
-        let j = 0;
-        while (j < len && <i32>load<u8>(ptr + <usize>j) == textAt(list, start + j)) j++;
-        if (j == len) return idx;
-      }
+    if (i == n || load<u8>(words + <usize>i) == 0x2c) {
+      if (i - start == len && memory.compare(ptr, words + <usize>start, <usize>len) == 0) return idx;
       idx++;
       start = i + 1;
     }

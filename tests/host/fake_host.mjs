@@ -7,9 +7,10 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CORE_WASM = path.join(root, "build/core.wasm");
+export const RODATA_SECTION = "pico.rodata";
 export const HOST_IMPORTS = [
   "host_log", "net_open", "net_send", "net_close", "net_ipv4", "net_rssi_dbm", "region_commit",
-  "region_read", "board_unique_id", "board_platform", "board_free_heap", "board_temperature_mc",
+  "region_read", "rodata_read", "board_unique_id", "board_platform", "board_free_heap", "board_temperature_mc",
   "board_cpu_busy_ms", "random_u32", "led_set", "abort",
 ];
 const REGION_SIZE = 1024;
@@ -37,6 +38,9 @@ export class FakeHost {
   async load(file = CORE_WASM) {
     const module = await WebAssembly.compile(fs.readFileSync(file));
     this.module = module;
+    const [rodata] = WebAssembly.Module.customSections(module, RODATA_SECTION);
+    this.rodata = new Uint8Array(rodata ?? new ArrayBuffer(0));
+    this.rodataReads = 0;
     const env = {};
     for (const name of HOST_IMPORTS) {
       if (!this[`_${name}`]) throw new Error(`fake host lacks ${name}`);
@@ -94,6 +98,13 @@ export class FakeHost {
     const held = this.region || this.restoredRegion;
     if (!held) return 0;
     this.mem.set(held.subarray(offset, offset + len), ptr);
+    return len;
+  }
+  _rodata_read(offset, ptr, len) {
+    if (this.rodataFails) return -1;
+    if (offset < 0 || len < 0 || offset + len > this.rodata.length) return -1;
+    this.mem.set(this.rodata.subarray(offset, offset + len), ptr);
+    this.rodataReads++;
     return len;
   }
   _board_unique_id(ptr, cap) { return this.writeString(this.uniqueId, ptr, cap); }

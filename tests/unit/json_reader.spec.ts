@@ -58,14 +58,11 @@ function byteLen(s: string): i32 {
  * A Text built at run time (tests only: allocates), for keys derived from the
  * reader's limits. Same layout as T("..."): [u16 length][bytes].
  */
-function textOf(s: string): Text {
-  const e = String.UTF8.encode(s);
-  const n = e.byteLength;
-  const t = heap.alloc(2 + <usize>n);
-  store<u16>(t, <u16>n);
-  memory.copy(t + 2, changetype<usize>(e), <usize>n);
-  return t;
-}
+// Texts are compile-time literals (lib/text.ts), so the keys these tests need are listed here.
+/** Keys l1..l7 of the Levels document: one more than JSON_KEY_LEVELS (6). */
+const LEVEL_KEYS: StaticArray<Text> = [T("l1"), T("l2"), T("l3"), T("l4"), T("l5"), T("l6"), T("l7")];
+/** "a" repeated JSON_KEY_CAP (32) times. */
+const KEY_OF_CAP_BYTES: Text = T("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 
 /** The reader's current path, e.g. ".items[0].metadata.name" ("?" for a key not stored). */
 function pathOf(r: JsonReader): string {
@@ -460,8 +457,7 @@ class Long extends JsonHandler {
 }
 
 class IsCap extends JsonHandler {
-  /** "a" repeated JSON_KEY_CAP times. */
-  key: Text = textOf("a".repeat(JSON_KEY_CAP));
+  key: Text = KEY_OF_CAP_BYTES;
   hit: bool = false;
   scalar(r: JsonReader, kind: i32): void {
     if (r.keyIs(1, this.key)) this.hit = true;
@@ -497,11 +493,11 @@ class Levels extends JsonHandler {
     // Every level up to JSON_KEY_LEVELS keeps its key...
     for (let l = 1; l <= L; l++) {
       const key = "l" + l.toString();
-      ok = ok && r.keyIs(l, textOf(key)) && r.keyLenAt(l) == key.length;
+      ok = ok && r.keyIs(l, LEVEL_KEYS[l - 1]) && r.keyLenAt(l) == key.length;
     }
     // ...the next one is known by type only, and an array below it has no index.
     this.ok =
-      ok && !r.keyIs(L + 1, textOf("l" + (L + 1).toString())) && r.keyLenAt(L + 1) == -1 &&
+      ok && !r.keyIs(L + 1, LEVEL_KEYS[L]) && r.keyLenAt(L + 1) == -1 &&
       r.indexAt(L + 1) == -1 && !r.isArrayAt(L + 1) && r.isArrayAt(L + 2) && r.indexAt(L + 2) == -2 && r.value.equalsAscii(T("deep"));
   }
 }
@@ -850,6 +846,7 @@ describe("JsonReader strings", () => {
       expect(parse(r, doc, k)).toBe(true);
       expect(l.seen).toStrictEqual(["-1-", JSON_KEY_CAP.toString() + "-", "1k", "-1-"]);
     }
+    expect(textLen(KEY_OF_CAP_BYTES)).toBe(JSON_KEY_CAP);
     const iCap = new IsCap();
     r.handler = iCap;
     expect(parse(r, '{"' + keyCap + '":0}')).toBe(true);
@@ -898,6 +895,7 @@ describe("JsonReader nesting", () => {
   });
 
   it("tracks keys for JSON_KEY_LEVELS levels and deeper levels by type only", () => {
+    expect(LEVEL_KEYS.length).toBe(JSON_KEY_LEVELS + 1);
     const h = new Levels();
     const r = new JsonReader(h);
     let doc = "";

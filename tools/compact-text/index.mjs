@@ -1,33 +1,18 @@
-// AssemblyScript transform: T("text") → a static [u16 length][ASCII bytes]
-// segment in the data section. AssemblyScript stores string literals as UTF-16
-// objects with a 20-byte header; the device backs only 16 KiB of linear memory,
-// so the core keeps its fixed texts (JSON keys, log lines, metric help) compact.
-// Only ASCII is accepted, so a text's length in bytes is its length in chars.
+// AssemblyScript transform: T("text") → a constant handle into the module's
+// read-only texts. Every literal (ASCII, deduplicated) is appended to one byte
+// string that afterCompile stores as the custom section "pico.rodata"; the call
+// becomes the integer (offset << LEN_BITS) | length. Hosts copy the bytes out
+// with rodata_read, so the texts take no linear memory (the device backs only
+// 16 KiB of it). assembly/lib/text.ts decodes the handle; keep both in step.
 import { Transform } from "assemblyscript/dist/transform.js";
 import * as as from "assemblyscript";
 
 const { Node, NodeKind, LiteralKind } = as;
 
-function byteLiteral(value, range) {
-  return Node.createIntegerLiteralExpression(globalThis.i64_new(value, 0), range);
-}
-
-function compactText(text, range) {
-  const bytes = [text.length & 0xff, text.length >> 8];
-  for (let i = 0; i < text.length; i++) bytes.push(text.charCodeAt(i));
-  const memoryData = Node.createPropertyAccessExpression(
-    Node.createIdentifierExpression("memory", range),
-    Node.createIdentifierExpression("data", range),
-    range,
-  );
-  const u8 = Node.createNamedType(Node.createSimpleTypeName("u8", range), null, false, range);
-  return Node.createCallExpression(
-    memoryData,
-    [u8],
-    [Node.createArrayLiteralExpression(bytes.map((b) => byteLiteral(b, range)), range), byteLiteral(1, range)],
-    range,
-  );
-}
+export const SECTION = "pico.rodata";
+const LEN_BITS = 12;
+const TEXT_MAX = 128; // lib/text.ts TEXT_MAX: the size of its scratch buffers
+const OFFSET_LIMIT = 2 ** (32 - LEN_BITS);
 
 function isTextCall(node) {
   return (
@@ -40,11 +25,28 @@ function isTextCall(node) {
   );
 }
 
+/** The texts in first-use order, each stored once. */
+class TextTable {
+  constructor() {
+    this.offsets = new Map();
+    this.bytes = [];
+  }
+  handle(text) {
+    let offset = this.offsets.get(text);
+    if (offset === undefined) {
+      offset = this.bytes.length;
+      this.offsets.set(text, offset);
+      for (let i = 0; i < text.length; i++) this.bytes.push(text.charCodeAt(i));
+    }
+    return offset * 2 ** LEN_BITS + text.length;
+  }
+}
+
 export default class CompactText extends Transform {
   afterParse(parser) {
+    this.table = new TextTable();
     const seen = new Set();
     const errors = [];
-    let replaced = 0;
     const visit = (value) => {
       if (value === null || typeof value !== "object" || seen.has(value)) return;
       seen.add(value);
@@ -54,12 +56,12 @@ export default class CompactText extends Transform {
         const child = value[key];
         if (child !== null && typeof child === "object" && typeof child.kind === "number" && isTextCall(child)) {
           const text = child.args[0].value;
-          if (!/^[\x00-\x7f]*$/.test(text) || text.length > 0xffff) {
-            errors.push(`${child.range.source.normalizedPath}: T() takes ASCII text under 64 KiB: ${JSON.stringify(text.slice(0, 40))}`);
+          if (!/^[\x00-\x7f]*$/.test(text) || text.length > TEXT_MAX) {
+            errors.push(`${child.range.source.normalizedPath}: T() takes ASCII text of at most ${TEXT_MAX} bytes: ${JSON.stringify(text.slice(0, 40))}`);
             continue;
           }
-          value[key] = compactText(text, child.range);
-          replaced++;
+          const handle = this.table.handle(text);
+          value[key] = Node.createIntegerLiteralExpression(globalThis.i64_new(handle >>> 0, 0), child.range);
         } else {
           visit(child);
         }
@@ -69,7 +71,12 @@ export default class CompactText extends Transform {
       if (source.normalizedPath.startsWith("~lib/")) continue;
       visit(source.statements);
     }
+    if (this.table.bytes.length >= OFFSET_LIMIT) errors.push(`texts total ${this.table.bytes.length} bytes; handles address at most ${OFFSET_LIMIT}`);
     if (errors.length) throw new Error(errors.join("\n"));
-    if (process.env.COMPACT_TEXT_DEBUG) console.log(`compact-text: ${replaced} texts`);
+  }
+
+  afterCompile(module) {
+    module.addCustomSection(SECTION, Uint8Array.from(this.table.bytes));
+    if (process.env.COMPACT_TEXT_DEBUG) console.log(`compact-text: ${this.table.offsets.size} texts, ${this.table.bytes.length} bytes in ${SECTION}`);
   }
 }
