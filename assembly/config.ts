@@ -10,6 +10,9 @@ import { T, Text, textLen } from "./lib/text";
 export const DEFAULT_LEASE_DURATION_S: i32 = 40;
 export const DEFAULT_LEASE_RENEW_MS: i32 = 10_000;
 export const DEFAULT_STATUS_REPORT_MS: i32 = 300_000; // status written at least every 5 min
+// Changes within this long after a status write are coalesced into the next one, so a
+// burst of ConfigMap edits costs one write a second, not one each (the proxy rate-limits).
+export const DEFAULT_STATUS_MIN_INTERVAL_MS: i32 = 1_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS: i32 = 10_000;
 export const DEFAULT_WATCH_TIMEOUT_S: i32 = 290; // bounded watches, renewed from the last resourceVersion
 export const DEFAULT_BACKOFF_INITIAL_MS: i32 = 200;
@@ -37,6 +40,7 @@ export class Config {
   leaseDurationS: i32 = DEFAULT_LEASE_DURATION_S;
   leaseRenewMs: i32 = DEFAULT_LEASE_RENEW_MS;
   statusReportMs: i32 = DEFAULT_STATUS_REPORT_MS;
+  statusMinIntervalMs: i32 = DEFAULT_STATUS_MIN_INTERVAL_MS;
   requestTimeoutMs: i32 = DEFAULT_REQUEST_TIMEOUT_MS;
   watchTimeoutS: i32 = DEFAULT_WATCH_TIMEOUT_S;
   backoffInitialMs: i32 = DEFAULT_BACKOFF_INITIAL_MS;
@@ -58,6 +62,7 @@ export class Config {
     this.leaseDurationS = DEFAULT_LEASE_DURATION_S;
     this.leaseRenewMs = DEFAULT_LEASE_RENEW_MS;
     this.statusReportMs = DEFAULT_STATUS_REPORT_MS;
+    this.statusMinIntervalMs = DEFAULT_STATUS_MIN_INTERVAL_MS;
     this.requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
     this.watchTimeoutS = DEFAULT_WATCH_TIMEOUT_S;
     this.backoffInitialMs = DEFAULT_BACKOFF_INITIAL_MS;
@@ -205,11 +210,11 @@ function applyLogLevel(kp: usize, kl: i32, vp: usize, vl: i32): bool {
 const INT_KEYS: StaticArray<Text> = [
   T("kubelet_port"), T("lease_duration_s"), T("lease_renew_ms"), T("status_report_ms"), T("request_timeout_ms"),
   T("watch_timeout_s"), T("backoff_initial_ms"), T("lease_backoff_max_ms"), T("backoff_max_ms"), T("auth_retry_ms"),
-  T("memory_pressure_free_bytes"), T("kubelet_idle_timeout_ms"),
+  T("memory_pressure_free_bytes"), T("kubelet_idle_timeout_ms"), T("status_min_interval_ms"),
 ];
-const INT_MIN: StaticArray<i32> = [1, 10, 100, 1000, 100, 1, 10, 10, 10, 100, 0, 100];
+const INT_MIN: StaticArray<i32> = [1, 10, 100, 1000, 100, 1, 10, 10, 10, 100, 0, 100, 0];
 const INT_MAX: StaticArray<i32> = [
-  65535, 3600, 3_600_000, 3_600_000, 600_000, 3600, 60_000, 600_000, 600_000, 3_600_000, 1 << 30, 600_000,
+  65535, 3600, 3_600_000, 3_600_000, 600_000, 3600, 60_000, 600_000, 600_000, 3_600_000, 1 << 30, 600_000, 60_000,
 ];
 
 function setIntField(i: i32, v: i32): void {
@@ -225,7 +230,8 @@ function setIntField(i: i32, v: i32): void {
     case 8: config.backoffMaxMs = v; break;
     case 9: config.authRetryMs = v; break;
     case 10: config.memoryPressureFreeBytes = v; break;
-    default: config.kubeletIdleTimeoutMs = v;
+    case 11: config.kubeletIdleTimeoutMs = v; break;
+    default: config.statusMinIntervalMs = v;
   }
 }
 

@@ -153,7 +153,9 @@ export class NodeController {
 
   statusDue(): bool {
     if (this.state != REGISTERED || !this.statusBackoff.ready()) return false;
-    return this.confirmRequested || !this.statusWritten || conditions.dirty || now() - this.lastStatusAt >= <u64>config.statusReportMs;
+    if (this.confirmRequested || !this.statusWritten) return true;
+    const since = now() - this.lastStatusAt;
+    return (conditions.dirty && since >= <u64>config.statusMinIntervalMs) || since >= <u64>config.statusReportMs;
   }
 
   requestConfirm(): void {

@@ -25,13 +25,18 @@ async function listed(memoryValues, rv = "100") {
   return h;
 }
 
-/** Answers status writes until none is pending; returns the config condition last written. */
+/** Answers status writes until none comes for 2 s (changes are coalesced for
+ *  status_min_interval_ms, 1 s, after a write); returns the config condition last written. */
 function configCondition(h) {
   let last = null;
-  for (;;) {
+  for (let idle = 0; idle < 2000; ) {
     h.tick(100);
     const c = h.pending().find((x) => x.out.startsWith("PATCH"));
-    if (!c) break;
+    if (!c) {
+      idle += 100;
+      continue;
+    }
+    idle = 0;
     last = h.takeRequest(c);
     h.deliver(c, apiResponse(200, { kind: "Node" }));
   }
@@ -47,6 +52,33 @@ test("LIST applies memory_values to the region in one commit and reports it on t
   assert.equal(cond.status, "True");
   assert.equal(cond.reason, "Applied");
   assert.match(cond.message, /resourceVersion 100 applied: 3 bytes set, crc32 0x[0-9a-f]{8}/);
+});
+
+test("a burst of ConfigMap changes is applied at once but costs one status write a second, carrying the latest result", async () => {
+  const h = await listed("0=1");
+  configCondition(h);
+  const watch = requestTo(h, "GET", LIST + "&watch=1");
+  h.deliver(watch.c, apiResponse(200, "", { chunked: true }));
+  const written = [];
+  const answerWrites = () => {
+    for (const c of h.pending().filter((x) => x.out.startsWith("PATCH"))) {
+      written.push(h.takeRequest(c).json.status.conditions.find((x) => x.type === "PicoConfigApplied").message);
+      h.deliver(c, apiResponse(200, { kind: "Node" }));
+    }
+  };
+  for (let i = 0; i < 5; i++) {
+    h.deliver(watch.c, chunk(JSON.stringify({ type: "MODIFIED", object: configMap(String(101 + i), `${i}=7`) }) + "\n"));
+    assert.equal(h.commits, 2 + i, "each version is applied when it arrives");
+    answerWrites();
+    h.tick(100);
+  }
+  for (let t = 0; t < 3000; t += 100) {
+    answerWrites();
+    h.tick(100);
+  }
+  assert.equal(written.length, 2, `one write for the first change, one for the rest: ${written.join(" / ")}`);
+  assert.match(written[0], /resourceVersion 101 applied/);
+  assert.match(written[1], /resourceVersion 105 applied/);
 });
 
 test("WATCH starts from the list's resourceVersion with bookmarks and a bounded timeout, and MODIFIED applies", async () => {

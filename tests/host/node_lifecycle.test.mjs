@@ -141,8 +141,8 @@ test("conditions carry heartbeat and transition times; transition time moves onl
 test("a Node deleted in the cluster (404 on status) is registered again at once", async () => {
   const h = await boot();
   registerAll(h);
-  h.freeHeap = 1000; // a change, so status is written
-  h.tick(100);
+  h.freeHeap = 1000; // a change, so status is written (changes wait status_min_interval_ms after a write)
+  h.tick(1000);
   const st = requestTo(h, "PATCH", `/api/v1/nodes/${NODE}/status`);
   h.deliver(st.c, apiResponse(404, status(404, "NotFound", `nodes "${NODE}" not found`)));
   const reg = requestTo(h, "POST", "/api/v1/nodes");
@@ -270,8 +270,8 @@ test("after a long gap between renewals (hung board, outage) the node writes its
 test("a status change whose write got no response is written again after the backoff", async () => {
   const h = await boot();
   registerAll(h);
-  h.freeHeap = 1000; // MemoryPressure flips
-  h.tick(100);
+  h.freeHeap = 1000; // MemoryPressure flips (written status_min_interval_ms after the last write)
+  h.tick(1000);
   const c = h.pending().find((x) => x.out.startsWith("PATCH"));
   assert.ok(c, "status write sent");
   h.takeRequest(c);
