@@ -117,8 +117,8 @@ class ListRequest extends ApiRequest {
   wantsStream(r: JsonReader): bool {
     return this.inFirstItem(r) && this.cm.wantsStream(r, 2);
   }
-  stringByte(r: JsonReader, b: u8): void {
-    this.cm.parser.byte(b);
+  stringRun(r: JsonReader, ptr: usize, len: i32): void {
+    this.cm.parser.bytes(ptr, len);
   }
   scalar(r: JsonReader, kind: i32): void {
     super.scalar(r, kind);
@@ -173,8 +173,8 @@ class WatchRequest extends ApiRequest {
   wantsStream(r: JsonReader): bool {
     return r.depth >= 1 && r.keyIs(1, T("object")) && this.cm.wantsStream(r, 1);
   }
-  stringByte(r: JsonReader, b: u8): void {
-    this.cm.parser.byte(b);
+  stringRun(r: JsonReader, ptr: usize, len: i32): void {
+    this.cm.parser.bytes(ptr, len);
   }
   scalar(r: JsonReader, kind: i32): void {
     super.scalar(r, kind);

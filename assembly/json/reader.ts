@@ -24,11 +24,12 @@ export const JSON_KEY_CAP: i32 = 32;
 
 /** Override what you need; the defaults ignore everything. */
 export class JsonHandler {
-  /** A string value starts at r's current path. Return true to receive its decoded bytes through stringByte() instead of having them captured into r.value (for long values such as ConfigMap data). */
+  /** A string value starts at r's current path. Return true to receive its decoded bytes through stringRun() instead of having them captured into r.value (for long values such as ConfigMap data). */
   wantsStream(r: JsonReader): bool {
     return false;
   }
-  stringByte(r: JsonReader, b: u8): void {}
+  /** The next decoded bytes of a streamed string, valid during the call. Runs end wherever the input's chunks or escapes do: one call per run, not per byte (an interpreter pays for every call). */
+  stringRun(r: JsonReader, ptr: usize, len: i32): void {}
   /** A scalar value completed at r's current path. Strings (not streamed): decoded bytes in r.value (r.value.overflow set if longer than its capacity; the prefix is kept). Numbers: the raw number text in r.value; r.intValue() gives it as i64. For streamed strings scalar() is still called at the end, with r.value empty. */
   scalar(r: JsonReader, kind: i32): void {}
   /** An object/array starts (enter) or ends (leave) at r's current path (the path of the container value itself). */
@@ -76,6 +77,8 @@ const LIT_ALSE: u32 = 0x65736c61; // T("alse")
 const LIT_ULL: u32 = 0x6c6c75; // T("ull")
 
 const KEYS_BYTES: i32 = JSON_KEY_LEVELS * JSON_KEY_CAP;
+/** A byte decoded from an escape, handed to stringRun() as a run of one. */
+const ESCAPED_BYTE: usize = memory.data(1);
 const LENS_BYTES: i32 = JSON_KEY_LEVELS * 4;
 
 @inline function isWs(b: u8): bool {
@@ -488,8 +491,7 @@ export class JsonReader {
       memory.copy(this.keyPtrAt(d) + <usize>kl, p, <usize>n);
       this.setSlotLen(d, kl + n);
     } else {
-      const h = this.handler;
-      for (let k = 0; k < n; k++) h.stringByte(this, load<u8>(p + <usize>k));
+      this.handler.stringRun(this, p, n);
     }
   }
 
@@ -499,7 +501,8 @@ export class JsonReader {
     if (dest == TO_VALUE) {
       this.value.push(b);
     } else if (dest == TO_HANDLER) {
-      this.handler.stringByte(this, b);
+      store<u8>(ESCAPED_BYTE, b);
+      this.handler.stringRun(this, ESCAPED_BYTE, 1);
     } else {
       const d = this.depth;
       if (d > JSON_KEY_LEVELS) return;

@@ -117,6 +117,10 @@ export class MemoryValuesParser {
   }
 
   /** Feeds the next byte of the decoded value. After an error only the offending entry's text is kept. */
+  bytes(ptr: usize, len: i32): void {
+    for (let i = 0; i < len; i++) this.byte(load<u8>(ptr + <usize>i));
+  }
+
   byte(b: u8): void {
     if (this.stopped || this.finished) return;
     if (b != COMMA && (this.rawLen > 0 || !isBlank(b))) {

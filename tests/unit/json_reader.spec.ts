@@ -142,10 +142,13 @@ class Hasher extends JsonHandler {
       }
     }
   }
-  stringByte(r: JsonReader, b: u8): void {
-    this.streamed++;
-    this.mix(0x53);
-    this.mix(b);
+  stringRun(r: JsonReader, ptr: usize, len: i32): void {
+    // Per byte: where runs split depends on the feeds, the bytes must not.
+    for (let i = 0; i < len; i++) {
+      this.streamed++;
+      this.mix(0x53);
+      this.mix(load<u8>(ptr + <usize>i));
+    }
   }
   scalar(r: JsonReader, kind: i32): void {
     this.mix(1);
@@ -235,9 +238,9 @@ class K8s extends Hasher {
     }
     return false;
   }
-  stringByte(r: JsonReader, b: u8): void {
-    super.stringByte(r, b);
-    this.streamBuf.push(b);
+  stringRun(r: JsonReader, ptr: usize, len: i32): void {
+    super.stringRun(r, ptr, len);
+    this.streamBuf.append(ptr, len);
   }
   scalar(r: JsonReader, kind: i32): void {
     super.scalar(r, kind);
