@@ -7,18 +7,24 @@
 //   4. a fleet of N nodes (--fleet 100[,500,1000]): CPU and memory per node in
 //      the simulator, API-server CPU, Lease renewal intervals across the fleet
 // Options: --patches N (100) --window S (60) --fleet N[,N…] (100)
+//          --proxy: the simulated Picos go through the nginx proxy (enrolled, plain
+//          HTTP + token) instead of straight to the API server with TLS
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import https from "node:https";
 import http from "node:http";
 import { clusterUp, clusterDown, ensureNodeIdentities, grantConfigMap } from "../dist/cli/cluster.js";
-import { startSims } from "../dist/cli/sims.js";
+import { startSims, freePort } from "../dist/cli/sims.js";
+import { completeSettings, localPlaneSettings, writeProxyConfig } from "../dist/cli/proxy.js";
+import { startNginx, stopNginx, runningPid } from "../dist/cli/nginx.js";
+import { enrollDevices } from "../dist/cli/enroll.js";
 
 const opt = Object.fromEntries(process.argv.slice(2).join(" ").split("--").filter(Boolean).map((a) => a.trim().split(/\s+/)));
 const PATCHES = Number(opt.patches ?? 100);
 const WINDOW_S = Number(opt.window ?? 60);
 const FLEETS = String(opt.fleet ?? "100").split(",").map(Number).filter((n) => n > 0);
+const PROXY = "proxy" in opt;
 
 const state = fs.mkdtempSync(path.join(os.tmpdir(), "pico-bench-"));
 const quiet = () => {};
@@ -77,10 +83,31 @@ const env = clusterUp({ state, nodes: [] });
 const admin = kubeconfigCreds(env.kubeconfig);
 admin.agent = new https.Agent({ keepAlive: true, ...admin });
 const apiserverPid = Number(fs.readFileSync(path.join(state, "kube-apiserver.pid"), "utf8"));
+let proxy = null;
+
+/** Simulated Picos: straight to the API server, or (--proxy) enrolled behind nginx. */
+async function sims(names, kubeletPort) {
+  if (!proxy) return startSims({ api: env.apiUrl, names, kubeletPort, state, log: quiet });
+  const enrolled = await enrollDevices(names, { dir: proxy.dir });
+  return startSims({ api: proxy.publicUrl, names, kubeletPort, tokens: Object.fromEntries(enrolled.map((e) => [e.device.name, e.device.token])), log: quiet });
+}
+
+/** CPU seconds of the nginx master and its workers (workers of earlier reloads have exited). */
+function nginxCpuSeconds() {
+  const master = runningPid(proxy);
+  const workers = fs.readFileSync(`/proc/${master}/task/${master}/children`, "utf8").split(" ").filter(Boolean).map(Number);
+  return [master, ...workers].reduce((sum, pid) => sum + procCpuSeconds(pid), 0);
+}
 
 try {
+  if (PROXY) {
+    proxy = completeSettings({ dir: path.join(state, "proxy"), ...localPlaneSettings(env), listen: `127.0.0.1:${await freePort(16080)}` });
+    writeProxyConfig(proxy);
+    await startNginx(proxy);
+    console.log(`the Picos go through the nginx proxy at ${proxy.publicUrl}`);
+  }
   // ---- 1 and 2: one node ----
-  const [pico] = await startSims({ api: env.apiUrl, names: ["bench-1"], kubeletPort: 32000, state, log: quiet });
+  const [pico] = await sims(["bench-1"], 32000);
   await sleep(3000);
   const lat = [];
   for (let i = 0; i < PATCHES; i++) {
@@ -91,7 +118,7 @@ try {
     while (!(pico.region[0] === v && pico.region[1] === 255 - v)) await new Promise((r) => setImmediate(r));
     lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  console.log(`\n1. ConfigMap patch committed → bytes in the region (${PATCHES} patches): p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`);
+  console.log(`\n1. ConfigMap patch committed → bytes in the region (${PATCHES} patches${PROXY ? ", through the proxy" : ""}): p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`);
 
   await sleep(2000);
   const m0 = apiCounts(await metrics(pico.opts.kubeletPort));
@@ -141,11 +168,12 @@ try {
     const names = Array.from({ length: n }, (_, i) => `fleet-${n}-${i + 1}`);
     const t0 = Date.now();
     const rss0 = process.memoryUsage().rss;
-    const picos = await startSims({ api: env.apiUrl, names, kubeletPort: 33000, state, log: quiet });
+    const picos = await sims(names, 33000);
     const startS = (Date.now() - t0) / 1000;
     await sleep(15_000);
     const cpu0 = process.cpuUsage();
     const api0 = procCpuSeconds(apiserverPid);
+    const nginx0 = proxy ? nginxCpuSeconds() : 0;
     // Renewal intervals: sample every Lease each second, note when renewTime moves.
     const last = new Map();
     const intervals = [];
@@ -163,11 +191,13 @@ try {
     }
     const cpu = process.cpuUsage(cpu0);
     const apiCpu = procCpuSeconds(apiserverPid) - api0;
+    const nginxCpu = proxy ? `; nginx CPU ${(((nginxCpuSeconds() - nginx0) / windowS) * 100).toFixed(1)} % of a core` : "";
     const rss = process.memoryUsage().rss - rss0;
-    console.log(`\n4. Fleet of ${n} (started in ${startS.toFixed(0)} s): simulator CPU ${(((cpu.user + cpu.system) / 1e6 / windowS / n) * 1000).toFixed(2)} ms/s per node, memory ${(rss / n / 1024).toFixed(0)} KiB per node; kube-apiserver CPU ${((apiCpu / windowS) * 100).toFixed(1)} % of a core; Lease renewal interval p50 ${pct(intervals, 50).toFixed(2)} s, p99 ${pct(intervals, 99).toFixed(2)} s, max ${Math.max(...intervals).toFixed(2)} s over ${intervals.length} renewals (planned 10 s; the excess is lateness)`);
+    console.log(`\n4. Fleet of ${n} (started in ${startS.toFixed(0)} s): simulator CPU ${(((cpu.user + cpu.system) / 1e6 / windowS / n) * 1000).toFixed(2)} ms/s per node, memory ${(rss / n / 1024).toFixed(0)} KiB per node; kube-apiserver CPU ${((apiCpu / windowS) * 100).toFixed(1)} % of a core${nginxCpu}; Lease renewal interval p50 ${pct(intervals, 50).toFixed(2)} s, p99 ${pct(intervals, 99).toFixed(2)} s, max ${Math.max(...intervals).toFixed(2)} s over ${intervals.length} renewals (planned 10 s; the excess is lateness)`);
     await Promise.all(picos.map((p) => p.stop()));
   }
 } finally {
+  if (proxy) await stopNginx(proxy);
   clusterDown(state);
   fs.rmSync(state, { recursive: true, force: true });
 }

@@ -27,6 +27,9 @@ export interface ClusterEnv {
   [key: string]: string;
 }
 
+/** All kubectl needs: an admin kubeconfig (the local plane's, or a k3s server's). */
+export type Kubeconfig = Pick<ClusterEnv, "kubeconfig">;
+
 export function readEnv(state: string): ClusterEnv | null {
   const file = path.join(state, "env");
   if (!fs.existsSync(file)) return null;
@@ -54,7 +57,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, quiet = f
   }
 }
 
-export function kubectl(env: ClusterEnv, args: string[], input?: string): string {
+export function kubectl(env: Kubeconfig, args: string[], input?: string): string {
   const r = spawnSync("kubectl", ["--kubeconfig", env.kubeconfig, ...args], { input, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr.trim()}`);
   return r.stdout;
@@ -90,10 +93,10 @@ export function ensureNodeIdentities(env: ClusterEnv, names: string[]): Map<stri
 }
 
 /** Least privilege: each node may get/list/watch one ConfigMap, nothing else (one apply for all). */
-export function grantConfigMap(env: ClusterEnv, nodes: string[], ns: string, name: string): void {
+export function grantConfigMap(env: Kubeconfig, nodes: string[], ns: string, name: string): void {
   if (!nodes.length) return;
   const labels = { "app.kubernetes.io/part-of": "k3s-pico-node" };
-  const role = `pico-config-reader-${name}`;
+  const role = configMapRole(name);
   const items: object[] = [
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
@@ -104,7 +107,7 @@ export function grantConfigMap(env: ClusterEnv, nodes: string[], ns: string, nam
     ...nodes.map((node) => ({
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
-      metadata: { name: `${role}-${node}`, namespace: ns, labels },
+      metadata: { name: configMapBinding(node, name), namespace: ns, labels },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role },
       subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: `system:node:${node}` }],
     })),
@@ -112,7 +115,20 @@ export function grantConfigMap(env: ClusterEnv, nodes: string[], ns: string, nam
   kubectl(env, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
 }
 
-export function ensureConfigMap(env: ClusterEnv, ns: string, name: string): void {
+function configMapRole(configMap: string): string {
+  return `pico-config-reader-${configMap}`;
+}
+
+function configMapBinding(node: string, configMap: string): string {
+  return `${configMapRole(configMap)}-${node}`;
+}
+
+/** Undoes grantConfigMap for one node (the Role stays: other nodes may share it). */
+export function revokeConfigMap(env: Kubeconfig, node: string, ns: string, name: string): void {
+  kubectl(env, ["-n", ns, "delete", "rolebinding", "--ignore-not-found", configMapBinding(node, name)]);
+}
+
+export function ensureConfigMap(env: Kubeconfig, ns: string, name: string): void {
   const r = spawnSync("kubectl", ["--kubeconfig", env.kubeconfig, "-n", ns, "get", "configmap", name], { encoding: "utf8" });
   if (r.status === 0) return;
   kubectl(env, ["-n", ns, "create", "configmap", name, "--from-literal=memory_values=0=0x42,1=0x43"]);

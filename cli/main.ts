@@ -1,7 +1,8 @@
 // pico-node: the project's command line.
 import fs from "node:fs";
 import { clusterUp, clusterDown, defaultStateDir, readEnv } from "./cluster.js";
-import { startSims, requireWasm, WASM } from "./sims.js";
+import { startSims, requireWasm, viaLocalProxy, WASM } from "./sims.js";
+import { readDeviceConfig } from "./devices.js";
 
 const USAGE = `usage: pico-node <command> [options]
 
@@ -9,15 +10,36 @@ const USAGE = `usage: pico-node <command> [options]
   cluster up|down|env      the local control plane (etcd, kube-apiserver, kube-controller-manager)
       --state DIR            where it keeps certs, data and logs (default ${defaultStateDir()})
       --nodes a,b            node identities to create (default pico-node-1)
+  proxy config             write the proxy's nginx configuration (templates in proxy/)
+      --k3s | --local        API server, CA and admin kubeconfig of a k3s server / the local plane
+      --api URL --api-ca F --kubeconfig F    or give them one by one
+      --listen ADDR:PORT     default 0.0.0.0:6080 (--local: 127.0.0.1:6080)
+      --public-url URL       what Picos dial (default http://<LAN address>:<port>)
+      --client-ca F --client-ca-key F        the cluster's client CA, to sign without the CSR API
+      --signer auto|csr|ca   auto: the CSR API if the admin may approve, else the CA files
+      --rate 2r/s --burst 20 per-device rate limit
+      --system               for the system nginx (conf.d include, /run/nginx.pid)
+  proxy start|stop|reload|status   the stand-alone nginx of the proxy dir
+      --dir DIR              proxy dir (default $PICO_NODE_PROXY_DIR, ~/.config/pico-node/proxy,
+                             or <state>/proxy with --state); keys and tokens live here, 0600
+  enroll NAME... [--config-map NS/NAME] [--signer auto|csr|ca] [--dir DIR]
+                           a key, a node certificate, a token, RBAC for its ConfigMap and
+                           DIR/devices/NAME/device.env; enrolling again keeps them
+  revoke NAME... [--dir DIR]   remove the device's token, key and RBAC; reload nginx
   sim                      run simulated Picos
+      --device FILE          a device.env written by enroll (proxy URL, name, token, ConfigMap)
       --api URL              http://HOST:PORT of the proxy, or https://… of the API server
-                             (then the node's client certificate from the local cluster is used)
+                             (then the node's client certificate from the local cluster is used);
+                             default: the local proxy (<state>/proxy, enrolling the names) if it
+                             runs, else the local API server
       --name NAME            node name (default pico-node-1); with --count, NAME-1 … NAME-N
       --count N              a fleet of N nodes in one process
       --kubelet-port P       first kubelet port (default 10250; the fleet counts up)
       --config-map NS/NAME   the ConfigMap to follow (default default/pico-config)
       --token T              bearer token for the proxy and POST /pico/command
       --log-level L          error, warn, info (default) or debug
+  firmware build           the Pico W firmware (k3s_pico_node.uf2); --device FILE,
+                           --sdk/--picotool/--wasm3 DIRs (README "Firmware")
   info                     what build/core.wasm is
 `;
 
@@ -54,11 +76,19 @@ async function cmdSim(opt: Record<string, string>): Promise<void> {
   const count = Number(opt.count ?? 1);
   if (!(count >= 1)) throw new Error("--count must be a positive number");
   const names = count === 1 ? [base] : Array.from({ length: count }, (_, i) => `${base}-${i + 1}`);
-  const env = readEnv(opt.state ?? defaultStateDir());
-  const api = opt.api ?? env?.apiUrl;
-  if (!api) throw new Error("--api is required (no local cluster is up)");
+  const state = opt.state ?? defaultStateDir();
   const extraConfig = opt["log-level"] ? `log_level=${opt["log-level"]}\n` : undefined;
-  const picos = await startSims({ api, names, kubeletPort: Number(opt["kubelet-port"] ?? 10250), configMap: opt["config-map"], token: opt.token, state: opt.state, extraConfig });
+  const common = { kubeletPort: Number(opt["kubelet-port"] ?? 10250), state: opt.state, extraConfig };
+  let picos;
+  if (opt.device) {
+    const d = readDeviceConfig(opt.device);
+    picos = await startSims({ ...common, api: opt.api ?? d.api, names: [d.name], token: d.token, configMap: d.configMap });
+  } else {
+    const proxy = opt.api ? null : await viaLocalProxy(state, names, opt["config-map"], (l) => console.log(l));
+    const api = opt.api ?? proxy?.api ?? readEnv(state)?.apiUrl;
+    if (!api) throw new Error("--api or --device is required (no local cluster is up)");
+    picos = await startSims({ ...common, api, names, configMap: opt["config-map"], token: opt.token, tokens: proxy?.tokens });
+  }
   const stop = async () => {
     await Promise.all(picos.map((p) => p.stop()));
     process.exit(0);
@@ -78,6 +108,19 @@ async function main(): Promise<void> {
       break;
     case "sim":
       await cmdSim(opt);
+      break;
+    case "proxy":
+      await (await import("./proxy_commands.js")).cmdProxy(pos, opt);
+      break;
+    case "enroll":
+      await (await import("./proxy_commands.js")).cmdEnroll(pos, opt);
+      break;
+    case "revoke":
+      await (await import("./proxy_commands.js")).cmdRevoke(pos, opt);
+      break;
+    case "firmware":
+      if (pos[1] !== "build") throw new Error("firmware: build");
+      (await import("./firmware.js")).firmwareBuild(opt);
       break;
     case "info": {
       requireWasm();

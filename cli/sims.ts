@@ -4,6 +4,9 @@ import path from "node:path";
 import net from "node:net";
 import { SimulatedPico } from "../sim/pico.js";
 import { ROOT, defaultStateDir, readEnv, ensureNodeIdentities, grantConfigMap, ClusterEnv } from "./cluster.js";
+import { readProxySettings } from "./proxy.js";
+import { runningPid } from "./nginx.js";
+import { enrollDevices } from "./enroll.js";
 
 export const WASM = path.join(ROOT, "build/core.wasm");
 
@@ -29,6 +32,8 @@ export interface SimOptions {
   kubeletPort: number;
   configMap?: string;
   token?: string;
+  /** Per-node bearer tokens (enrolled devices behind the proxy); else `token` for all. */
+  tokens?: Record<string, string>;
   state?: string;
   extraConfig?: string;
   log?: (name: string, level: string, line: string) => void;
@@ -58,7 +63,7 @@ export async function startSims(o: SimOptions): Promise<SimulatedPico[]> {
       api: `http://${url.host}`,
       kubeletPort: port,
       configMap: o.configMap,
-      token: o.token,
+      token: o.tokens?.[name] ?? o.token,
       tls,
       extraConfig: o.extraConfig,
       wasmFile: WASM,
@@ -71,3 +76,16 @@ export async function startSims(o: SimOptions): Promise<SimulatedPico[]> {
   return picos;
 }
 
+
+/**
+ * The local proxy (<state>/proxy) if one is running: enrols the names there
+ * (idempotent) and returns the proxy URL and their tokens; null otherwise.
+ */
+export async function viaLocalProxy(state: string, names: string[], configMap?: string, progress?: (line: string) => void): Promise<{ api: string; tokens: Record<string, string> } | null> {
+  const dir = path.join(state, "proxy");
+  if (!fs.existsSync(path.join(dir, "proxy.json"))) return null;
+  const settings = readProxySettings(dir);
+  if (!runningPid(settings)) return null;
+  const enrolled = await enrollDevices(names, { dir, configMap, progress });
+  return { api: settings.publicUrl, tokens: Object.fromEntries(enrolled.map((e) => [e.device.name, e.device.token])) };
+}

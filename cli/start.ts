@@ -1,8 +1,14 @@
-// npm start: a local control plane, one simulated Pico joining it, what to try
-// next, and a live one-line status. Ctrl-C stops everything it started.
+// npm start: a local control plane, the proxy (nginx) in front of it, one
+// simulated Pico enrolled there and joining through it, what to try next, and
+// a live one-line status. Ctrl-C stops everything it started.
+import fs from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import { clusterUp, clusterDown, defaultStateDir, kubectl, ClusterEnv } from "./cluster.js";
-import { startSims } from "./sims.js";
+import { startSims, freePort } from "./sims.js";
+import { ProxySettings, DEFAULT_PORT, completeSettings, localPlaneSettings, readProxySettings, writeProxyConfig } from "./proxy.js";
+import { startNginx, stopNginx } from "./nginx.js";
+import { enrollDevices, Enrolled } from "./enroll.js";
 import { SimulatedPico } from "../sim/pico.js";
 
 const NODE = "pico-node-1";
@@ -35,41 +41,69 @@ function nodeReady(env: ClusterEnv): string {
   }
 }
 
+/** The proxy in <state>/proxy on the first free port from 6080 (loopback: only the simulator uses it). */
+async function startProxy(env: ClusterEnv, state: string): Promise<ProxySettings> {
+  const dir = path.join(state, "proxy");
+  // An nginx left by a run that was killed outright belongs to this state dir: stop it first.
+  if (fs.existsSync(path.join(dir, "proxy.json"))) await stopNginx(readProxySettings(dir));
+  const port = await freePort(DEFAULT_PORT);
+  const settings = completeSettings({ dir, ...localPlaneSettings(env), listen: `127.0.0.1:${port}` });
+  writeProxyConfig(settings);
+  await startNginx(settings);
+  return settings;
+}
+
 export async function start(opt: Record<string, string>): Promise<void> {
   const state = opt.state ?? defaultStateDir();
   const t0 = Date.now();
   console.log(`Starting a local control plane in ${state}`);
   console.log("(the first run builds etcd, kube-apiserver and kube-controller-manager from Go modules: about 10 minutes on 2 cores; later runs take seconds)\n");
   const env = clusterUp({ state, nodes: [NODE] });
-  console.log(`\nControl plane up at ${env.apiUrl} after ${((Date.now() - t0) / 1000).toFixed(0)} s. Starting the simulated Pico ${NODE}…`);
+  console.log(`\nControl plane up at ${env.apiUrl} after ${((Date.now() - t0) / 1000).toFixed(0)} s. Starting the proxy (nginx)…`);
 
   let statusLine = "";
   const print = (line: string) => {
     process.stdout.write(`\r\x1b[2K${line}\n${statusLine}`);
   };
-  const picos: SimulatedPico[] = await startSims({
-    api: env.apiUrl,
-    names: [NODE],
-    kubeletPort: Number(opt["kubelet-port"] ?? 10250),
-    state,
-    log: (name, level, line) => print(`${name} ${level}: ${line}`),
-  });
-  const port = picos[0].opts.kubeletPort;
-
+  let proxy: ProxySettings | null = null;
+  let picos: SimulatedPico[] = [];
   let stopping = false;
-  const stop = async () => {
+  const stop = async (code = 0) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write("\r\x1b[2KStopping the simulated Pico and the control plane…\n");
-    await Promise.all(picos.map((p) => p.stop()));
+    process.stdout.write("\r\x1b[2KStopping the simulated Pico, the proxy and the control plane…\n");
     try {
-      clusterDown(state);
+      await Promise.all(picos.map((p) => p.stop()));
+      if (proxy) await stopNginx(proxy);
     } finally {
-      process.exit(0);
+      clusterDown(state);
+      process.exit(code);
     }
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  process.on("SIGINT", () => stop());
+  process.on("SIGTERM", () => stop());
+
+  let device: Enrolled;
+  try {
+    proxy = await startProxy(env, state);
+    console.log(`Proxy up at ${proxy.publicUrl} (TLS to ${env.apiUrl}). Enrolling ${NODE}…`);
+    [device] = await enrollDevices([NODE], { dir: proxy.dir, progress: (l) => console.log(`  ${l}`) });
+    console.log(`Starting the simulated Pico ${NODE}, talking plain HTTP to the proxy…`);
+    picos = await startSims({
+      api: proxy.publicUrl,
+      names: [NODE],
+      tokens: { [NODE]: device.device.token },
+      kubeletPort: Number(opt["kubelet-port"] ?? 10250),
+      state,
+      log: (name, level, line) => print(`${name} ${level}: ${line}`),
+    });
+  } catch (e) {
+    console.error(`pico-node: ${(e as Error).message}`);
+    return stop(1);
+  }
+  const port = picos[0].opts.kubeletPort;
+  const proxyUrl = proxy.publicUrl;
+  const deviceEnv = (name: string) => path.join(proxy!.dir, "devices", name, "device.env");
 
   for (let i = 0; i < 60 && nodeReady(env) !== "True"; i++) await new Promise((r) => setTimeout(r, 1000));
   print(`
@@ -83,7 +117,21 @@ ${NODE} is ${nodeReady(env) === "True" ? "Ready" : "not Ready yet"} (${((Date.no
   curl -s http://127.0.0.1:${port}/pico/memory
   curl -s http://127.0.0.1:${port}/metrics
 
-Ctrl-C stops the Pico and the control plane.
+The Pico reaches the API server through the proxy at ${proxyUrl} with its own token
+(${deviceEnv(NODE)}); nginx adds TLS and its node certificate:
+
+  TOKEN=$(sed -n 's/^api_token=//p' ${deviceEnv(NODE)})
+  curl -s -H "Authorization: Bearer $TOKEN" ${proxyUrl}/api/v1/nodes/${NODE} | head   # its own Node: allowed
+  curl -s -H "Authorization: Bearer $TOKEN" ${proxyUrl}/api/v1/namespaces/default/secrets  # 403 from the proxy
+  curl -s ${proxyUrl}/api/v1/nodes/${NODE}                                             # 401: no token
+  tail -f ${path.join(proxy.dir, "logs/access.log")}
+
+Enrol another device and run it:
+
+  npx pico-node enroll pico-node-2 --dir ${proxy.dir}
+  npx pico-node sim --device ${deviceEnv("pico-node-2")} --kubelet-port ${port + 10}
+
+Ctrl-C stops the Pico, the proxy and the control plane.
 `);
   for (;;) {
     try {

@@ -42,10 +42,11 @@ test("a fleet of three: each Ready, each holding only its own Lease", async () =
     const l = leases.find((x) => x.metadata.name === p.opts.name);
     assert.equal(l.spec.holderIdentity, p.opts.name);
   }
-  // The node authorizer confines each identity: a's certificate cannot touch b.
-  const r = spawnSync("kubectl", ["--kubeconfig", path.join(plane.env.pkiDir, "node-pico-fleet-a.kubeconfig"), "label", "node", "pico-fleet-b", "x=y"], { encoding: "utf8" });
-  assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /forbidden/i);
+  // The node authorizer confines each identity: a's certificate (held by the proxy) cannot touch b,
+  // even presented to the API server directly.
+  const r = await plane.asDevice("pico-fleet-a", "PATCH", "/api/v1/nodes/pico-fleet-b", { metadata: { labels: { x: "y" } } });
+  assert.equal(r.status, 403, r.text);
+  assert.match(r.json().message, /node "pico-fleet-a" is not allowed to modify node "pico-fleet-b"/);
 });
 
 test("over a minute: the Lease is renewed, status is not rewritten, and the watch resumes each time the server ends it", async () => {
@@ -62,6 +63,7 @@ test("over a minute: the Lease is renewed, status is not rewritten, and the watc
 });
 
 test("a frozen Pico (SIGSTOP) goes Ready=Unknown with the unreachable taint, and recovers when thawed", async () => {
+  // A separate `pico-node sim` process: it finds the plane's proxy, enrols itself there and goes through it.
   const name = "pico-frozen";
   const child = spawn(process.execPath, [path.join(ROOT, "bin/pico-node.mjs"), "sim", "--state", plane.state, "--name", name, "--kubelet-port", "30900", "--log-level", "debug"], { stdio: ["ignore", process.env.FROZEN_LOG ? fs.openSync(process.env.FROZEN_LOG, "w") : "ignore", process.env.FROZEN_LOG ? fs.openSync(process.env.FROZEN_LOG + ".err", "w") : "ignore"] });
   try {

@@ -1,4 +1,4 @@
-// The simulated Pico — the release core.wasm — against a real kube-apiserver,
+// The simulated Pico — the release core.wasm — through the nginx proxy against a real kube-apiserver,
 // etcd and kube-controller-manager (v1.34.10, built from Go modules).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -136,9 +136,11 @@ test("the kubelet port answers every path, HEAD, wrong methods, unknown paths an
   assert.equal(status.node, NAME);
   assert.equal(status.registered, true);
   assert.ok(status.lease_age_seconds <= 11, `lease age ${status.lease_age_seconds}`);
-  // This Pico has no device token (it reaches the API server with a client certificate): commands are refused.
+  // Commands need the device's token (the one it shows the proxy); without it they are refused.
   const cmd = await raw(port, 'POST /pico/command HTTP/1.1\r\nHost: x\r\nContent-Length: 23\r\n\r\n{"command":"blink_led"}');
   assert.match(cmd, /^HTTP\/1\.1 401 /);
+  const withToken = await raw(port, `POST /pico/command HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${pico.opts.token}\r\nContent-Length: 23\r\n\r\n{"command":"blink_led"}`);
+  assert.match(withToken, /^HTTP\/1\.1 20[02] /);
   const wrong = await get(port, "/metrics", "DELETE");
   assert.equal(wrong.status, 405);
   assert.equal(wrong.headers.allow, "GET, HEAD");

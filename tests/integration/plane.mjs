@@ -1,33 +1,112 @@
 // A real control plane for integration tests: started once per test file in a
 // fresh state dir (binaries come from the shared cache), stopped at the end.
+// By default a real nginx proxy runs in front of it (<state>/proxy) and every
+// simulated Pico is enrolled there and talks plain HTTP through it, as a
+// Pico on the LAN does; `{ direct: true }` connects one straight to the API
+// server with TLS instead.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
 import { clusterUp, clusterDown, kubectl } from "../../dist/cli/cluster.js";
-import { startSims } from "../../dist/cli/sims.js";
+import { startSims, freePort } from "../../dist/cli/sims.js";
+import { completeSettings, localPlaneSettings, writeProxyConfig } from "../../dist/cli/proxy.js";
+import { startNginx, stopNginx } from "../../dist/cli/nginx.js";
+import { enrollDevices } from "../../dist/cli/enroll.js";
+import { deviceFiles } from "../../dist/cli/devices.js";
 
-export async function withPlane(env = {}) {
+export async function withPlane(env = {}, { proxy: withProxy = true } = {}) {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "pico-it-"));
   const cluster = clusterUp({ state, nodes: [], env });
+  let proxy = null;
+  try {
+    if (withProxy) {
+      const port = await freePort(16080);
+      proxy = completeSettings({ dir: path.join(state, "proxy"), ...localPlaneSettings(cluster), listen: `127.0.0.1:${port}` });
+      writeProxyConfig(proxy);
+      await startNginx(proxy);
+    }
+  } catch (e) {
+    clusterDown(state);
+    throw e;
+  }
   const picos = [];
+  /** Enrolment results by device name (token, certificate, device.env). */
+  const enrolled = new Map();
   return {
     state,
     env: cluster,
+    proxy,
+    enrolled,
     kubectl: (args, input) => kubectl(cluster, args, input),
     json: (args) => JSON.parse(kubectl(cluster, [...args, "-o", "json"])),
-    async sim(names, extraConfig = "lease_renew_ms=10000\n") {
-      const started = await startSims({ api: cluster.apiUrl, names, kubeletPort: 30250 + picos.length * 10, state, extraConfig, log: () => {} });
+    async enroll(names, options = {}) {
+      for (const e of await enrollDevices(names, { dir: proxy.dir, ...options })) enrolled.set(e.device.name, e);
+      return names.map((n) => enrolled.get(n));
+    },
+    async sim(names, extraConfig = "lease_renew_ms=10000\n", { direct = !proxy } = {}) {
+      const kubeletPort = 30250 + picos.length * 10;
+      const common = { names, kubeletPort, state, extraConfig, log: () => {} };
+      let started;
+      if (direct) started = await startSims({ ...common, api: cluster.apiUrl });
+      else {
+        const devices = await this.enroll(names);
+        started = await startSims({ ...common, api: proxy.publicUrl, tokens: Object.fromEntries(devices.map((e) => [e.device.name, e.device.token])) });
+      }
       picos.push(...started);
       return started;
     },
+    /** One request to the proxy as a Pico would send it (token: the bearer token, if any). */
+    viaProxy(method, pathname, { token, body, headers = {} } = {}) {
+      const u = new URL(proxy.publicUrl);
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const h = { ...headers, ...(token && { Authorization: `Bearer ${token}` }), ...(payload && { "Content-Type": method === "PATCH" ? "application/strategic-merge-patch+json" : "application/json" }) };
+      return request(http, { host: u.hostname, port: u.port, method, path: pathname, headers: h, agent: false }, payload);
+    },
+    /** Straight to the API server with a device's own client certificate (no proxy). */
+    asDevice(name, method, pathname, body) {
+      const f = deviceFiles(proxy.dir, name);
+      const u = new URL(cluster.apiUrl);
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const tls = { ca: fs.readFileSync(cluster.caFile), cert: fs.readFileSync(f.cert), key: fs.readFileSync(f.key) };
+      return request(https, { host: u.hostname, port: u.port, method, path: pathname, ...tls, agent: false, headers: payload ? { "Content-Type": method === "PATCH" ? "application/strategic-merge-patch+json" : "application/json" } : {} }, payload);
+    },
+    /** An admin request without spawning kubectl (for timing). */
+    asAdmin(method, pathname, body) {
+      const kc = fs.readFileSync(cluster.kubeconfig, "utf8");
+      const pick = (k) => Buffer.from(new RegExp(`${k}: (\\S+)`).exec(kc)[1], "base64");
+      const u = new URL(cluster.apiUrl);
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      return request(https, { host: u.hostname, port: u.port, method, path: pathname, ca: pick("certificate-authority-data"), cert: pick("client-certificate-data"), key: pick("client-key-data"), agent: false, headers: payload ? { "Content-Type": "application/merge-patch+json" } : {} }, payload);
+    },
+    accessLog() {
+      return fs.readFileSync(path.join(proxy.dir, "logs/access.log"), "utf8").split("\n").filter(Boolean);
+    },
     async close() {
       await Promise.all(picos.map((p) => p.stop()));
-      clusterDown(state);
-      fs.rmSync(state, { recursive: true, force: true });
+      try {
+        if (proxy) await stopNginx(proxy);
+      } finally {
+        clusterDown(state);
+        fs.rmSync(state, { recursive: true, force: true });
+      }
     },
   };
+}
+
+function request(mod, options, payload) {
+  return new Promise((resolve, reject) => {
+    const req = mod.request(options, (res) => {
+      let text = "";
+      res.on("data", (d) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) }));
+    });
+    req.on("error", reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
 }
 
 export async function until(what, fn, timeoutMs = 20_000, stepMs = 250) {

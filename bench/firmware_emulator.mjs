@@ -1,0 +1,439 @@
+// The emulator image (PICO_BOARD=pico) in rp2040js: loads the ELF, boots it,
+// and plays the fake network on UART1 (framing: native/pico/emulator/fake_link.h).
+// The API server's side answers with the same responses the host tests use
+// (tests/host/helpers.mjs), so the real C host layer and core.wasm see what
+// a real control plane sends. Used by bench/firmware.mjs and
+// tests/native/emulator.test.mjs.
+//
+// rp2040js ships no bootrom. Point RP2040_BOOTROM at the RP2040 B1 bootrom:
+// a 16 KiB binary, or the `demo/bootrom.ts` file of the rp2040js GitHub
+// repository as it is (README, Firmware). Never commit either.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConsoleLogger, LogLevel, Simulator } from "rp2040js";
+import { apiResponse, chunk, status, parseRequest, parseResponse } from "../tests/host/fake_host.mjs";
+import { CONFIG, NODE, nodeObject, leaseObject, configMap, configMapList } from "../tests/host/helpers.mjs";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const EMULATOR_BUILD = path.join(ROOT, "build/firmware-emulator");
+export const EMULATOR_ELF = path.join(EMULATOR_BUILD, "k3s_pico_node.elf");
+export const DEVICE_CONFIG = CONFIG; // node pico-test-1, api http://10.0.0.2:6080, the tests' token
+export const CLOCK_HZ = 125e6;
+const FLASH_BASE = 0x10000000;
+const NS_PER_CYCLE = 1e9 / CLOCK_HZ;
+
+// ---- prerequisites ----
+
+/** The bootrom's words, or the one-line reason it is missing. */
+export function findBootrom() {
+  const file = process.env.RP2040_BOOTROM || path.join(ROOT, "build/rp2040-bootrom.bin");
+  if (!fs.existsSync(file)) return { reason: `no RP2040 bootrom at ${file} (set RP2040_BOOTROM; README, Firmware)` };
+  let words;
+  if (file.endsWith(".ts")) { // rp2040js's demo/bootrom.ts: a Uint32Array literal
+    const text = fs.readFileSync(file, "utf8");
+    words = Uint32Array.from(text.slice(text.indexOf("[") + 1, text.lastIndexOf("]")).split(",").map((w) => w.trim()).filter(Boolean).map(Number));
+  } else {
+    const bytes = fs.readFileSync(file);
+    words = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + (bytes.length & ~3)));
+  }
+  if (words.length !== 4096) return { reason: `${file} is not a 16 KiB RP2040 bootrom (${words.length * 4} bytes)` };
+  return { words, file };
+}
+
+// ---- ELF ----
+
+/** Copies the ELF's loadable segments into flash (by physical address). */
+export function loadElf(mcu, file) {
+  const elf = fs.readFileSync(file);
+  if (elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 1 || elf[5] !== 1) throw new Error(`${file}: not a 32-bit little-endian ELF`);
+  const phoff = elf.readUInt32LE(28), phentsize = elf.readUInt16LE(42), phnum = elf.readUInt16LE(44);
+  for (let i = 0; i < phnum; i++) {
+    const ph = phoff + i * phentsize;
+    const type = elf.readUInt32LE(ph), offset = elf.readUInt32LE(ph + 4), paddr = elf.readUInt32LE(ph + 12), filesz = elf.readUInt32LE(ph + 16);
+    if (type !== 1 || filesz === 0) continue; // PT_LOAD with bytes
+    if (paddr < FLASH_BASE || paddr + filesz > FLASH_BASE + mcu.flash.length) continue; // RAM-only (bss) segments
+    mcu.flash.set(elf.subarray(offset, offset + filesz), paddr - FLASH_BASE);
+  }
+}
+
+/**
+ * Flash and static RAM of an ELF from its section headers: flash holds every
+ * section with contents (code, read-only data, .data's initial values); RAM
+ * is what the linker placed in the 256 KB main SRAM bank (.data, .bss, the
+ * shell stack), which the heap does not get.
+ */
+export function elfFootprint(file) {
+  const elf = fs.readFileSync(file);
+  const shoff = elf.readUInt32LE(32), shentsize = elf.readUInt16LE(46), shnum = elf.readUInt16LE(48);
+  const SHF_ALLOC = 2, SHT_NOBITS = 8, RAM = 0x20000000, RAM_END = 0x20040000;
+  let flash = 0, ram = 0;
+  for (let i = 0; i < shnum; i++) {
+    const sh = shoff + i * shentsize;
+    const type = elf.readUInt32LE(sh + 4), flags = elf.readUInt32LE(sh + 8), addr = elf.readUInt32LE(sh + 12), size = elf.readUInt32LE(sh + 20);
+    if (!(flags & SHF_ALLOC)) continue;
+    if (type !== SHT_NOBITS) flash += size;
+    if (addr >= RAM && addr < RAM_END) ram += size;
+  }
+  return { flash, ram };
+}
+
+// ---- the link's frames (native/pico/emulator/fake_link.h) ----
+
+const F = { CONNECTED: 0x43, DATA: 0x44, PEER_CLOSED: 0x46, FAILED: 0x45, ACCEPT: 0x41, REPORT: 0x52,
+  OPEN: 0x4f, SEND: 0x53, CLOSE: 0x58, LISTEN: 0x4c, REGION: 0x47, RESOURCES: 0x72 };
+const HEADER = 5;
+const DATA_PIECE = 256; // bytes per DATA frame we send
+export const RESOURCE_FIELDS = ["stack_used", "stack_size", "heap_size", "heap_arena", "heap_in_use", "heap_free",
+  "heap_after_boot", "send_queues", "wasm3_environment", "wasm3_runtime", "wasm3_parse",
+  "wasm3_load", "wasm3_compile", "wasm3_total", "core_mem_used", "events_refused"];
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function frame(type, handle, payload = new Uint8Array(0)) {
+  const f = new Uint8Array(HEADER + payload.length);
+  f[0] = type; f[1] = handle & 0xff; f[2] = handle >> 8; f[3] = payload.length & 0xff; f[4] = payload.length >> 8;
+  f.set(payload, HEADER);
+  return f;
+}
+
+/** Length of a complete HTTP message at the start of text (Content-Length or none), or 0. */
+function completeMessage(text) {
+  const end = text.indexOf("\r\n\r\n");
+  if (end < 0) return 0;
+  const m = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, end));
+  const total = end + 4 + (m ? Number(m[1]) : 0);
+  return Buffer.byteLength(text) >= total ? total : 0;
+}
+
+// ---- the emulated board ----
+
+export class EmulatedPico {
+  /** @param {{ elf?: string, bootrom: Uint32Array, api?: (req, conn) => string|null }} opt */
+  constructor({ elf = EMULATOR_ELF, bootrom, api } = {}) {
+    const sim = new Simulator(); // only for its RP2040 on a simulation clock (125 MHz): runUntil drives it
+    this.clock = sim.clock;
+    this.mcu = sim.rp2040;
+    this.mcu.logger = new ConsoleLogger(LogLevel.Error); // not its notes on registers it does not model (UART FIFO levels)
+    this.mcu.loadBootrom(bootrom);
+    loadElf(this.mcu, elf);
+    this.mcu.core.PC = FLASH_BASE;
+    this.console = "";
+    this.lines = [];
+    this.mcu.uart[0].onByte = (b) => this.onConsoleByte(b);
+    this.rx = []; // bytes received on the link, not yet a whole frame
+    this.mcu.uart[1].onByte = (b) => this.onLinkByte(b);
+    this.tx = []; // frames waiting to enter the UART's FIFO
+    this.txOffset = 0;
+    this.conns = new Map(); // handle -> { handle, target, server, out, closed, events: [{what, cycles}] }
+    this.regions = [];
+    this.resources = null;
+    this.listening = 0;
+    this.nextClient = 0x4000;
+    this.api = api ?? defaultApi();
+    this.echo = !!process.env.EMULATOR_CONSOLE;
+    this.lastWake = 0;    // core.cycles when the firmware last woke from WFE/WFI
+    this.asleep = false;
+    this.unsettled = [];  // answered exchanges whose processing has not ended yet
+  }
+
+  get cycles() { return this.mcu.core.cycles; }
+  get ms() { return this.clock.nanos / 1e6; }
+
+  onConsoleByte(b) {
+    if (b === 10) {
+      const line = this.console.replace(/\r$/, "");
+      this.lines.push(line);
+      if (this.echo) console.log(`  | ${line}`);
+      this.console = "";
+    } else this.console += String.fromCharCode(b);
+  }
+
+  onLinkByte(b) {
+    this.rx.push(b);
+    while (this.rx.length >= HEADER) {
+      const len = this.rx[3] | (this.rx[4] << 8);
+      if (this.rx.length < HEADER + len) return;
+      const f = this.rx.splice(0, HEADER + len);
+      this.onFrame(f[0], f[1] | (f[2] << 8), Uint8Array.from(f.slice(HEADER)));
+    }
+  }
+
+  conn(handle) { return this.conns.get(handle); }
+  mark(c, what) { c.events.push({ what, cycles: this.cycles, ms: this.ms }); }
+
+  onFrame(type, handle, payload) {
+    switch (type) {
+      case F.OPEN: {
+        const c = { handle, target: dec.decode(payload), server: false, out: "", closed: false, requests: [], exchanges: [], events: [] };
+        this.conns.set(handle, c);
+        this.mark(c, "open");
+        this.send(frame(F.CONNECTED, handle));
+        return;
+      }
+      case F.SEND: {
+        const c = this.conn(handle);
+        if (!c) return;
+        c.out += dec.decode(payload);
+        if (!c.server) this.answerRequests(c);
+        return;
+      }
+      case F.CLOSE: {
+        const c = this.conn(handle);
+        if (!c) return;
+        c.closed = true;
+        this.mark(c, "close");
+        return;
+      }
+      case F.LISTEN: this.listening = payload[0] | (payload[1] << 8); return;
+      case F.REGION: this.regions.push({ slot: payload, cycles: this.cycles }); return;
+      case F.RESOURCES: {
+        const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+        this.resources = Object.fromEntries(RESOURCE_FIELDS.map((k, i) => [k, v.getUint32(i * 4, true)]));
+        return;
+      }
+      default: throw new Error(`fake network: unknown frame 0x${type.toString(16)} from the firmware`);
+    }
+  }
+
+  /** Answers each complete request on an outbound connection through the API script. */
+  answerRequests(c) {
+    for (;;) {
+      const n = completeMessage(c.out);
+      if (!n) return;
+      const raw = c.out.slice(0, n);
+      c.out = c.out.slice(n);
+      const req = parseRequest(raw);
+      c.requests.push(req);
+      this.mark(c, "request");
+      // The exchange's cost: from the wake-up in which the firmware made the request to its first
+      // sleep after the whole answer went in (a watch stream never ends: not counted).
+      const exchange = { method: req.method, target: req.target, start: this.lastWake, requested: this.cycles, end: null };
+      c.exchanges.push(exchange);
+      const answer = this.api(req, c, this);
+      if (answer) this.data(c.handle, answer);
+      if (answer && !/transfer-encoding: chunked/i.test(answer)) this.unsettled.push(exchange);
+    }
+  }
+
+  send(bytes) { this.tx.push(bytes); }
+  /** Queues bytes for a connection in DATA frames. */
+  data(handle, text) {
+    const bytes = typeof text === "string" ? enc.encode(text) : text;
+    for (let i = 0; i < bytes.length; i += DATA_PIECE) this.send(frame(F.DATA, handle, bytes.subarray(i, i + DATA_PIECE)));
+  }
+  peerClose(handle) { this.send(frame(F.PEER_CLOSED, handle)); }
+
+  /** Moves queued bytes into UART1's receive FIFO while it has room (the link's flow control). */
+  feed() {
+    const uart = this.mcu.uart[1];
+    while (this.tx.length && !uart.rxFIFO.full) {
+      const f = this.tx[0];
+      uart.feedByte(f[this.txOffset++]);
+      if (this.txOffset === f.length) { this.tx.shift(); this.txOffset = 0; }
+    }
+  }
+
+  /**
+   * Runs until done() is true, checking it every few thousand instructions.
+   * Idle time (WFE/WFI) is skipped to the next timer alarm; core.cycles counts
+   * executed cycles only, so differences of it are the firmware's work.
+   */
+  runUntil(done, { what = "condition", maxMs = 60_000, wallMs = 300_000 } = {}) {
+    const { core } = this.mcu;
+    const limitNs = this.clock.nanos + maxMs * 1e6;
+    const wallEnd = Date.now() + wallMs;
+    while (!done()) {
+      for (let i = 0; i < 4096; i++) {
+        if ((i & 31) === 0 && this.tx.length) this.feed();
+        if (core.waiting) {
+          if (!this.asleep) this.fallAsleep();
+          if (this.tx.length && !this.mcu.uart[1].rxFIFO.full) { this.feed(); continue; }
+          const ns = this.clock.nanosToNextAlarm;
+          this.clock.tick(ns > 0 ? ns : 1000);
+          if (!core.waiting) continue;
+          if (done()) return;
+        } else {
+          if (this.asleep) { this.asleep = false; this.lastWake = core.cycles; }
+          this.clock.tick(core.executeInstruction() * NS_PER_CYCLE);
+        }
+      }
+      if (this.clock.nanos > limitNs) throw new Error(`emulator: no ${what} within ${maxMs} emulated ms (console:\n${this.lines.slice(-15).join("\n")})`);
+      if (Date.now() > wallEnd) throw new Error(`emulator: no ${what} within ${wallMs / 1000} s of real time`);
+    }
+  }
+
+  /** The firmware sleeps: every answer fed so far has been dealt with. */
+  fallAsleep() {
+    this.asleep = true;
+    if (this.tx.length) return; // bytes still to go in: it sleeps only because the FIFO waits for the ring
+    for (const e of this.unsettled) e.end = this.mcu.core.cycles;
+    this.unsettled = [];
+  }
+
+  /** Lets emulated time pass (the firmware ticks, renews its Lease, …). */
+  idle(ms) {
+    const until = this.clock.nanos + ms * 1e6;
+    this.runUntil(() => this.clock.nanos >= until, { what: `${ms} ms`, maxMs: ms + 1000 });
+  }
+
+  /** One kubelet-port client: connects, sends raw, waits for the close; returns the response and its cost. */
+  request(raw) {
+    if (!this.listening) throw new Error("the firmware is not listening on its kubelet port yet");
+    const handle = this.nextClient++;
+    const c = { handle, target: "client", server: true, out: "", closed: false, events: [] };
+    this.conns.set(handle, c);
+    const start = this.cycles, startMs = this.ms;
+    this.send(frame(F.ACCEPT, handle));
+    this.data(handle, raw);
+    this.runUntil(() => c.closed, { what: `answer to ${raw.split("\r\n")[0]}` });
+    return { response: parseResponse(c.out), raw: c.out, cycles: this.cycles - start, ms: this.ms - startMs };
+  }
+
+  /** Asks the firmware for its resource figures. */
+  report() {
+    this.resources = null;
+    this.send(frame(F.REPORT, 0));
+    this.runUntil(() => this.resources !== null, { what: "resource report" });
+    return this.resources;
+  }
+
+  /** The region bytes (1024) of the newest persisted region record. */
+  lastRegion() {
+    const r = this.regions.at(-1);
+    return r ? r.slot.subarray(12, 12 + 1024) : null; // region_slot: magic, sequence, crc, bytes
+  }
+}
+
+// ---- the API server's side ----
+
+export const LIST_PATH = "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dpico-config";
+
+/** 1024 entries "offset=0xNN" covering the whole region (the ConfigMap's memory_values), and the bytes they make. */
+export function memoryValues(seed) {
+  const bytes = new Uint8Array(1024);
+  const entries = [];
+  for (let i = 0; i < 1024; i++) {
+    bytes[i] = (i * 7 + seed) & 0xff;
+    entries.push(`${i}=0x${bytes[i].toString(16).padStart(2, "0")}`);
+  }
+  return { text: entries.join(","), bytes };
+}
+
+/**
+ * Answers like kube-apiserver through the proxy: registration, Lease get/create/renew,
+ * status patches, the ConfigMap LIST (with `state.listValues`) and WATCH (headers only:
+ * events are sent by the script with watchEvent()).
+ */
+export function defaultApi(state = {}) {
+  let leaseVersion = 600;
+  let leaseExists = false;
+  state.listValues ??= memoryValues(1).text;
+  return (req, c, pico) => {
+    const { method, target } = req;
+    if (method === "POST" && target === "/api/v1/nodes") return apiResponse(201, nodeObject());
+    if (target.startsWith("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases")) {
+      if (method === "GET") return leaseExists ? apiResponse(200, leaseObject(String(leaseVersion))) : apiResponse(404, status(404, "NotFound", `leases.coordination.k8s.io "${NODE}" not found`));
+      leaseExists = true;
+      return apiResponse(method === "POST" ? 201 : 200, leaseObject(String(++leaseVersion)));
+    }
+    if (method === "PATCH" && target === `/api/v1/nodes/${NODE}/status`) return apiResponse(200, nodeObject());
+    if (method === "GET" && target.startsWith(LIST_PATH + "&watch=1")) {
+      pico.watch = c;
+      return apiResponse(200, "", { chunked: true });
+    }
+    if (method === "GET" && target === LIST_PATH) return apiResponse(200, configMapList("100", [configMap("100", state.listValues)]));
+    return apiResponse(404, status(404, "NotFound", `no fake answer for ${method} ${target}`));
+  };
+}
+
+/** One watch event as a chunk of the open watch stream. */
+export function watchEvent(type, object) {
+  return chunk(JSON.stringify({ type, object }) + "\n");
+}
+
+export { configMap, parseResponse, NODE };
+
+// ---- the scripted run both the benchmark and the test use ----
+
+/** The kubelet requests the run makes: every route and the error paths (each compiles code the first time). */
+export const KUBELET_REQUESTS = [
+  ["healthz", "GET /healthz HTTP/1.1\r\nHost: pico\r\n\r\n"],
+  ["healthz verbose", "GET /healthz?verbose=1 HTTP/1.1\r\nHost: pico\r\n\r\n"],
+  ["readyz", "GET /readyz HTTP/1.1\r\nHost: pico\r\n\r\n"],
+  ["livez", "GET /livez HTTP/1.1\r\nHost: pico\r\n\r\n"],
+  ["pods", "GET /pods HTTP/1.1\r\nHost: pico\r\n\r\n"],
+  ["spec", "GET /spec HTTP/1.1\r\nHost: pico\r\n\r\n"],
+  ["pico/status", "GET /pico/status HTTP/1.1\r\nHost: pico\r\n\r\n"],
+  ["pico/memory", "GET /pico/memory HTTP/1.1\r\nHost: pico\r\n\r\n"],
+  ["metrics", "GET /metrics HTTP/1.1\r\nHost: pico\r\n\r\n"],
+  ["metrics/resource", "GET /metrics/resource HTTP/1.1\r\nHost: pico\r\n\r\n"],
+  ["404", "GET /nope HTTP/1.1\r\nHost: pico\r\n\r\n"],
+  ["405", "DELETE /healthz HTTP/1.1\r\nHost: pico\r\n\r\n"],
+  ["400", "GARBAGE\r\n\r\n"],
+  ["command 401", commandRequest("")],
+  ["command 202", commandRequest("Authorization: Bearer t0ken-for-tests\r\n")],
+];
+
+function commandRequest(auth) {
+  const cmd = JSON.stringify({ command: "blink_led", params: { times: 2, delay_ms: 100 } });
+  return `POST /pico/command HTTP/1.1\r\nHost: pico\r\nContent-Type: application/json\r\n${auth}Content-Length: ${cmd.length}\r\n\r\n${cmd}`;
+}
+
+/** All API exchanges so far, oldest first. */
+function exchanges(pico) {
+  return [...pico.conns.values()].filter((c) => !c.server).flatMap((c) => c.exchanges).sort((a, b) => a.requested - b.requested);
+}
+
+/**
+ * Boots the image and plays one node's life through the fake network:
+ * registration, Lease, status, ConfigMap LIST (1024 entries) and a MODIFIED
+ * watch event, a Lease renewal, and every kubelet request twice (the first
+ * compiles its code). Returns what happened and what it cost.
+ */
+export function runScenario(pico, log = () => {}) {
+  const out = { requests: {}, regions: [] };
+  const firstRequest = () => [...pico.conns.values()].find((c) => !c.server && c.requests?.length);
+  pico.runUntil(() => firstRequest(), { what: "first API request" });
+  const reg = firstRequest();
+  out.bootToFirstRequest = { cycles: reg.events.find((e) => e.what === "request").cycles, ms: pico.ms };
+  out.firstRequest = `${reg.requests[0].method} ${reg.requests[0].target}`;
+  log(`booted: first request ${out.firstRequest} after ${out.bootToFirstRequest.cycles} cycles`);
+
+  pico.runUntil(() => pico.regions.length >= 1 && pico.watch, { what: "ConfigMap LIST applied and WATCH open" });
+  out.listRegion = pico.lastRegion();
+  log("registered, Lease created, status written, ConfigMap listed and applied");
+
+  for (const pass of ["first", "again"]) {
+    for (const [name, raw] of KUBELET_REQUESTS) {
+      const r = pico.request(raw);
+      (out.requests[name] ??= {})[pass] = { status: r.response.status, body: r.response.body, headers: r.response.headers, cycles: r.cycles, ms: r.ms };
+    }
+    log(`kubelet requests served (${pass})`);
+  }
+
+  const next = memoryValues(2);
+  out.modifiedValues = next.bytes;
+  const start = pico.cycles, startMs = pico.ms;
+  pico.data(pico.watch.handle, watchEvent("MODIFIED", configMap("101", next.text)));
+  pico.runUntil(() => pico.regions.length >= 2, { what: "MODIFIED ConfigMap applied" });
+  out.configMapApply = { cycles: pico.regions.at(-1).cycles - start, ms: pico.ms - startMs };
+  out.watchRegion = pico.lastRegion();
+  log("watch event MODIFIED applied");
+
+  const renewal = () => exchanges(pico).find((e) => e.method === "PUT" && e.end !== null);
+  pico.runUntil(() => renewal(), { what: "Lease renewal", maxMs: 15_000 });
+  const put = renewal();
+  out.leaseRenewal = { cycles: put.end - put.start };
+  // The status write after the MODIFIED event (its condition changed): build = until the request is out.
+  const patch = exchanges(pico).filter((e) => e.method === "PATCH" && e.end !== null).at(-1);
+  out.statusBuild = patch ? { cycles: patch.requested - patch.start } : null;
+  out.statusRoundTrip = patch ? { cycles: patch.end - patch.start } : null;
+  log("Lease renewed");
+
+  const m = pico.request("GET /pico/memory HTTP/1.1\r\nHost: pico\r\n\r\n");
+  out.memoryAfter = JSON.parse(m.response.body);
+  out.resources = pico.report();
+  out.apiRequests = [...pico.conns.values()].filter((c) => !c.server).flatMap((c) => (c.requests ?? []).map((r) => `${r.method} ${r.target.split("?")[0]}`));
+  return out;
+}

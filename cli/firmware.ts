@@ -1,0 +1,61 @@
+// pico-node firmware build: core.wasm, then the pico-sdk firmware with CMake
+// (progress from Ninja), then what `picotool info -a` says about the UF2.
+// --board pico builds the rp2040js emulator image (fake network over UART1)
+// into build/firmware-emulator instead of the Pico W's build/firmware.
+import fs from "node:fs";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { ROOT } from "./cluster.js";
+
+function step(n: number, what: string): void {
+  console.log(`\n[firmware ${n}/4] ${what}`);
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.slice(0, 3).join(" ")} … failed (exit ${r.status})`);
+}
+
+const has = (cmd: string): boolean => spawnSync(cmd, ["--version"], { stdio: "ignore" }).status === 0;
+
+export function firmwareBuild(opt: Record<string, string>): string {
+  const board = opt.board ?? "pico_w";
+  if (board !== "pico_w" && board !== "pico") throw new Error(`--board ${board}: pico_w (the board) or pico (the emulator image)`);
+  const sdk = opt.sdk ?? process.env.PICO_SDK_PATH;
+  if (!sdk || !fs.existsSync(path.join(sdk, "pico_sdk_init.cmake"))) {
+    throw new Error("pico-sdk not found: set PICO_SDK_PATH or --sdk to a pico-sdk 2.2 checkout (README, Firmware)");
+  }
+  if (!has("arm-none-eabi-gcc")) throw new Error("arm-none-eabi-gcc not found: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi");
+  const buildDir = opt["build-dir"] ? path.resolve(opt["build-dir"]) : path.join(ROOT, board === "pico" ? "build/firmware-emulator" : "build/firmware");
+  const picotool = opt.picotool ?? process.env.picotool_DIR;
+  const wasm3 = opt.wasm3 ?? process.env.FETCHCONTENT_SOURCE_DIR_WASM3;
+  const device = opt.device ? path.resolve(opt.device) : undefined;
+
+  step(1, "core.wasm (npm run build:core)");
+  run("npm", ["run", "--silent", "build:core"]);
+
+  step(2, `configure (${board}) in ${path.relative(ROOT, buildDir)}`);
+  const defs = [`-DPICO_BOARD=${board}`, `-DPICO_SDK_PATH=${sdk}`];
+  if (picotool) defs.push(`-Dpicotool_DIR=${picotool}`);
+  if (wasm3) defs.push(`-DFETCHCONTENT_SOURCE_DIR_WASM3=${wasm3}`);
+  if (device) defs.push(`-DPICO_NODE_DEVICE_CONFIG=${device}`);
+  const generator = has("ninja") && !fs.existsSync(path.join(buildDir, "Makefile")) ? ["-G", "Ninja"] : [];
+  run("cmake", ["-S", ROOT, "-B", buildDir, ...generator, ...defs]);
+
+  step(3, `compile and link (pico-sdk, ${board === "pico" ? "the fake network" : "cyw43-driver, lwIP"}, wasm3, the shell)`);
+  run("cmake", ["--build", buildDir, "--target", "k3s_pico_node", "--", ...(generator.length || fs.existsSync(path.join(buildDir, "build.ninja")) ? [] : ["-j2"])]);
+  const uf2 = path.join(buildDir, "k3s_pico_node.uf2");
+  const elf = path.join(buildDir, "k3s_pico_node.elf");
+
+  step(4, "describe");
+  const size = spawnSync("arm-none-eabi-size", [elf], { encoding: "utf8" });
+  if (size.status === 0) {
+    const [text, data, bss] = size.stdout.split("\n")[1].trim().split(/\s+/).map(Number);
+    console.log(`flash ${((text + data) / 1024).toFixed(1)} KB, static RAM ${((data + bss) / 1024).toFixed(1)} KB of 264 KB`);
+  }
+  const tool = [picotool && path.join(picotool, "picotool"), "picotool"].find((t) => t && spawnSync(t, ["version"], { stdio: "ignore" }).status === 0);
+  if (tool && fs.existsSync(uf2)) run(tool, ["info", "-a", uf2]);
+  else if (!fs.existsSync(uf2)) console.log("no UF2 (pico-sdk builds one only with picotool ≥ 2.1.1: pass --picotool)");
+  console.log(`\n${fs.existsSync(uf2) ? uf2 : elf}`);
+  return uf2;
+}

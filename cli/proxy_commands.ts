@@ -1,0 +1,109 @@
+// pico-node proxy config|start|stop|reload|status, enroll, revoke.
+import path from "node:path";
+import { defaultStateDir, readEnv } from "./cluster.js";
+import { ProxyInput, SignerChoice, completeSettings, defaultProxyDir, localPlaneSettings, readProxySettings, writeProxyConfig, K3S } from "./proxy.js";
+import { listDevices } from "./devices.js";
+import { reloadNginx, requireNginx, runningPid, startNginx, stopNginx } from "./nginx.js";
+import { enrollDevices, revokeDevices } from "./enroll.js";
+
+type Opt = Record<string, string>;
+
+/** --dir, else the local cluster's <state>/proxy when --state is given, else ~/.config/pico-node/proxy. */
+export function proxyDirFrom(opt: Opt): string {
+  return path.resolve(opt.dir ?? (opt.state ? path.join(opt.state, "proxy") : flag(opt, "local") ? path.join(defaultStateDir(), "proxy") : defaultProxyDir()));
+}
+
+function flag(opt: Opt, name: string): boolean {
+  const v = opt[name];
+  if (v === undefined) return false;
+  if (v !== "true") throw new Error(`--${name} takes no value (got "${v}"); put names before the options`);
+  return true;
+}
+
+function signerOpt(opt: Opt): SignerChoice | undefined {
+  const v = opt.signer;
+  if (v !== undefined && !["auto", "csr", "ca"].includes(v)) throw new Error(`--signer "${v}": expected auto, csr or ca`);
+  return v as SignerChoice | undefined;
+}
+
+function configInput(opt: Opt): ProxyInput {
+  const dir = proxyDirFrom(opt);
+  let preset: Partial<ProxyInput> = {};
+  if (flag(opt, "k3s") && flag(opt, "local")) throw new Error("--k3s and --local exclude each other");
+  if (flag(opt, "k3s")) preset = { ...K3S };
+  if (flag(opt, "local")) {
+    const state = opt.state ?? defaultStateDir();
+    const env = readEnv(state);
+    if (!env) throw new Error(`--local: no control plane is up at ${state} (\`pico-node cluster up\`)`);
+    preset = { ...localPlaneSettings(env), listen: `127.0.0.1:6080` };
+  }
+  if (opt.burst !== undefined && !/^\d+$/.test(opt.burst)) throw new Error(`--burst "${opt.burst}": expected a whole number of requests`);
+  return {
+    ...preset,
+    dir,
+    ...(opt.listen && { listen: opt.listen }),
+    ...(opt["public-url"] && { publicUrl: opt["public-url"] }),
+    ...(opt.api && { apiServer: opt.api }),
+    ...(opt["api-ca"] && { apiCa: opt["api-ca"] }),
+    ...(opt["api-name"] && { apiServerName: opt["api-name"] }),
+    ...(opt.kubeconfig && { kubeconfig: opt.kubeconfig }),
+    ...(opt["client-ca"] && { clientCaCert: opt["client-ca"] }),
+    ...(opt["client-ca-key"] && { clientCaKey: opt["client-ca-key"] }),
+    ...(signerOpt(opt) && { signer: signerOpt(opt) }),
+    ...(opt.rate && { rate: opt.rate }),
+    ...(opt.burst !== undefined && { burst: Number(opt.burst) }),
+    ...(flag(opt, "system") && { system: true }),
+    ...(opt["pid-file"] && { pidFile: opt["pid-file"] }),
+  };
+}
+
+export async function cmdProxy(pos: string[], opt: Opt): Promise<void> {
+  const sub = pos[1];
+  if (sub === "config") {
+    const s = completeSettings(configInput(opt));
+    requireNginx();
+    for (const f of writeProxyConfig(s)) console.log(`wrote ${f}`);
+    if (await reloadNginx(s, false)) console.log("nginx reloaded");
+    console.log(`\nProxy: listens on ${s.listen}, Picos use api=${s.publicUrl}, TLS to ${s.apiServer} (CA ${s.apiCa}).`);
+    if (s.system) {
+      console.log(`Include it in the system nginx:\n  ln -sf ${path.join(s.dir, "pico-node.conf")} /etc/nginx/conf.d/pico-node.conf && nginx -t && systemctl reload nginx`);
+      console.log("and add `worker_shutdown_timeout 5s;` to the main context of /etc/nginx/nginx.conf, so a revoked device's open watch ends at once.");
+    }
+    else console.log(`Start it:  pico-node proxy start --dir ${s.dir}`);
+    console.log(`Enrol a device:  pico-node enroll NAME --dir ${s.dir}`);
+    return;
+  }
+  if (!["start", "stop", "reload", "status"].includes(sub)) throw new Error("proxy: config, start, stop, reload or status");
+  const dir = proxyDirFrom(opt);
+  const s = readProxySettings(dir);
+  if (sub === "start") {
+    const pid = await startNginx(s);
+    console.log(`proxy running (nginx pid ${pid}) on ${s.listen}; Picos use api=${s.publicUrl}; access log ${path.join(dir, "logs/access.log")}`);
+  } else if (sub === "stop") {
+    console.log((await stopNginx(s)) ? "proxy stopped" : `no proxy running from ${dir}`);
+  } else if (sub === "reload") {
+    if (!(await reloadNginx(s, false))) throw new Error(`no nginx is running for ${dir}`);
+    console.log("nginx reloaded");
+  } else {
+    const pid = runningPid(s);
+    console.log(`${dir}: ${pid ? `running (nginx pid ${pid})` : "not running"}; listen ${s.listen}; Picos use ${s.publicUrl}; API server ${s.apiServer}`);
+    const devices = listDevices(dir);
+    console.log(devices.length ? devices.map((d) => `  ${d.name}  (ConfigMap ${d.configMap})`).join("\n") : "  no devices enrolled");
+  }
+}
+
+export async function cmdEnroll(pos: string[], opt: Opt): Promise<void> {
+  const dir = proxyDirFrom(opt);
+  const done = await enrollDevices(pos.slice(1), { dir, configMap: opt["config-map"], signer: signerOpt(opt), progress: (l) => console.log(l) });
+  for (const e of done) {
+    const again = e.tokenKept ? " (already enrolled: token kept)" : "";
+    console.log(`enrolled ${e.device.name}${again}: certificate ${e.certificate}; ConfigMap ${e.device.configMap}; device configuration ${e.deviceEnv}`);
+  }
+  console.log(`\nThe device configuration holds the device's token: build it into the firmware, or run \`pico-node sim --device ${done[0].deviceEnv}\`.`);
+}
+
+export async function cmdRevoke(pos: string[], opt: Opt): Promise<void> {
+  const dir = proxyDirFrom(opt);
+  await revokeDevices(pos.slice(1), { dir, progress: (l) => console.log(l) });
+  console.log(`revoked ${pos.slice(1).join(", ")}: the token no longer opens the proxy, the key is deleted and the ConfigMap access removed`);
+}

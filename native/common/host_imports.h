@@ -1,0 +1,56 @@
+// The host's side of every import in docs/host-abi.md, as plain C over a
+// bounds-checked view of the core's memory. No engine types appear here: the
+// wasm3 wrappers (import_table.c) turn engine arguments into these calls, and
+// the unit tests call them directly.
+//
+// Each function checks every (ptr, len) against the memory it is given and
+// returns IMPORT_OUT_OF_BOUNDS without touching anything when one falls
+// outside; the wrapper turns that into a trap.
+#ifndef HOST_IMPORTS_H
+#define HOST_IMPORTS_H
+
+#include <stdint.h>
+
+#include "core_memory.h"
+#include "event_queue.h"
+#include "region_store.h"
+
+typedef enum import_status {
+  IMPORT_OK = 0,
+  IMPORT_OUT_OF_BOUNDS, // a pointer/length from the core lies outside its memory
+  IMPORT_ABORTED,       // the core called abort(): a bug in the core
+} import_status;
+
+/** What the imports act on besides the HAL: the region and the queue of undelivered events. */
+typedef struct host_context {
+  region_store *region;
+  event_queue *events;
+  const uint8_t *rodata; // the module's "pico.rodata" section (in flash on the board)
+  uint32_t rodata_len;
+  uint32_t region_commits; // counts successful commits (the shell persists after one)
+} host_context;
+
+import_status import_host_log(core_memory mem, int32_t level, uint32_t ptr, uint32_t len);
+import_status import_net_open(core_memory mem, uint32_t ptr, uint32_t len, int32_t *result);
+import_status import_net_send(core_memory mem, int32_t handle, uint32_t ptr, uint32_t len, int32_t *result);
+void import_net_close(host_context *ctx, int32_t handle);
+uint32_t import_net_ipv4(void);
+int32_t import_net_rssi_dbm(void);
+import_status import_region_commit(host_context *ctx, core_memory mem, uint32_t ptr, uint32_t len, int32_t *result);
+int32_t import_rodata_read(host_context *ctx, core_memory mem, int32_t offset, uint32_t ptr, uint32_t len);
+import_status import_region_read(host_context *ctx, core_memory mem, int32_t offset, uint32_t ptr, uint32_t len,
+                                 int32_t *result);
+import_status import_board_unique_id(core_memory mem, uint32_t ptr, uint32_t cap, int32_t *result);
+import_status import_board_platform(core_memory mem, uint32_t ptr, uint32_t cap, int32_t *result);
+int32_t import_board_free_heap(void);
+int32_t import_board_temperature_mc(void);
+uint32_t import_board_cpu_busy_ms(void);
+uint32_t import_random_u32(void);
+void import_led_set(int32_t on);
+/** Logs AssemblyScript's abort(msg, file, line, col) and reports IMPORT_ABORTED (or out of bounds). */
+import_status import_abort(core_memory mem, uint32_t msg, uint32_t file, uint32_t line, uint32_t col);
+
+/** Longest "host:port" net_open accepts. */
+#define NET_TARGET_MAX 96
+
+#endif

@@ -1,0 +1,29 @@
+// Bytes the core has sent that the network cannot take yet. The buffer is
+// allocated only while bytes wait and sized to them (in 1 KiB steps), and is
+// freed as soon as it drains: most sends fit the network's own buffer and
+// never allocate. All queues together stay under one budget, so a burst of
+// large answers cannot take the heap the engine needs.
+#ifndef SEND_QUEUE_H
+#define SEND_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct send_queue {
+  uint8_t *bytes; // NULL while empty
+  size_t len;     // bytes waiting
+  size_t cap;     // bytes allocated
+} send_queue;
+
+/** Queues all n bytes, or none: false when this queue would pass per_queue_max,
+ *  all queues together total_max, or the heap has no room. */
+bool send_queue_append(send_queue *q, const uint8_t *bytes, size_t n, size_t per_queue_max, size_t total_max);
+/** Drops the first n bytes (the network took them); frees the buffer once empty. */
+void send_queue_consume(send_queue *q, size_t n);
+/** Drops everything and frees the buffer. */
+void send_queue_clear(send_queue *q);
+/** Bytes allocated by all queues now (for the budget and the resource report). */
+size_t send_queue_allocated_total(void);
+
+#endif

@@ -1,0 +1,204 @@
+// The emulator image's network layer: hal_net_* over the fake link, shaped
+// like net_lwip.c so the heap it takes is the board's. Each connection may
+// have NET_FAKE_WINDOW_BYTES "in flight" per main-loop step (lwIP's
+// TCP_SND_BUF); bytes beyond it wait in the connection's send_queue, as on
+// the board, and drain on later steps. Frames from the script become events
+// only when the queue has room; otherwise they wait in the link's ring.
+#include <stdio.h>
+#include <string.h>
+
+#include "emulator.h"
+#include "event_queue.h"
+#include "fake_link.h"
+#include "hal.h"
+#include "host_imports.h"
+#include "logf.h"
+#include "pico_port.h"
+#include "send_queue.h"
+#include "shell_config.h"
+
+#define NET_FAKE_WINDOW_BYTES 2920u // lwipopts.h's TCP_SND_BUF on the Pico W
+#define NET_FAKE_SEND_PIECE 1024u   // bytes per LINK_SEND frame (within LINK_MAX_PAYLOAD)
+
+typedef enum fake_state { FAKE_FREE, FAKE_CONNECTING, FAKE_OPEN, FAKE_CLOSING } fake_state;
+
+typedef struct fake_conn {
+  fake_state state;
+  bool server;
+  uint16_t handle;
+  send_queue pending;
+  uint32_t window; // bytes the fake network still takes this step
+} fake_conn;
+
+static fake_conn conns[NET_MAX_CONNECTIONS];
+static event_queue *queue;
+static uint16_t next_handle = 1;
+static uint16_t listen_port;
+
+void net_fake_init(event_queue *events) {
+  queue = events;
+  link_init();
+}
+
+static fake_conn *find(int32_t handle) {
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++)
+    if (conns[i].state != FAKE_FREE && conns[i].handle == handle) return &conns[i];
+  return NULL;
+}
+
+static fake_conn *claim(bool server, uint16_t handle) {
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++) {
+    if (conns[i].state != FAKE_FREE) continue;
+    memset(&conns[i], 0, sizeof conns[i]);
+    conns[i].server = server;
+    conns[i].handle = handle;
+    conns[i].window = NET_FAKE_WINDOW_BYTES;
+    return &conns[i];
+  }
+  return NULL;
+}
+
+static void release(fake_conn *c) {
+  send_queue_clear(&c->pending);
+  memset(c, 0, sizeof *c);
+}
+
+/** Sends up to the connection's window; returns how many bytes went. */
+static size_t transmit(fake_conn *c, const uint8_t *bytes, size_t len) {
+  if (c->state != FAKE_OPEN && c->state != FAKE_CLOSING) return 0;
+  size_t n = len < c->window ? len : c->window;
+  for (size_t off = 0; off < n; off += NET_FAKE_SEND_PIECE) {
+    size_t piece = n - off < NET_FAKE_SEND_PIECE ? n - off : NET_FAKE_SEND_PIECE;
+    link_send(LINK_SEND, c->handle, bytes + off, piece);
+  }
+  c->window -= (uint32_t)n;
+  return n;
+}
+
+static void finish_close(fake_conn *c) {
+  if (c->state == FAKE_CLOSING && c->pending.len == 0) {
+    link_send(LINK_CLOSE, c->handle, NULL, 0);
+    release(c);
+  }
+}
+
+// ---- the HAL ----
+
+int32_t hal_net_open(const char *host, uint16_t port) {
+  fake_conn *c = claim(false, next_handle);
+  if (c == NULL) {
+    logf_line(LOG_WARN, "no free connection slot for %s:%u", host, port);
+    return -1;
+  }
+  next_handle = next_handle + 1 >= LINK_SERVER_HANDLE_BASE ? 1 : next_handle + 1;
+  c->state = FAKE_CONNECTING;
+  char target[NET_TARGET_MAX + 8];
+  int n = snprintf(target, sizeof target, "%s:%u", host, port);
+  link_send(LINK_OPEN, c->handle, target, (size_t)n);
+  return c->handle;
+}
+
+int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
+  fake_conn *c = find(handle);
+  if (c == NULL || c->state == FAKE_CLOSING) return -1;
+  size_t taken = c->pending.len == 0 ? transmit(c, bytes, len) : 0;
+  bool queued = send_queue_append(&c->pending, bytes + taken, len - taken, NET_SEND_QUEUE_BYTES, NET_SEND_QUEUE_TOTAL_BYTES);
+  return queued ? 0 : -2;
+}
+
+void hal_net_close(int32_t handle) {
+  fake_conn *c = find(handle);
+  if (c == NULL) return;
+  if (c->state == FAKE_OPEN && c->pending.len > 0) {
+    c->state = FAKE_CLOSING; // drained on later steps, then closed
+    return;
+  }
+  link_send(LINK_CLOSE, c->handle, NULL, 0);
+  release(c);
+}
+
+void hal_net_close_all(void) {
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++) {
+    if (conns[i].state == FAKE_FREE) continue;
+    link_send(LINK_CLOSE, conns[i].handle, NULL, 0);
+    release(&conns[i]);
+  }
+}
+
+bool hal_net_listen(uint16_t port) {
+  listen_port = port;
+  uint8_t payload[2] = {(uint8_t)port, (uint8_t)(port >> 8)};
+  link_send(LINK_LISTEN, 0, payload, sizeof payload);
+  logf_line(LOG_INFO, "kubelet port %u listening (fake network)", port);
+  return true;
+}
+
+uint32_t hal_net_ipv4(void) { return 0x0a00000fu; } // 10.0.0.15, what the script expects
+int32_t hal_net_rssi_dbm(void) { return 0; }
+
+// ---- frames from the script ----
+
+static int server_count(void) {
+  int n = 0;
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++) n += conns[i].state != FAKE_FREE && conns[i].server;
+  return n;
+}
+
+/** Turns one frame into an event; false when the queue has no room yet (the frame waits). */
+static bool deliver(const link_frame *f) {
+  fake_conn *c = find(f->handle);
+  switch (f->type) {
+  case LINK_ACCEPT:
+    if (listen_port == 0 || server_count() >= NET_MAX_SERVER_CONNECTIONS || find(f->handle) != NULL ||
+        (c = claim(true, f->handle)) == NULL) {
+      link_send(LINK_CLOSE, f->handle, NULL, 0); // refused at once, like lwIP's accept over the limit
+      return true;
+    }
+    if (!event_queue_push(queue, EVENT_SERVER_ACCEPT, c->handle, 0)) {
+      release(c);
+      return false;
+    }
+    c->state = FAKE_OPEN;
+    return true;
+  case LINK_CONNECTED:
+    if (c == NULL || c->state != FAKE_CONNECTING) return true;
+    if (!event_queue_push(queue, EVENT_NET_CONNECTED, c->handle, 0)) return false;
+    c->state = FAKE_OPEN;
+    send_queue_consume(&c->pending, transmit(c, c->pending.bytes, c->pending.len));
+    return true;
+  case LINK_DATA: {
+    if (c == NULL || c->state == FAKE_CLOSING) return true; // the core is done with it: dropped, as on the board
+    event_type type = c->server ? EVENT_SERVER_DATA : EVENT_NET_DATA;
+    if (f->len > event_queue_data_room(queue, type, c->handle)) return false;
+    return event_queue_push_data(queue, type, c->handle, f->payload, f->len);
+  }
+  case LINK_PEER_CLOSED:
+  case LINK_FAILED: {
+    if (c == NULL) return true;
+    int32_t code = 0;
+    if (f->type == LINK_FAILED && f->len >= 4) memcpy(&code, f->payload, 4);
+    event_type type = c->server ? EVENT_SERVER_CLOSED : f->type == LINK_FAILED ? EVENT_NET_ERROR : EVENT_NET_CLOSED;
+    if (c->state != FAKE_CLOSING && !event_queue_push(queue, type, c->handle, code)) return false;
+    release(c);
+    return true;
+  }
+  case LINK_REPORT:
+    emulator_report();
+    return true;
+  default:
+    logf_line(LOG_WARN, "fake network: unknown frame type 0x%02x", f->type);
+    return true;
+  }
+}
+
+void net_fake_step(void) {
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++) { // the network acknowledged what was in flight
+    fake_conn *c = &conns[i];
+    if (c->state == FAKE_FREE) continue;
+    c->window = NET_FAKE_WINDOW_BYTES;
+    send_queue_consume(&c->pending, transmit(c, c->pending.bytes, c->pending.len));
+    finish_close(c);
+  }
+  link_frame f;
+  while (link_peek(&f) && deliver(&f)) link_take(&f);
+}

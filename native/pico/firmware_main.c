@@ -1,0 +1,98 @@
+// The Pico W firmware: restore the region, start Wi-Fi, boot core.wasm in
+// wasm3, then the poll-mode main loop: cyw43_arch_poll, deliver queued events
+// into the core, tick, feed the watchdog only after a clean tick, sleep until
+// there is work. Everything runs on a stack of its own (stacks.c).
+#include <stdio.h>
+#include <string.h>
+
+#include "device_config.h"
+#include "embedded.h"
+#include "event_queue.h"
+#include "hal.h"
+#include "hardware/watchdog.h"
+#include "logf.h"
+#include "pico/stdlib.h"
+#include "pico_port.h"
+#include "region_store.h"
+#include "send_queue.h"
+#include "shell.h"
+#include "shell_config.h"
+
+region_store *pico_region_ram(void);
+
+static event_queue events;
+static device_config config;
+static shell sh;
+
+static uint32_t heap_after_boot;
+
+void pico_resources_read(pico_resources *r) {
+  memset(r, 0, sizeof *r);
+  r->stack_size = SHELL_STACK_BYTES;
+  r->stack_used = SHELL_STACK_BYTES - pico_stack_untouched();
+  pico_heap_read(r);
+  r->heap_after_boot = heap_after_boot;
+  r->send_queues = (uint32_t)send_queue_allocated_total();
+  const core_boot_heap *h = &sh.core.heap;
+  r->wasm3_environment = h->environment;
+  r->wasm3_runtime = h->runtime;
+  r->wasm3_parse = h->parse;
+  r->wasm3_load = h->load;
+  r->wasm3_compile = h->compile;
+  r->wasm3_total = h->total;
+  r->core_mem_used = sh.core.mem_used;
+  r->events_refused = events.refused;
+}
+
+void pico_resources_log(const pico_resources *r) {
+  logf_line(LOG_INFO, "resources: stack high-water %lu of %lu bytes; heap %lu in use "
+            "(after boot %lu), %lu free of %lu, high-water %lu",
+            (unsigned long)r->stack_used, (unsigned long)r->stack_size, (unsigned long)r->heap_in_use, (unsigned long)r->heap_after_boot,
+            (unsigned long)r->heap_free, (unsigned long)r->heap_size, (unsigned long)r->heap_arena);
+}
+
+static void report_resources(void) {
+  pico_resources r;
+  pico_resources_read(&r);
+  pico_resources_log(&r);
+}
+
+static void firmware_main(void *arg) {
+  (void)arg;
+  logf_line(LOG_INFO, "k3s-pico-node firmware %s (%s), reset by %s", PICO_NODE_VERSION, hal_board_platform(),
+            watchdog_caused_reboot() ? "the watchdog" : "power-on or the reset pin");
+  char error[96];
+  if (device_config_parse(DEVICE_CONFIG_TEXT, DEVICE_CONFIG_TEXT_SIZE - 1, &config, error, sizeof error) != 0) {
+    logf_line(LOG_ERROR, "device configuration: %s", error);
+    hal_fatal("device configuration rejected: fix device.env and rebuild");
+  }
+  region_restore(&sh.persistence, pico_region_ram()); // before the network is up
+  if (!pico_board_start()) hal_fatal("the radio (CYW43) did not start: no network");
+  event_queue_init(&events);
+  pico_network_start(&events, config.wifi_ssid, config.wifi_password);
+  shell_start(&sh, CORE_WASM, CORE_WASM_LENGTH, &config, &events);
+  heap_after_boot = hal_heap_used();
+  watchdog_enable(WATCHDOG_TIMEOUT_MS, true);
+  uint32_t last_report = hal_now_ms();
+  report_resources();
+  for (;;) {
+    pico_board_poll();
+    pico_network_step();
+    uint32_t wait_ms = shell_step(&sh);
+    if (hal_now_ms() - last_report >= 60000u) {
+      last_report = hal_now_ms();
+      report_resources();
+    }
+    if (wait_ms > 0 && event_queue_empty(&events)) {
+      pico_idle_begin();
+      pico_board_wait(wait_ms);
+      pico_idle_end();
+    }
+  }
+}
+
+int main(void) {
+  stdio_init_all();
+  pico_run_on_shell_stack(firmware_main, NULL);
+  return 0;
+}

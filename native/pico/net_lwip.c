@@ -1,0 +1,331 @@
+// The Pico W's network layer on lwIP's raw TCP API. Callbacks run inside
+// cyw43_arch_poll() on the main loop; they only copy bytes and queue events,
+// never enter the core. Every close path clears the callbacks first and falls
+// back to tcp_abort, and a pcb is forgotten the moment lwIP frees it (tcp_err),
+// so nothing is freed twice.
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal.h"
+#include "logf.h"
+#include "lwip/dns.h"
+#include "lwip/ip_addr.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "pico_port.h"
+#include "send_queue.h"
+#include "shell_config.h"
+
+typedef enum conn_state { CONN_FREE, CONN_RESOLVING, CONN_CONNECTING, CONN_OPEN, CONN_CLOSING, CONN_GONE } conn_state;
+
+typedef struct connection {
+  conn_state state;
+  bool server;          // accepted on the kubelet port
+  int32_t handle;
+  struct tcp_pcb *pcb;  // NULL once lwIP freed it or we closed it
+  uint16_t port;        // while resolving
+  send_queue pending;   // bytes lwIP could not take yet (allocated only while some wait)
+  uint32_t last_activity_ms;
+  event_type notice;    // CONN_GONE: the event still to be queued for the core
+  int32_t notice_code;
+} connection;
+
+static connection conns[NET_MAX_CONNECTIONS];
+static event_queue *queue;
+static struct tcp_pcb *listener;
+static int32_t next_handle = 1;
+
+void net_lwip_init(event_queue *events) { queue = events; }
+
+static connection *find(int32_t handle) {
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++)
+    if (conns[i].state != CONN_FREE && conns[i].handle == handle) return &conns[i];
+  return NULL;
+}
+
+static connection *claim(bool server) {
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++) {
+    if (conns[i].state != CONN_FREE) continue;
+    connection *c = &conns[i];
+    memset(c, 0, sizeof *c);
+    c->server = server;
+    c->handle = next_handle; // never reused while the core may still hear of an old one
+    next_handle = next_handle == INT32_MAX ? 1 : next_handle + 1;
+    c->last_activity_ms = hal_now_ms();
+    return c;
+  }
+  return NULL;
+}
+
+static void release(connection *c) {
+  send_queue_clear(&c->pending);
+  memset(c, 0, sizeof *c);
+}
+
+/** Detaches our callbacks and closes the pcb, aborting it if lwIP cannot close it now.
+ *  Returns true if it aborted: an lwIP callback must then return ERR_ABRT. */
+static bool close_pcb(connection *c, bool abort_now) {
+  struct tcp_pcb *pcb = c->pcb;
+  if (pcb == NULL) return false;
+  c->pcb = NULL;
+  tcp_arg(pcb, NULL);
+  tcp_recv(pcb, NULL);
+  tcp_sent(pcb, NULL);
+  tcp_err(pcb, NULL);
+  tcp_poll(pcb, NULL, 0);
+  if (!abort_now && tcp_close(pcb) == ERR_OK) return false;
+  tcp_abort(pcb);
+  return true;
+}
+
+/** The peer went away or the connection failed: tell the core once (later, if the queue is full).
+ *  Returns true if the pcb was aborted (see close_pcb). */
+static bool gone(connection *c, event_type type, int32_t code) {
+  if (c->state == CONN_CLOSING) { // the core closed it already and hears nothing more
+    bool aborted = close_pcb(c, true);
+    release(c);
+    return aborted;
+  }
+  bool aborted = close_pcb(c, false);
+  c->state = CONN_GONE;
+  c->notice = c->server ? EVENT_SERVER_CLOSED : type;
+  c->notice_code = code;
+  if (event_queue_push(queue, c->notice, c->handle, c->notice_code)) release(c);
+  return aborted;
+}
+
+/** Hands lwIP as many of bytes as its send buffer takes (it copies them); returns how many. */
+static size_t write_some(connection *c, const uint8_t *bytes, size_t len) {
+  if (c->pcb == NULL || len == 0 || (c->state != CONN_OPEN && c->state != CONN_CLOSING)) return 0;
+  size_t room = tcp_sndbuf(c->pcb);
+  size_t n = len < room ? len : room;
+  if (n == 0 || tcp_write(c->pcb, bytes, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK) return 0; // retried on sent/poll
+  tcp_output(c->pcb);
+  return n;
+}
+
+/** Hands lwIP what waits in the queue; the queue's buffer is freed once it drains. */
+static void flush(connection *c) {
+  send_queue_consume(&c->pending, write_some(c, c->pending.bytes, c->pending.len));
+}
+
+/** A closing connection ends once every byte has been handed to lwIP. */
+static void finish_close(connection *c) {
+  if (c->state == CONN_CLOSING && c->pending.len == 0) {
+    close_pcb(c, false);
+    release(c);
+  }
+}
+
+// ---- lwIP callbacks: copy, queue, return ----
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err) {
+  connection *c = arg;
+  if (c == NULL) { // not ours any more (callbacks are cleared on close): consume and drop
+    if (p) {
+      tcp_recved(pcb, p->tot_len);
+      pbuf_free(p);
+    }
+    return ERR_OK;
+  }
+  if (p == NULL || err != ERR_OK) { // FIN from the peer
+    if (p) pbuf_free(p);
+    return gone(c, EVENT_NET_CLOSED, 0) ? ERR_ABRT : ERR_OK;
+  }
+  c->last_activity_ms = hal_now_ms();
+  if (c->state == CONN_CLOSING) { // the core is done with it: drop what still arrives
+    tcp_recved(pcb, p->tot_len);
+    pbuf_free(p);
+    return ERR_OK;
+  }
+  event_type type = c->server ? EVENT_SERVER_DATA : EVENT_NET_DATA;
+  if (p->tot_len > event_queue_data_room(queue, type, c->handle)) return ERR_MEM; // lwIP offers it again later
+  for (struct pbuf *q = p; q != NULL; q = q->next) event_queue_push_data(queue, type, c->handle, q->payload, q->len);
+  tcp_recved(pcb, p->tot_len); // after copying: the window reopens for bytes we hold
+  pbuf_free(p);
+  return ERR_OK;
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len) {
+  (void)pcb;
+  (void)len;
+  connection *c = arg;
+  if (c == NULL) return ERR_OK;
+  c->last_activity_ms = hal_now_ms();
+  flush(c);
+  finish_close(c);
+  return ERR_OK;
+}
+
+static err_t on_poll(void *arg, struct tcp_pcb *pcb) {
+  (void)pcb;
+  connection *c = arg;
+  if (c == NULL) return ERR_OK;
+  flush(c);
+  finish_close(c);
+  return ERR_OK;
+}
+
+static void on_err(void *arg, err_t err) {
+  connection *c = arg;
+  if (c == NULL) return;
+  c->pcb = NULL; // lwIP has freed it already
+  gone(c, EVENT_NET_ERROR, err);
+}
+
+static void attach(connection *c, struct tcp_pcb *pcb) {
+  c->pcb = pcb;
+  tcp_arg(pcb, c);
+  tcp_recv(pcb, on_recv);
+  tcp_sent(pcb, on_sent);
+  tcp_err(pcb, on_err);
+  tcp_poll(pcb, on_poll, 2); // every second: retries sends and closes
+  tcp_nagle_disable(pcb);
+}
+
+static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err) {
+  (void)pcb;
+  connection *c = arg;
+  if (c == NULL) return ERR_OK;
+  if (err != ERR_OK) {
+    close_pcb(c, true); // ERR_ABRT below tells lwIP the pcb is gone: it must really be aborted
+    gone(c, EVENT_NET_ERROR, err);
+    return ERR_ABRT;
+  }
+  c->state = CONN_OPEN;
+  c->last_activity_ms = hal_now_ms();
+  if (!event_queue_push(queue, EVENT_NET_CONNECTED, c->handle, 0)) {
+    close_pcb(c, true);
+    gone(c, EVENT_NET_ERROR, ERR_MEM); // the core would wait for a connection it never hears of
+    return ERR_ABRT;
+  }
+  flush(c);
+  return ERR_OK;
+}
+
+static void start_connect(connection *c, const ip_addr_t *addr) {
+  struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+  if (pcb == NULL) {
+    gone(c, EVENT_NET_ERROR, ERR_MEM);
+    return;
+  }
+  attach(c, pcb);
+  c->state = CONN_CONNECTING;
+  if (tcp_connect(pcb, addr, c->port, on_connected) != ERR_OK) gone(c, EVENT_NET_ERROR, ERR_CONN);
+}
+
+static void on_resolved(const char *name, const ip_addr_t *addr, void *arg) {
+  connection *c = find((int32_t)(intptr_t)arg); // by handle: the core may have closed it meanwhile
+  if (c == NULL || c->state != CONN_RESOLVING) return;
+  if (addr == NULL) {
+    logf_line(LOG_WARN, "cannot resolve %s", name);
+    gone(c, EVENT_NET_ERROR, ERR_ARG);
+    return;
+  }
+  start_connect(c, addr);
+}
+
+// ---- the HAL ----
+
+int32_t hal_net_open(const char *host, uint16_t port) {
+  connection *c = claim(false);
+  if (c == NULL) {
+    logf_line(LOG_WARN, "no free connection slot for %s:%u", host, port);
+    return -1;
+  }
+  c->port = port;
+  c->state = CONN_RESOLVING;
+  int32_t handle = c->handle;
+  ip_addr_t addr;
+  err_t err = dns_gethostbyname(host, &addr, on_resolved, (void *)(intptr_t)handle);
+  if (err == ERR_OK) start_connect(c, &addr); // a literal address or a cached name
+  else if (err != ERR_INPROGRESS) {
+    release(c);
+    return -1;
+  }
+  return handle; // a failure from here on arrives as on_net_error
+}
+
+int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
+  connection *c = find(handle);
+  if (c == NULL || c->state == CONN_CLOSING || c->state == CONN_GONE) return -1;
+  size_t taken = c->pending.len == 0 ? write_some(c, bytes, len) : 0; // keeps the order: queued bytes go first
+  bool queued = send_queue_append(&c->pending, bytes + taken, len - taken, NET_SEND_QUEUE_BYTES, NET_SEND_QUEUE_TOTAL_BYTES);
+  return queued ? 0 : -2; // the core treats a refused send as a broken connection
+}
+
+void hal_net_close(int32_t handle) {
+  connection *c = find(handle);
+  if (c == NULL) return;
+  if (c->state == CONN_OPEN && c->pending.len > 0) {
+    c->state = CONN_CLOSING; // sent callbacks drain it, then it closes
+    return;
+  }
+  close_pcb(c, c->state != CONN_OPEN);
+  release(c);
+}
+
+void hal_net_close_all(void) {
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++) {
+    if (conns[i].state == CONN_FREE) continue;
+    close_pcb(&conns[i], true);
+    release(&conns[i]);
+  }
+}
+
+static int server_count(void) {
+  int n = 0;
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++) n += conns[i].state != CONN_FREE && conns[i].server;
+  return n;
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
+  (void)arg;
+  if (err != ERR_OK || pcb == NULL) return ERR_VAL;
+  connection *c = server_count() < NET_MAX_SERVER_CONNECTIONS && queue->count < EVENT_QUEUE_SLOTS ? claim(true) : NULL;
+  if (c == NULL) {
+    tcp_abort(pcb); // over the connection limit: refused at once
+    return ERR_ABRT;
+  }
+  attach(c, pcb);
+  c->state = CONN_OPEN;
+  event_queue_push(queue, EVENT_SERVER_ACCEPT, c->handle, 0);
+  return ERR_OK;
+}
+
+bool hal_net_listen(uint16_t port) {
+  struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
+  if (pcb == NULL) return false;
+  if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
+    tcp_abort(pcb);
+    return false;
+  }
+  listener = tcp_listen_with_backlog(pcb, 2);
+  if (listener == NULL) {
+    tcp_abort(pcb);
+    return false;
+  }
+  tcp_accept(listener, on_accept);
+  logf_line(LOG_INFO, "kubelet port %u listening", port);
+  return true;
+}
+
+void net_lwip_housekeeping(void) {
+  uint32_t now = hal_now_ms();
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++) {
+    connection *c = &conns[i];
+    if (c->state == CONN_GONE) {
+      if (event_queue_push(queue, c->notice, c->handle, c->notice_code)) release(c);
+      continue;
+    }
+    if (c->state == CONN_FREE) continue;
+    uint32_t idle = now - c->last_activity_ms;
+    bool stuck = (c->state == CONN_RESOLVING || c->state == CONN_CONNECTING) && idle > NET_CONNECT_TIMEOUT_MS;
+    // Only kubelet clients idle out here: the watch stream is quiet for minutes and the core times its requests.
+    if (stuck || (c->server && idle > NET_IDLE_TIMEOUT_MS)) {
+      logf_line(LOG_WARN, "connection %ld %s; aborted", (long)c->handle, stuck ? "did not connect in time" : "idle too long");
+      close_pcb(c, true);
+      gone(c, EVENT_NET_ERROR, ERR_TIMEOUT);
+    }
+  }
+}

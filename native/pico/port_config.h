@@ -1,0 +1,49 @@
+// Pico W port settings. Force-included into wasm3 and the shell (see
+// native/common/wasm3.cmake): defines only. Defaults: native/common/shell_config.h.
+#ifndef PORT_CONFIG_H
+#define PORT_CONFIG_H
+
+// ---- the core in wasm3 ----
+// Linear memory backed for the core: its mem_used() is ~13.4 KB (boot checks it).
+#define CORE_MEMORY_LIMIT_BYTES (16u * 1024u)
+// Compiling all ~37 KB of the core's code at boot takes several times the
+// RP2040's RAM; functions are compiled when first called instead.
+#define CORE_COMPILE_AT_BOOT 0
+// wasm3 value stack (bytes of the heap).
+#define WASM3_STACK_BYTES (4u * 1024u)
+// The C stack the shell and the interpreter run on (stacks.c). Without tail
+// calls on the M0+, every executed wasm op nests ~32 bytes of C stack until
+// its function returns (BRIEF §2): long straight-line core functions (the
+// start function, the /metrics and status writers) go deep. The emulator
+// measured a high-water mark of 18.3 KB at boot and 17.4 KB after every
+// path had run (npm run bench:firmware); this leaves ~1.2 KB plus the guard.
+#define SHELL_STACK_BYTES (21u * 1024u)
+// Room below the floor wasm code may reach, for the host functions it calls (logging uses the most).
+#define STACK_GUARD_BYTES 1536u
+
+// ---- main loop ----
+#define WATCHDOG_TIMEOUT_MS 8000u     // the RP2040's longest is ~8.3 s; fed after each clean tick
+#define EVENT_QUEUE_SLOTS 8           // x 512 bytes: 4 KB of received data in flight (lwIP holds back the rest)
+
+// ---- network ----
+#define NET_MAX_CONNECTIONS 6         // outbound (API request + watch) and kubelet clients together
+#define NET_MAX_SERVER_CONNECTIONS 3  // kubelet clients beyond this are refused at accept
+#define NET_SEND_QUEUE_BYTES 8192     // per connection: the ABI's full /metrics answer (allocated only while bytes wait)
+#define NET_SEND_QUEUE_TOTAL_BYTES 16384 // all connections together: two full answers at once, no more
+#define NET_IDLE_TIMEOUT_MS 30000u    // a connection with no traffic this long is aborted (the core's own 408 comes at 10 s)
+#define NET_CONNECT_TIMEOUT_MS 15000u
+#define WIFI_RETRY_INITIAL_MS 1000u   // join retries back off exponentially to the cap
+#define WIFI_RETRY_MAX_MS 60000u
+#define WIFI_JOIN_TIMEOUT_MS 20000u
+
+// ---- wasm3: sized for the RP2040 (BRIEF §2) ----
+#define d_m3CodePageAlignSize 1024
+#define d_m3MaxFunctionStackHeight 192 // the core's largest function needs 176
+#define d_m3MaxConstantTableSize 64
+#define d_m3MaxDuplicateFunctionImpl 1 // one name per function (the core exports each once): 8 bytes less per function
+#define d_m3VerboseErrorMessages 0
+#define d_m3HasFloat 0
+#define d_m3CascadedOpcodes 0
+#define d_m3MaxNativeStack (SHELL_STACK_BYTES - STACK_GUARD_BYTES) // fallback only: the shell sets each call's floor (hal_stack_floor)
+
+#endif

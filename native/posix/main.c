@@ -1,0 +1,95 @@
+// The POSIX shell: the firmware's C host layer over sockets, running
+// core.wasm in wasm3 on Linux. Usage:
+//   pico-node-posix --config device.env --wasm build/core.wasm [--state DIR]
+//                   [--ipv4 A.B.C.D] [--bind ADDR] [--unique-id HEX] [--quiet]
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device_config.h"
+#include "event_queue.h"
+#include "hal.h"
+#include "hal_posix.h"
+#include "logf.h"
+#include "region_store.h"
+#include "shell.h"
+
+static event_queue events;
+static region_store region; // the board keeps this in RAM that survives a reset; here the file does that job
+static device_config config;
+static shell sh;
+
+static uint8_t *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long size = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *bytes = size > 0 ? malloc((size_t)size) : NULL;
+  if (bytes && fread(bytes, 1, (size_t)size, f) != (size_t)size) {
+    free(bytes);
+    bytes = NULL;
+  }
+  fclose(f);
+  *len = (size_t)(size > 0 ? size : 0);
+  return bytes;
+}
+
+static void usage(void) {
+  fprintf(stderr, "usage: pico-node-posix --config FILE --wasm core.wasm [--state DIR] [--ipv4 A.B.C.D] "
+                  "[--bind ADDR] [--unique-id HEX] [--quiet]\n");
+  exit(2);
+}
+
+int main(int argc, char **argv) {
+  const char *config_path = NULL, *wasm_path = NULL, *state_dir = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(arg, "--quiet") == 0) {
+      posix.log_level = 2;
+      continue;
+    }
+    if (value == NULL) usage();
+    i++;
+    if (strcmp(arg, "--config") == 0) config_path = value;
+    else if (strcmp(arg, "--wasm") == 0) wasm_path = value;
+    else if (strcmp(arg, "--state") == 0) state_dir = value;
+    else if (strcmp(arg, "--bind") == 0) posix.bind_address = value;
+    else if (strcmp(arg, "--unique-id") == 0) posix.unique_id = value;
+    else if (strcmp(arg, "--ipv4") == 0) {
+      struct in_addr a;
+      if (inet_pton(AF_INET, value, &a) != 1) usage();
+      posix.ipv4 = ntohl(a.s_addr);
+    } else usage();
+  }
+  if (!config_path || !wasm_path) usage();
+
+  size_t config_len = 0, wasm_len = 0;
+  char *config_text = (char *)read_file(config_path, &config_len);
+  if (!config_text) hal_fatal("cannot read the device configuration file");
+  char error[128];
+  if (device_config_parse(config_text, config_len, &config, error, sizeof error) != 0) {
+    logf_line(LOG_ERROR, "%s: %s", config_path, error);
+    hal_fatal("device configuration rejected");
+  }
+  hal_posix_identity(config.core_text, config.core_len);
+  uint8_t *wasm = read_file(wasm_path, &wasm_len); // kept for the process's life: wasm3 parses it in place
+  if (!wasm) hal_fatal("cannot read core.wasm");
+
+  static char region_file[4096];
+  if (state_dir) {
+    snprintf(region_file, sizeof region_file, "%s/region.bin", state_dir);
+    posix.region_file = region_file;
+  }
+  region_restore(&sh.persistence, &region);
+  event_queue_init(&events);
+  net_posix_init(&events);
+  shell_start(&sh, wasm, wasm_len, &config, &events);
+  hal_watchdog_feed();
+  for (;;) {
+    uint32_t wait_ms = shell_step(&sh);
+    net_posix_poll(event_queue_empty(&events) ? wait_ms : 0);
+  }
+}

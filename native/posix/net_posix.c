@@ -1,0 +1,256 @@
+// The POSIX port's network layer: non-blocking sockets and poll(). Like the
+// board's lwIP callbacks, it only moves bytes and queues events; the core is
+// entered from the main loop alone.
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hal.h"
+#include "hal_posix.h"
+#include "logf.h"
+#include "shell_config.h"
+
+typedef enum conn_state { CONN_FREE, CONN_CONNECTING, CONN_OPEN, CONN_CLOSING } conn_state;
+
+typedef struct connection {
+  conn_state state;
+  bool server;     // accepted on the kubelet port
+  int fd;
+  int32_t handle;
+  uint8_t *out;    // bytes queued by the core, not yet written
+  size_t out_len;
+} connection;
+
+static connection conns[POSIX_MAX_CONNECTIONS];
+static int listener = -1;
+static event_queue *queue;
+static int32_t next_handle = 1;
+
+void net_posix_init(event_queue *events) {
+  queue = events;
+  signal(SIGPIPE, SIG_IGN); // a peer that went away shows as EPIPE, not a dead process
+}
+
+static connection *find(int32_t handle) {
+  for (int i = 0; i < POSIX_MAX_CONNECTIONS; i++)
+    if (conns[i].state != CONN_FREE && conns[i].handle == handle) return &conns[i];
+  return NULL;
+}
+
+/** A free slot with a handle never used by a connection still known to the core. */
+static connection *claim(int fd, bool server, conn_state state) {
+  for (int i = 0; i < POSIX_MAX_CONNECTIONS; i++) {
+    if (conns[i].state != CONN_FREE) continue;
+    connection *c = &conns[i];
+    c->out = malloc(POSIX_SEND_QUEUE_BYTES);
+    if (c->out == NULL) return NULL;
+    c->state = state;
+    c->server = server;
+    c->fd = fd;
+    c->handle = next_handle;
+    next_handle = next_handle == INT32_MAX ? 1 : next_handle + 1;
+    c->out_len = 0;
+    return c;
+  }
+  return NULL;
+}
+
+static void release(connection *c) {
+  if (c->fd >= 0) close(c->fd);
+  free(c->out);
+  memset(c, 0, sizeof *c);
+  c->fd = -1;
+}
+
+static void set_nonblocking(int fd) {
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+int32_t hal_net_open(const char *host, uint16_t port) {
+  struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *found = NULL;
+  char service[8];
+  snprintf(service, sizeof service, "%u", port);
+  int rc = getaddrinfo(host, service, &hints, &found);
+  if (rc != 0 || found == NULL) {
+    logf_line(LOG_WARN, "cannot resolve %s: %s", host, gai_strerror(rc));
+    return -1;
+  }
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    freeaddrinfo(found);
+    return -1;
+  }
+  set_nonblocking(fd);
+  rc = connect(fd, found->ai_addr, found->ai_addrlen);
+  freeaddrinfo(found);
+  if (rc != 0 && errno != EINPROGRESS) {
+    close(fd);
+    return -1;
+  }
+  connection *c = claim(fd, false, CONN_CONNECTING);
+  if (c == NULL) {
+    close(fd);
+    logf_line(LOG_WARN, "no free connection slot for %s:%u", host, port);
+    return -1;
+  }
+  return c->handle;
+}
+
+/** Writes what the socket takes now; false when the connection failed. */
+static bool flush(connection *c) {
+  while (c->out_len > 0) {
+    ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+    memmove(c->out, c->out + n, c->out_len - (size_t)n);
+    c->out_len -= (size_t)n;
+  }
+  return true;
+}
+
+int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
+  connection *c = find(handle);
+  if (c == NULL || c->state == CONN_CLOSING) return -1;
+  if (len > POSIX_SEND_QUEUE_BYTES - c->out_len) return -2; // all or nothing
+  memcpy(c->out + c->out_len, bytes, len);
+  c->out_len += len;
+  if (c->state == CONN_OPEN && !flush(c)) return -1;
+  return 0;
+}
+
+void hal_net_close(int32_t handle) {
+  connection *c = find(handle);
+  if (c == NULL) return;
+  if (c->state != CONN_OPEN || c->out_len == 0 || !flush(c) || c->out_len == 0) {
+    if (c->state == CONN_OPEN) shutdown(c->fd, SHUT_WR);
+    release(c);
+  } else {
+    c->state = CONN_CLOSING; // written out by the poll loop, then closed; the core hears nothing more
+  }
+}
+
+void hal_net_close_all(void) {
+  for (int i = 0; i < POSIX_MAX_CONNECTIONS; i++)
+    if (conns[i].state != CONN_FREE) release(&conns[i]);
+}
+
+bool hal_net_listen(uint16_t port) {
+  listener = socket(AF_INET, SOCK_STREAM, 0);
+  if (listener < 0) return false;
+  int one = 1;
+  setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
+  if (inet_pton(AF_INET, posix.bind_address, &addr.sin_addr) != 1 ||
+      bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(listener, 8) != 0) {
+    logf_line(LOG_ERROR, "cannot listen on %s:%u: %s", posix.bind_address, port, strerror(errno));
+    return false;
+  }
+  set_nonblocking(listener);
+  logf_line(LOG_INFO, "kubelet port listening on %s:%u", posix.bind_address, port);
+  return true;
+}
+
+static void accept_clients(void) {
+  for (;;) {
+    int fd = accept(listener, NULL, NULL);
+    if (fd < 0) return;
+    set_nonblocking(fd);
+    connection *c = queue->count < EVENT_QUEUE_SLOTS ? claim(fd, true, CONN_OPEN) : NULL;
+    if (c == NULL) {
+      close(fd); // over the connection limit: refused at once rather than left hanging
+      logf_line(LOG_WARN, "kubelet client refused: all %d connection slots busy", POSIX_MAX_CONNECTIONS);
+      continue;
+    }
+    event_queue_push(queue, EVENT_SERVER_ACCEPT, c->handle, 0);
+  }
+}
+
+/** The connection is gone: tell the core (unless it closed it) and free the slot. */
+static void gone(connection *c, int error) {
+  if (c->state != CONN_CLOSING) {
+    if (c->server) event_queue_push(queue, EVENT_SERVER_CLOSED, c->handle, 0);
+    else if (error) event_queue_push(queue, EVENT_NET_ERROR, c->handle, -error);
+    else event_queue_push(queue, EVENT_NET_CLOSED, c->handle, 0);
+  }
+  release(c);
+}
+
+static void receive(connection *c) {
+  event_type type = c->server ? EVENT_SERVER_DATA : EVENT_NET_DATA;
+  uint8_t buffer[EVENT_PAYLOAD_BYTES];
+  size_t room = event_queue_data_room(queue, type, c->handle);
+  if (room == 0) return; // the core is behind: leave the bytes in the socket (TCP pushes back)
+  if (room > sizeof buffer) room = sizeof buffer;
+  ssize_t n = recv(c->fd, buffer, room, 0);
+  if (n > 0) event_queue_push_data(queue, type, c->handle, buffer, (size_t)n);
+  else if (n == 0) gone(c, 0);
+  else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) gone(c, errno);
+}
+
+/** Room for what one connection can produce in a step: two slots of data and its close. */
+static bool has_room(void) { return EVENT_QUEUE_SLOTS - queue->count >= 3; }
+
+void net_posix_poll(uint32_t timeout_ms) {
+  struct pollfd fds[POSIX_MAX_CONNECTIONS + 1];
+  connection *of[POSIX_MAX_CONNECTIONS + 1];
+  int n = 0;
+  bool room = has_room();
+  for (int i = 0; i < POSIX_MAX_CONNECTIONS; i++) {
+    connection *c = &conns[i];
+    if (c->state == CONN_FREE) continue;
+    short want = 0;
+    if (c->state == CONN_CONNECTING || c->out_len > 0) want |= POLLOUT;
+    if (c->state != CONN_CONNECTING && room) want |= POLLIN;
+    fds[n] = (struct pollfd){.fd = c->fd, .events = want};
+    of[n++] = c;
+  }
+  if (listener >= 0 && room) {
+    fds[n] = (struct pollfd){.fd = listener, .events = POLLIN};
+    of[n++] = NULL;
+  }
+  if (poll(fds, (nfds_t)n, (int)timeout_ms) <= 0) return;
+  for (int i = 0; i < n && has_room(); i++) { // the rest wait for the next poll (level-triggered)
+    connection *c = of[i];
+    short got = fds[i].revents;
+    if (got == 0) continue;
+    if (c == NULL) {
+      accept_clients();
+      continue;
+    }
+    if (c->state == CONN_CONNECTING) {
+      int error = 0;
+      socklen_t len = sizeof error;
+      getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &error, &len);
+      if (error) {
+        gone(c, error);
+        continue;
+      }
+      c->state = CONN_OPEN;
+      event_queue_push(queue, EVENT_NET_CONNECTED, c->handle, 0);
+    }
+    if ((got & POLLOUT) && c->out_len > 0 && !flush(c)) {
+      gone(c, errno ? errno : EPIPE);
+      continue;
+    }
+    if (c->state == CONN_CLOSING) {
+      if (c->out_len == 0 || (got & (POLLERR | POLLHUP))) {
+        shutdown(c->fd, SHUT_WR);
+        release(c);
+      }
+      continue;
+    }
+    if (got & (POLLIN | POLLHUP | POLLERR)) receive(c);
+  }
+}

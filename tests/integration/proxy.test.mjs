@@ -1,0 +1,239 @@
+// The proxy: real nginx in front of the real API server, one identity per
+// device. Simulated Picos speak plain HTTP with their own bearer token; nginx
+// answers 401/403/429 itself or forwards with the device's node certificate.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import crypto from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { withPlane, until } from "./plane.mjs";
+import { startSims } from "../../dist/cli/sims.js";
+import { readDeviceConfig, deviceFiles } from "../../dist/cli/devices.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const A = "pico-px-a";
+const B = "pico-px-b";
+const LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
+const CM_LIST = "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dpico-config";
+const REFUSED = /pico-node proxy: request not on the allow-list/;
+
+let plane;
+let picoA;
+let token;
+
+before(async () => {
+  plane = await withPlane();
+  [picoA] = await plane.sim([A, B]);
+  token = (name) => plane.enrolled.get(name).device.token;
+});
+after(async () => plane?.close());
+
+function cli(...args) {
+  return spawnSync(process.execPath, [path.join(ROOT, "bin/pico-node.mjs"), ...args], { encoding: "utf8" });
+}
+
+const ready = (name) => plane.json(["get", "node", name]).status.conditions?.find((c) => c.type === "Ready")?.status === "True";
+/** "yes" or "no" (kubectl adds the authorizer's reason after a "no"). */
+const canI = (name, ...args) => spawnSync("kubectl", ["--kubeconfig", plane.env.kubeconfig, "auth", "can-i", ...args, "--as", `system:node:${name}`, "--as-group", "system:nodes"], { encoding: "utf8" }).stdout.trim().split(" ")[0];
+const logLines = (re) => plane.accessLog().filter((l) => re.test(l));
+
+test("enrolment through the CSR API: a node certificate for that device, a 64-hex token, read access to its ConfigMap only, secrets 0600", () => {
+  const e = plane.enrolled.get(A);
+  assert.equal(e.certificate, "signed via the CSR API");
+  const f = deviceFiles(plane.proxy.dir, A);
+  const cert = new crypto.X509Certificate(fs.readFileSync(f.cert));
+  assert.deepEqual(cert.subject.split("\n").sort(), ["CN=system:node:pico-px-a", "O=system:nodes"]);
+  assert.ok(cert.verify(new crypto.X509Certificate(fs.readFileSync(plane.env.caFile)).publicKey), "signed by the cluster CA");
+  assert.ok(cert.checkPrivateKey(crypto.createPrivateKey(fs.readFileSync(f.key))));
+  assert.match(e.device.token, /^[0-9a-f]{64}$/);
+  assert.notEqual(token(A), token(B));
+  assert.deepEqual(readDeviceConfig(f.env), { name: A, api: plane.proxy.publicUrl, token: token(A), configMap: "default/pico-config" });
+  for (const file of [f.key, f.cert, f.env, path.join(plane.proxy.dir, "devices.conf")]) assert.equal(fs.statSync(file).mode & 0o777, 0o600, file);
+  assert.equal(fs.statSync(plane.proxy.dir).mode & 0o777, 0o700);
+  assert.deepEqual(plane.json(["get", "csr"]).items.map((c) => c.metadata.name), [], "no CSR left behind");
+  assert.equal(canI(A, "get", "configmap/pico-config", "-n", "default"), "yes");
+  assert.equal(canI(A, "list", "configmaps", "-n", "default"), "no");
+  assert.equal(canI(A, "get", "secrets", "-n", "default"), "no");
+});
+
+test("a simulated Pico registers, renews its Lease and follows its ConfigMap through the proxy; patch → region p99 ≤ 1 s", async (t) => {
+  await until(`${A} Ready`, () => ready(A));
+  const lease = () => plane.json(["-n", "kube-node-lease", "get", "lease", A]).spec;
+  const first = await until("lease", lease);
+  assert.equal(first.holderIdentity, A);
+  await until("a lease renewal through the proxy", () => lease().renewTime !== first.renewTime, 15_000, 500);
+  const lat = [];
+  for (let i = 1; i <= 30; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = await plane.asAdmin("PATCH", "/api/v1/namespaces/default/configmaps/pico-config", { data: { memory_values: `0=${i},1=${255 - i}` } });
+    assert.equal(r.status, 200, r.text);
+    await until(`patch ${i} applied`, () => picoA.region[0] === i && picoA.region[1] === 255 - i, 5000, 1);
+    lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    // Each change makes the Pico write its status: keep that within its rate limit (2 r/s, burst 20).
+    await new Promise((r) => setTimeout(r, 400));
+  }
+  lat.sort((x, y) => x - y);
+  const pct = (p) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))];
+  t.diagnostic(`ConfigMap patch → bytes in the region through nginx, 30 patches: p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms`);
+  assert.ok(pct(99) <= 1000, `p99 ${pct(99).toFixed(1)} ms`);
+});
+
+test("no token or a wrong token: 401 from nginx, and the request never reaches the API server", async () => {
+  const attempts = [{}, { token: "wrong" }, { token: token(A) + "0" }, { headers: { Authorization: `Basic ${Buffer.from("admin:admin").toString("base64")}` } }];
+  for (const [i, a] of attempts.entries()) {
+    const r = await plane.viaProxy("GET", `/api/v1/nodes/${A}?probe=unauth-${i}`, a);
+    assert.equal(r.status, 401, r.text);
+    assert.equal(r.headers["www-authenticate"], 'Bearer realm="pico-node"');
+    assert.equal(r.json().reason, "Unauthorized");
+    assert.match(r.json().message, /pico-node proxy: missing or unknown bearer token/);
+  }
+  const lines = await until("log lines", () => logLines(/probe=unauth-/).length === attempts.length && logLines(/probe=unauth-/));
+  for (const l of lines) assert.match(l, /device=- .* status=401 .* upstream=-$/);
+});
+
+test("Pico A's token cannot write node B or B's Lease: 403, from nginx or from the API server's NodeRestriction", async () => {
+  await until(`${B} Ready`, () => ready(B));
+  const bBefore = plane.json(["get", "node", B]).metadata.resourceVersion;
+  const byNginx = [
+    ["PATCH", `/api/v1/nodes/${B}/status`, { status: { conditions: [{ type: "Ready", status: "False" }] } }],
+    ["PUT", `${LEASES}/${B}`, { metadata: { name: B }, spec: { holderIdentity: A } }],
+    ["GET", `${LEASES}/${B}`],
+  ];
+  for (const [method, p, body] of byNginx) {
+    const r = await plane.viaProxy(method, p, { token: token(A), body });
+    assert.equal(r.status, 403, `${method} ${p}: ${r.text}`);
+    assert.match(r.json().message, REFUSED);
+  }
+  // The same paths as A's own requests, so nginx forwards them: the identity it attaches is A's alone.
+  const node = await plane.viaProxy("POST", "/api/v1/nodes", { token: token(A), body: { apiVersion: "v1", kind: "Node", metadata: { name: B } } });
+  assert.equal(node.status, 403, node.text);
+  assert.match(node.json().message, /node "pico-px-a" is not allowed to modify node "pico-px-b"/);
+  const lease = await plane.viaProxy("POST", LEASES, { token: token(A), body: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: B, namespace: "kube-node-lease" }, spec: { holderIdentity: A } } });
+  assert.equal(lease.status, 403, lease.text);
+  assert.doesNotMatch(lease.json().message, REFUSED, "refused by the API server, not nginx");
+  assert.equal(plane.json(["get", "node", B]).metadata.resourceVersion, bBefore, "node B unchanged");
+  assert.equal(plane.json(["-n", "kube-node-lease", "get", "lease", B]).spec.holderIdentity, B);
+});
+
+test("secrets, other namespaces, other ConfigMaps, exec, proxy subresources, anything off the list: refused by nginx", async () => {
+  const refused = [
+    ["GET", "/api/v1/namespaces/default/secrets"],
+    ["GET", "/api/v1/secrets"],
+    ["GET", "/api/v1/namespaces/kube-system/configmaps?fieldSelector=metadata.name%3Dpico-config"],
+    ["GET", "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dother"],
+    ["GET", "/api/v1/namespaces/default/configmaps"],
+    ["GET", "/api/v1/namespaces/default/configmaps/pico-config"],
+    ["GET", `${CM_LIST}&watch=1&resourceVersion=1&allowWatchBookmarks=true&timeoutSeconds=5&labelSelector=x`],
+    ["POST", "/api/v1/namespaces/default/pods/web/exec?command=sh&stdin=true"],
+    ["GET", `/api/v1/nodes/${A}/proxy/metrics`],
+    ["GET", `/api/v1/nodes/${A}/../${B}`],
+    ["GET", `/api/v1/nodes/${A}%2Fstatus`],
+    ["GET", `/api/v1/nodes/${A}?watch=1`],
+    ["GET", "/api/v1/nodes"],
+    ["DELETE", `/api/v1/nodes/${A}`],
+    ["GET", LEASES],
+    ["GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles"],
+  ];
+  for (const [method, p] of refused) {
+    const r = await plane.viaProxy(method, p, { token: token(A) });
+    assert.equal(r.status, 403, `${method} ${p}: ${r.status} ${r.text}`);
+    assert.match(r.json().message, REFUSED, `${method} ${p}`);
+  }
+  // The device's own ConfigMap LIST is on the list (and RBAC allows it).
+  assert.equal((await plane.viaProxy("GET", CM_LIST, { token: token(A) })).status, 200);
+  // Impersonation headers never reach the API server: A stays A (were they passed, A could not impersonate and would get 403).
+  const imp = await plane.viaProxy("PATCH", `/api/v1/nodes/${A}/status`, { token: token(A), body: {}, headers: { "Impersonate-User": `system:node:${B}`, "Impersonate-Group": "system:nodes" } });
+  assert.equal(imp.status, 200, imp.text);
+  assert.equal(imp.json().metadata.name, A);
+});
+
+test("requests of different devices keep their own identities (no TLS session or connection shared between them)", async () => {
+  for (let i = 0; i < 10; i++) {
+    for (const name of [A, B]) {
+      const r = await plane.viaProxy("PATCH", `/api/v1/nodes/${name}/status`, { token: token(name), body: {} });
+      assert.equal(r.status, 200, `round ${i} ${name}: ${r.text}`);
+    }
+  }
+});
+
+test("per-device rate limit: a flood from one device gets 429, another device is still served", async () => {
+  const [flood] = await plane.enroll(["pico-px-flood"]);
+  const results = await Promise.all(Array.from({ length: 60 }, () => plane.viaProxy("GET", "/api/v1/nodes/pico-px-flood", { token: flood.device.token })));
+  const limited = results.filter((r) => r.status === 429);
+  const passed = results.filter((r) => r.status === 404); // forwarded: this device has no Node yet
+  assert.ok(limited.length >= 20, `${limited.length} of 60 limited`);
+  assert.ok(passed.length >= 20, `${passed.length} of 60 forwarded (the burst)`);
+  assert.equal(limited[0].json().reason, "TooManyRequests");
+  const other = await plane.viaProxy("PATCH", `/api/v1/nodes/${B}/status`, { token: token(B), body: {} });
+  assert.equal(other.status, 200);
+});
+
+test("the access log names the device of every request, and each device's Lease renewals are its own", () => {
+  const lines = plane.accessLog();
+  assert.ok(lines.length > 20);
+  for (const l of lines) assert.match(l, / device=(-|[a-z0-9-]+) client=/, l);
+  for (const l of lines.filter((x) => !/upstream=-$/.test(x))) assert.doesNotMatch(l, /device=- /, `forwarded without an identity: ${l}`);
+  for (const name of [A, B]) {
+    const renewals = lines.filter((l) => l.includes(`"PUT ${LEASES}/${name}"`) && /status=200/.test(l));
+    assert.ok(renewals.length >= 1, `${name} renewals logged`);
+    for (const l of renewals) assert.match(l, new RegExp(`device=${name} .* route=lease `));
+    assert.ok(lines.some((l) => l.includes(`device=${name} `) && l.includes(`"GET ${CM_LIST}`)), `${name} ConfigMap requests logged`);
+  }
+});
+
+test("enrolment with the cluster's client CA files (the k3s way) through the CLI; enrolling again keeps the identity; bad input is named", async () => {
+  const dir = plane.proxy.dir;
+  const r = cli("enroll", "pico-px-ca", "--dir", dir, "--signer", "ca");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /enrolled pico-px-ca: certificate signed with the client CA files/);
+  const f = deviceFiles(dir, "pico-px-ca");
+  const d = readDeviceConfig(f.env);
+  const cert = fs.readFileSync(f.cert, "utf8");
+  const [pico] = await startSims({ api: d.api, names: [d.name], token: d.token, configMap: d.configMap, kubeletPort: 30990, log: () => {} });
+  try {
+    await until("the CA-signed device Ready through the proxy", () => ready("pico-px-ca"), 20_000);
+    fs.appendFileSync(f.env, "wifi_ssid=home\n"); // the firmware build's own lines survive re-enrolment
+    const again = cli("enroll", "pico-px-ca", "--dir", dir);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /pico-px-ca \(already enrolled: token kept\): certificate kept/);
+    assert.equal(readDeviceConfig(f.env).token, d.token);
+    assert.match(fs.readFileSync(f.env, "utf8"), /^wifi_ssid=home$/m);
+    assert.equal(fs.readFileSync(f.cert, "utf8"), cert);
+
+    const bad = cli("enroll", "Bad_Name", "--dir", dir);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /"Bad_Name" is not a valid node name: .*lower-case letters, digits or '-'/);
+    const badCm = cli("enroll", "pico-px-x", "--dir", dir, "--config-map", "Pico_Config");
+    assert.match(badCm.stderr, /"Pico_Config" is not a ConfigMap reference: NAMESPACE\/NAME/);
+    const noApi = cli("proxy", "config", "--dir", path.join(plane.state, "other-proxy"));
+    assert.match(noApi.stderr, /say where the API server is: --k3s .*--local/);
+    const notEnrolled = cli("revoke", "pico-px-nobody", "--dir", dir);
+    assert.match(notEnrolled.stderr, /pico-px-nobody is not enrolled/);
+
+    // Revoking a running device: its next requests get 401, its open watch is ended by the reload.
+    const rv = cli("revoke", "pico-px-ca", "--dir", dir);
+    assert.equal(rv.status, 0, rv.stderr);
+    await until("the revoked Pico's Lease renewal refused with 401", () => logLines(/"PUT \/apis\/coordination\.k8s\.io\/v1\/namespaces\/kube-node-lease\/leases\/pico-px-ca" status=401 .*upstream=-$/).length > 0, 15_000, 500);
+    assert.ok(logLines(/"GET \/api\/v1\/namespaces\/default\/configmaps\?fieldSelector=metadata\.name%3Dpico-config[^"]*" status=401 .*upstream=-$/).length > 0, "its ConfigMap re-list refused after the watch was cut");
+  } finally {
+    await pico.stop();
+  }
+});
+
+test("a revoked device gets 401 after the reload, loses its ConfigMap access, and its key and token are gone", async () => {
+  const name = "pico-px-flood";
+  const t = token(name);
+  await until("forwarded again once the rate limit refills", async () => (await plane.viaProxy("GET", `/api/v1/nodes/${name}`, { token: t })).status === 404, 15_000, 500);
+  assert.equal(canI(name, "get", "configmap/pico-config", "-n", "default"), "yes");
+  const r = cli("revoke", name, "--dir", plane.proxy.dir);
+  assert.equal(r.status, 0, r.stderr);
+  const after = await plane.viaProxy("GET", `/api/v1/nodes/${name}`, { token: t });
+  assert.equal(after.status, 401);
+  assert.equal(canI(name, "get", "configmap/pico-config", "-n", "default"), "no");
+  assert.equal(fs.existsSync(deviceFiles(plane.proxy.dir, name).dir), false);
+  assert.doesNotMatch(fs.readFileSync(path.join(plane.proxy.dir, "devices.conf"), "utf8"), new RegExp(t));
+  // Everyone else is unaffected.
+  assert.equal((await plane.viaProxy("PATCH", `/api/v1/nodes/${A}/status`, { token: token(A), body: {} })).status, 200);
+});

@@ -1,0 +1,32 @@
+// A recording HAL for unit tests of the shell's plain-C parts.
+#ifndef FAKE_HAL_H
+#define FAKE_HAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "region_store.h"
+
+typedef struct fake_hal {
+  char last_log[256];
+  int last_log_level;
+  int log_count;
+  char opened_host[128];
+  uint16_t opened_port;
+  int open_count;
+  int32_t next_handle;
+  uint8_t sent[256];
+  size_t sent_len;
+  int32_t closed_handle;
+  int led;
+  bool has_saved_region;
+  region_slot saved_region;
+  int save_count;
+  bool fail_save;
+} fake_hal;
+
+extern fake_hal fake;
+void fake_hal_reset(void);
+
+#endif

@@ -1,0 +1,33 @@
+// Where pico-sdk, wasm3 and picotool are present: builds the firmware from a
+// throwaway device configuration and checks what `picotool info -a` says.
+import { spawnSync } from "node:child_process";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pico-fw-"));
+const device = path.join(dir, "device.env");
+fs.writeFileSync(device, "wifi_ssid=test-network\nwifi_password=not-a-secret\nnode_name=pico-build-check\napi=http://192.0.2.1:6080\n");
+const build = spawnSync("node", ["bin/pico-node.mjs", "firmware", "build", "--device", device], { cwd: root, encoding: "utf8" });
+fs.rmSync(dir, { recursive: true, force: true });
+if (build.status !== 0) {
+  process.stderr.write(build.stdout + build.stderr);
+  process.exit(1);
+}
+const out = build.stdout;
+let passed = 0;
+const check = (what, fn) => { fn(); passed++; console.log(`ok - ${what}`); };
+check("k3s_pico_node.uf2 built", () => assert.ok(fs.existsSync(path.join(root, "build/firmware/k3s_pico_node.uf2"))));
+if (/Program Information/.test(out)) {
+  check("picotool names the program and its version", () => assert.match(out, /name:\s+k3s_pico_node\n\s+version:\s+\d+\.\d+\.\d+/));
+  check("picotool shows description, URL, features and pins", () => {
+    assert.match(out, /description:\s+Raspberry Pi Pico W as a Kubernetes node/);
+    assert.match(out, /web site:\s+https?:\/\//);
+    assert.match(out, /wasm3 interpreter, host ABI 2/);
+    assert.match(out, /23:\s+CYW43 WL_ON/);
+    assert.match(out, /build date:/);
+  });
+} else console.log("picotool info: skipped — picotool not found (set picotool_DIR)");
+console.log(`${passed} passed, 0 failed`);
