@@ -31,11 +31,13 @@ function getJson(port: number, path: string): Promise<any> {
   });
 }
 
-function nodeReady(env: ClusterEnv): string {
+/** Ready as this Pico reported it: a Node left by an earlier run still says True until the controller-manager notices. */
+function nodeReady(env: ClusterEnv, since: number): string {
   try {
     const n = JSON.parse(kubectl(env, ["get", "node", NODE, "-o", "json"]));
     const ready = n.status?.conditions?.find((c: any) => c.type === "Ready");
-    return ready ? ready.status : "no condition";
+    if (!ready) return "no condition";
+    return Date.parse(ready.lastHeartbeatTime) >= since - 1000 ? ready.status : "not reported yet";
   } catch {
     return "not registered";
   }
@@ -84,6 +86,7 @@ export async function start(opt: Record<string, string>): Promise<void> {
   process.on("SIGTERM", () => stop());
 
   let device: Enrolled;
+  const simStarted = Date.now();
   try {
     proxy = await startProxy(env, state);
     console.log(`Proxy up at ${proxy.publicUrl} (TLS to ${env.apiUrl}). Enrolling ${NODE}…`);
@@ -105,9 +108,9 @@ export async function start(opt: Record<string, string>): Promise<void> {
   const proxyUrl = proxy.publicUrl;
   const deviceEnv = (name: string) => path.join(proxy!.dir, "devices", name, "device.env");
 
-  for (let i = 0; i < 60 && nodeReady(env) !== "True"; i++) await new Promise((r) => setTimeout(r, 1000));
+  for (let i = 0; i < 60 && nodeReady(env, simStarted) !== "True"; i++) await new Promise((r) => setTimeout(r, 1000));
   print(`
-${NODE} is ${nodeReady(env) === "True" ? "Ready" : "not Ready yet"} (${((Date.now() - t0) / 1000).toFixed(0)} s since start). Try, in another terminal:
+${NODE} is ${nodeReady(env, simStarted) === "True" ? "Ready" : "not Ready yet"} (${((Date.now() - t0) / 1000).toFixed(0)} s since start). Try, in another terminal:
 
   export KUBECONFIG=${env.kubeconfig}
   kubectl get nodes -o wide
