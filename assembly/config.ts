@@ -40,7 +40,6 @@ export class Config {
   leaseDurationS: i32 = DEFAULT_LEASE_DURATION_S;
   leaseRenewMs: i32 = DEFAULT_LEASE_RENEW_MS;
   statusReportMs: i32 = DEFAULT_STATUS_REPORT_MS;
-  statusMinIntervalMs: i32 = DEFAULT_STATUS_MIN_INTERVAL_MS;
   requestTimeoutMs: i32 = DEFAULT_REQUEST_TIMEOUT_MS;
   watchTimeoutS: i32 = DEFAULT_WATCH_TIMEOUT_S;
   backoffInitialMs: i32 = DEFAULT_BACKOFF_INITIAL_MS;
@@ -49,6 +48,7 @@ export class Config {
   authRetryMs: i32 = DEFAULT_AUTH_RETRY_MS;
   memoryPressureFreeBytes: i32 = DEFAULT_MEMORY_PRESSURE_FREE_BYTES;
   kubeletIdleTimeoutMs: i32 = DEFAULT_KUBELET_IDLE_TIMEOUT_MS;
+  statusMinIntervalMs: i32 = DEFAULT_STATUS_MIN_INTERVAL_MS;
 
   setDefaults(): void {
     this.nodeName.clear();
@@ -216,23 +216,18 @@ const INT_MIN: StaticArray<i32> = [1, 10, 100, 1000, 100, 1, 10, 10, 10, 100, 0,
 const INT_MAX: StaticArray<i32> = [
   65535, 3600, 3_600_000, 3_600_000, 600_000, 3600, 60_000, 600_000, 600_000, 3_600_000, 1 << 30, 600_000, 60_000,
 ];
+// Each key's field by name (compile-time offsets): a table, not a switch, and no
+// reliance on the order the fields are declared in.
+const INT_FIELDS: StaticArray<usize> = [
+  offsetof<Config>("kubeletPort"), offsetof<Config>("leaseDurationS"), offsetof<Config>("leaseRenewMs"),
+  offsetof<Config>("statusReportMs"), offsetof<Config>("requestTimeoutMs"), offsetof<Config>("watchTimeoutS"),
+  offsetof<Config>("backoffInitialMs"), offsetof<Config>("leaseBackoffMaxMs"), offsetof<Config>("backoffMaxMs"),
+  offsetof<Config>("authRetryMs"), offsetof<Config>("memoryPressureFreeBytes"), offsetof<Config>("kubeletIdleTimeoutMs"),
+  offsetof<Config>("statusMinIntervalMs"),
+];
 
 function setIntField(i: i32, v: i32): void {
-  switch (i) {
-    case 0: config.kubeletPort = v; break;
-    case 1: config.leaseDurationS = v; break;
-    case 2: config.leaseRenewMs = v; break;
-    case 3: config.statusReportMs = v; break;
-    case 4: config.requestTimeoutMs = v; break;
-    case 5: config.watchTimeoutS = v; break;
-    case 6: config.backoffInitialMs = v; break;
-    case 7: config.leaseBackoffMaxMs = v; break;
-    case 8: config.backoffMaxMs = v; break;
-    case 9: config.authRetryMs = v; break;
-    case 10: config.memoryPressureFreeBytes = v; break;
-    case 11: config.kubeletIdleTimeoutMs = v; break;
-    default: config.statusMinIntervalMs = v;
-  }
+  store<i32>(changetype<usize>(config) + unchecked(INT_FIELDS[i]), v);
 }
 
 /** One key=value pair. Unknown keys are an error: a typo must not silently fall back to a default. */
@@ -252,8 +247,8 @@ function applyPair(kp: usize, kl: i32, vp: usize, vl: i32): bool {
   if (asciiEquals(kp, kl, T("configmap"))) return applyConfigMap(kp, kl, vp, vl);
   if (asciiEquals(kp, kl, T("log_level"))) return applyLogLevel(kp, kl, vp, vl);
   for (let i = 0; i < INT_KEYS.length; i++) {
-    if (!asciiEquals(kp, kl, INT_KEYS[i])) continue;
-    const v = setInt(kp, kl, vp, vl, INT_MIN[i], INT_MAX[i]);
+    if (!asciiEquals(kp, kl, unchecked(INT_KEYS[i]))) continue;
+    const v = setInt(kp, kl, vp, vl, unchecked(INT_MIN[i]), unchecked(INT_MAX[i]));
     if (v < 0) return false;
     setIntField(i, v);
     return true;

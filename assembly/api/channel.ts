@@ -34,8 +34,8 @@ export class ApiChannel extends ResponseHandler {
   handle: i32 = -1;
   private state: i32 = STATE_CLOSED;
   private req: ApiRequest | null = null;
-  private parser!: HttpResponseParser;
-  private json!: JsonReader;
+  private parser: HttpResponseParser = new HttpResponseParser(this);
+  private json: JsonReader;
   private deadline: u64 = 0;
   /** Request sent on a connection that had already served one (the server may have just closed it). */
   private reused: bool = false;
@@ -48,7 +48,6 @@ export class ApiChannel extends ResponseHandler {
   constructor(name: Text, jsonValueCap: i32) {
     super();
     this.name = name;
-    this.parser = new HttpResponseParser(this);
     this.json = new JsonReader(new JsonHandler(), jsonValueCap);
   }
 
@@ -65,7 +64,7 @@ export class ApiChannel extends ResponseHandler {
     this.json.handler = req;
     if (this.state == STATE_IDLE) {
       this.reused = true;
-      this.send();
+      this.send(req);
       return;
     }
     this.reused = false;
@@ -96,8 +95,7 @@ export class ApiChannel extends ResponseHandler {
     this.state = STATE_CLOSED;
   }
 
-  private send(): void {
-    const req = this.req!;
+  private send(req: ApiRequest): void {
     let bodyLen: i32 = -1;
     if (req.hasBody()) {
       txCount();
@@ -149,11 +147,12 @@ export class ApiChannel extends ResponseHandler {
 
   onConnected(h: i32): void {
     if (h != this.handle || this.state != STATE_CONNECTING) return;
-    if (this.req == null) {
+    const req = this.req;
+    if (req == null) {
       this.state = STATE_IDLE;
       return;
     }
-    this.send();
+    this.send(req);
   }
 
   onData(h: i32, ptr: usize, len: i32): void {
@@ -213,7 +212,8 @@ export class ApiChannel extends ResponseHandler {
     const t = parseHttpDate(p.date.ptr, p.date.len);
     if (t >= 0) wallClock.observe(t, now());
     this.jsonBody = p.contentTypeJson;
-    this.req!.begin(p);
+    const req = this.req;
+    if (req != null) req.begin(p);
   }
 
   body(p: HttpResponseParser, ptr: usize, len: i32): void {
@@ -225,7 +225,8 @@ export class ApiChannel extends ResponseHandler {
   }
 
   done(p: HttpResponseParser): void {
-    const req = this.req!;
+    const req = this.req;
+    if (req == null) return;
     const readable = !this.json.failed;
     if (!readable) {
       const o = logBegin(LOG_WARN, this.name);

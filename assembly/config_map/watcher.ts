@@ -221,13 +221,8 @@ export class ConfigMapWatcher {
   private msgOut: Out = new Out(200);
   private cm: ConfigMapCapture = new ConfigMapCapture();
   private statusFields: StatusFields = new StatusFields();
-  private list!: ListRequest;
-  private watch!: WatchRequest;
-
-  constructor() {
-    this.list = new ListRequest(this.statusFields, this.cm);
-    this.watch = new WatchRequest(this.statusFields, this.cm);
-  }
+  private list: ListRequest = new ListRequest(this.statusFields, this.cm);
+  private watch: WatchRequest = new WatchRequest(this.statusFields, this.cm);
 
   configure(): void {
     this.backoff.configure(config.backoffInitialMs, config.backoffMaxMs);

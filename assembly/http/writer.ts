@@ -5,27 +5,34 @@ import { ByteBuf } from "../lib/bytes";
 import { Out } from "../lib/out";
 import { T, Text, textLen } from "../lib/text";
 
+// (status, reason phrase) pairs: one lookup loop instead of a compare per case.
+const REASONS: usize = memory.data<u32>([
+  200, T("OK"),
+  201, T("Created"),
+  202, T("Accepted"),
+  204, T("No Content"),
+  400, T("Bad Request"),
+  401, T("Unauthorized"),
+  403, T("Forbidden"),
+  404, T("Not Found"),
+  405, T("Method Not Allowed"),
+  408, T("Request Timeout"),
+  411, T("Length Required"),
+  413, T("Content Too Large"),
+  414, T("URI Too Long"),
+  429, T("Too Many Requests"),
+  431, T("Request Header Fields Too Large"),
+  500, T("Internal Server Error"),
+  501, T("Not Implemented"),
+  503, T("Service Unavailable"),
+  505, T("HTTP Version Not Supported"),
+]);
+const REASON_COUNT = 19;
+
 export function reasonPhrase(status: i32): Text {
-  switch (status) {
-    case 200: return T("OK");
-    case 201: return T("Created");
-    case 202: return T("Accepted");
-    case 204: return T("No Content");
-    case 400: return T("Bad Request");
-    case 401: return T("Unauthorized");
-    case 403: return T("Forbidden");
-    case 404: return T("Not Found");
-    case 405: return T("Method Not Allowed");
-    case 408: return T("Request Timeout");
-    case 411: return T("Length Required");
-    case 413: return T("Content Too Large");
-    case 414: return T("URI Too Long");
-    case 429: return T("Too Many Requests");
-    case 431: return T("Request Header Fields Too Large");
-    case 500: return T("Internal Server Error");
-    case 501: return T("Not Implemented");
-    case 503: return T("Service Unavailable");
-    case 505: return T("HTTP Version Not Supported");
+  for (let i = 0; i < REASON_COUNT; i++) {
+    const entry = REASONS + <usize>(i << 3);
+    if (load<i32>(entry) == status) return load<u32>(entry, 4);
   }
   return T("Unknown");
 }

@@ -136,6 +136,17 @@ export class JsonWriter {
     return this;
   }
 
+  /**
+   * JSON that is fixed at build time, written as it is: one value, or one or
+   * more members of the current object ("a":1,"b":[]). One text instead of a
+   * call per key and value; it must need no escaping.
+   */
+  fixed(json: Text): JsonWriter {
+    this.beforeValue();
+    this.out.ascii(json);
+    return this;
+  }
+
   nul(): JsonWriter {
     this.beforeValue();
     this.out.ascii(T("null"));

@@ -54,7 +54,7 @@ function labelled(o: Out, name: Text, table: PairCounter, byRoute: bool): void {
   for (let i = 0; i < table.used; i++) {
     o.ascii(name);
     o.ascii(byRoute ? T("{path=\"") : T("{verb=\""));
-    o.ascii(byRoute ? routeLabel(table.keyAt(i)) : API_VERBS[table.keyAt(i)]);
+    o.ascii(byRoute ? routeLabel(table.keyAt(i)) : unchecked(API_VERBS[table.keyAt(i)]));
     o.ascii(T("\",code=\""));
     o.dec(<u64>table.codeAt(i));
     o.ascii(T("\"} "));

@@ -12,6 +12,7 @@ import { writeIds, CORE_VERSION, INSTANCE_TYPE } from "../node/identity";
 import { facts, writeIpv4, SRAM_BYTES, CPU_CORES, CPU_FREQUENCY_KHZ, TEMPERATURE_UNKNOWN } from "../node/facts";
 import { conditions, COND_CONFIG, statusName } from "../node/conditions";
 import { leaseController } from "../node/lease";
+import { writeMessage } from "../node/render";
 import { nodeController } from "../node/controller";
 import { apiChannel } from "../api/channels";
 import { region } from "../config_map/region";
@@ -51,8 +52,8 @@ export function notReadyReason(): Text {
 }
 
 export function renderHealthzVerbose(w: JsonWriter): void {
-  w.beginObject().kStr(T("status"), T("ok")).key(T("checks")).beginObject();
-  w.kStr(T("ping"), T("ok"));
+  w.beginObject().fixed(T('"status":"ok"')).key(T("checks")).beginObject();
+  w.fixed(T('"ping":"ok"'));
   w.kStr(T("network"), facts.networkUp() ? T("ok") : T("down"));
   w.kStr(T("registered"), nodeController.registered() ? T("ok") : T("pending"));
   w.kStr(T("lease"), leaseController.fresh() ? T("ok") : T("stale"));
@@ -62,10 +63,7 @@ export function renderHealthzVerbose(w: JsonWriter): void {
 }
 
 export function renderPods(w: JsonWriter): void {
-  w.beginObject().kStr(T("kind"), T("PodList")).kStr(T("apiVersion"), T("v1"));
-  w.key(T("metadata")).beginObject().endObject();
-  w.key(T("items")).beginArray().endArray();
-  w.endObject();
+  w.fixed(T('{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]}'));
 }
 
 export function renderSpec(w: JsonWriter): void {
@@ -114,7 +112,9 @@ export function renderPicoStatus(w: JsonWriter): void {
   w.kBool(T("ready"), textLen(notReadyReason()) == 0);
   w.kBuf(T("applied_resource_version"), region.version);
   const c = conditions.get(COND_CONFIG);
-  w.key(T("config")).beginObject().kStr(T("status"), statusName(c.status)).kStr(T("reason"), c.reason).kBuf(T("message"), c.built!).endObject();
+  w.key(T("config")).beginObject().kStr(T("status"), statusName(c.status)).kStr(T("reason"), c.reason);
+  writeMessage(w, c);
+  w.endObject();
   w.endObject();
 }
 
@@ -134,5 +134,5 @@ export function renderPicoMemory(w: JsonWriter): void {
 }
 
 export function renderCommandAccepted(w: JsonWriter): void {
-  w.beginObject().kStr(T("status"), T("accepted")).kStr(T("command"), T("blink_led")).endObject();
+  w.fixed(T('{"status":"accepted","command":"blink_led"}'));
 }

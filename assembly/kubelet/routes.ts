@@ -52,12 +52,12 @@ export function methodBit(m: ByteBuf): i32 {
 
 /** Route index for an exact path, or -1. */
 export function findRoute(path: ByteBuf): i32 {
-  for (let i = 0; i < ROUTES.length; i++) if (path.equalsAscii(ROUTES[i].path)) return i;
+  for (let i = 0; i < ROUTES.length; i++) if (path.equalsAscii(unchecked(ROUTES[i]).path)) return i;
   return -1;
 }
 
 /** Path label for metrics (bounded set). */
 export function routeLabel(index: i32): Text {
-  if (index >= 0 && index < ROUTES.length) return ROUTES[index].path;
+  if (index >= 0 && index < ROUTES.length) return unchecked(ROUTES[index]).path;
   return index == R_MALFORMED ? T("malformed") : T("other");
 }

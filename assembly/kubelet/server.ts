@@ -11,7 +11,7 @@ import { HttpRequestParser, REQ_COMPLETE, REQ_ERROR } from "../http/request_pars
 import { writeResponseHead } from "../http/writer";
 import { txBegin, txCount, txEnd, txJson, tx } from "../net/tx";
 import { metrics } from "../metrics/counters";
-import { ROUTES, findRoute, methodBit, M_GET, M_HEAD, R_HEALTHZ, R_LIVEZ, R_READYZ, R_PODS, R_SPEC, R_METRICS, R_METRICS_RESOURCE, R_PICO_STATUS, R_PICO_MEMORY, R_PICO_COMMAND, R_UNKNOWN, R_MALFORMED } from "./routes";
+import { ROUTES, findRoute, methodBit, M_GET, M_HEAD, R_HEALTHZ, R_LIVEZ, R_READYZ, R_PODS, R_SPEC, R_METRICS, R_METRICS_RESOURCE, R_PICO_STATUS, R_PICO_MEMORY, R_UNKNOWN, R_MALFORMED } from "./routes";
 import { Render, setProblem, problem, renderProblem, renderOk, renderProblemText, notReadyReason, renderHealthzVerbose, renderPods, renderSpec, renderPicoStatus, renderPicoMemory, renderCommandAccepted } from "./pages";
 import { renderMetrics, renderMetricsResource } from "./metrics_page";
 import { runCommand } from "./command";
@@ -37,7 +37,7 @@ class Slot {
 const slots: StaticArray<Slot> = [new Slot(), new Slot()];
 
 function slotOf(handle: i32): Slot | null {
-  for (let i = 0; i < KUBELET_SLOTS; i++) if (slots[i].handle == handle) return slots[i];
+  for (let i = 0; i < KUBELET_SLOTS; i++) if (unchecked(slots[i]).handle == handle) return unchecked(slots[i]);
   return null;
 }
 
@@ -102,7 +102,7 @@ function serve(s: Slot): void {
     return;
   }
   const m = methodBit(p.method);
-  const r = ROUTES[route];
+  const r = unchecked(ROUTES[route]);
   if ((m & r.methods) == 0) {
     setProblem(405, T("method not allowed on "));
     problem.appendAscii(r.path);
@@ -112,59 +112,71 @@ function serve(s: Slot): void {
     return;
   }
   const headOnly = m == M_HEAD;
+  // One respond() call for every route: each case picks what differs.
+  let status = 200;
+  let contentType = JSON_TYPE;
+  let render: Render = renderOk;
   switch (route) {
     case R_HEALTHZ:
-      if (hasQueryFlag(p, T("verbose"))) respond(h, route, headOnly, 200, JSON_TYPE, renderHealthzVerbose, T(""));
-      else respond(h, route, headOnly, 200, TEXT_TYPE, renderOk, T(""));
+      if (hasQueryFlag(p, T("verbose"))) render = renderHealthzVerbose;
+      else contentType = TEXT_TYPE;
       break;
     case R_LIVEZ:
-      respond(h, route, headOnly, 200, TEXT_TYPE, renderOk, T(""));
+      contentType = TEXT_TYPE;
       break;
     case R_READYZ: {
+      contentType = TEXT_TYPE;
       const why = notReadyReason();
-      if (textLen(why) == 0) respond(h, route, headOnly, 200, TEXT_TYPE, renderOk, T(""));
-      else {
+      if (textLen(why) > 0) {
         setProblem(503, why);
-        respond(h, route, headOnly, 503, TEXT_TYPE, renderProblemText, T(""));
+        status = 503;
+        render = renderProblemText;
       }
       break;
     }
     case R_PODS:
-      respond(h, route, headOnly, 200, JSON_TYPE, renderPods, T(""));
+      render = renderPods;
       break;
     case R_SPEC:
-      respond(h, route, headOnly, 200, JSON_TYPE, renderSpec, T(""));
+      render = renderSpec;
       break;
     case R_METRICS:
-      respond(h, route, headOnly, 200, PROMETHEUS_TYPE, renderMetrics, T(""));
+      contentType = PROMETHEUS_TYPE;
+      render = renderMetrics;
       break;
     case R_METRICS_RESOURCE:
-      respond(h, route, headOnly, 200, PROMETHEUS_TYPE, renderMetricsResource, T(""));
+      contentType = PROMETHEUS_TYPE;
+      render = renderMetricsResource;
       break;
     case R_PICO_STATUS:
-      respond(h, route, headOnly, 200, JSON_TYPE, renderPicoStatus, T(""));
+      render = renderPicoStatus;
       break;
     case R_PICO_MEMORY:
-      respond(h, route, headOnly, 200, JSON_TYPE, renderPicoMemory, T(""));
+      render = renderPicoMemory;
       break;
-    case R_PICO_COMMAND: {
+    default: {
+      // R_PICO_COMMAND: never HEAD (POST only).
       if (!tokenMatches(p)) {
         respondProblem(h, route, 401, config.apiToken.len == 0
           ? T("no device token configured")
           : T("needs the device's bearer token"), T(""));
-        break;
+        return;
       }
       const why = runCommand(p.body.ptr, p.body.len);
-      if (textLen(why) > 0) respondProblem(h, route, 400, why, T(""));
-      else respond(h, route, false, 202, JSON_TYPE, renderCommandAccepted, T(""));
-      break;
+      if (textLen(why) > 0) {
+        respondProblem(h, route, 400, why, T(""));
+        return;
+      }
+      status = 202;
+      render = renderCommandAccepted;
     }
   }
+  respond(h, route, headOnly, status, contentType, render, T(""));
 }
 
 export function serverAccept(handle: i32): void {
   for (let i = 0; i < KUBELET_SLOTS; i++) {
-    const s = slots[i];
+    const s = unchecked(slots[i]);
     if (s.handle < 0) {
       s.handle = handle;
       s.openedAt = now();
@@ -195,7 +207,7 @@ export function serverClosed(handle: i32): void {
 /** Answers 408 on connections that never finished their request. */
 export function serverTick(): void {
   for (let i = 0; i < KUBELET_SLOTS; i++) {
-    const s = slots[i];
+    const s = unchecked(slots[i]);
     if (s.handle >= 0 && now() - s.openedAt >= <u64>config.kubeletIdleTimeoutMs) {
       const h = s.handle;
       release(s);

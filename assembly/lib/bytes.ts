@@ -76,7 +76,7 @@ export class ByteBuf {
   }
 
   equals(other: ByteBuf): bool {
-    return this.len == other.len && memory.compare(this.ptr, other.ptr, <usize>this.len) == 0;
+    return this.len == other.len && bytesEqual(this.ptr, other.ptr, this.len);
   }
 
   equalsAscii(s: Text): bool {
@@ -89,12 +89,22 @@ export class ByteBuf {
   }
 }
 
+/**
+ * The n bytes at a and at b are equal. One short loop shared by every
+ * comparison: memory.compare would inline a long word-wise one at each use,
+ * and the node only compares short keys and versions.
+ */
+export function bytesEqual(a: usize, b: usize, n: i32): bool {
+  for (let i = 0; i < n; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
+  return true;
+}
+
 export function lowerAscii(b: u8): u8 {
   return b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
 }
 
 export function asciiEquals(ptr: usize, len: i32, s: Text): bool {
-  return len == textLen(s) && memory.compare(ptr, textBytes(s), <usize>len) == 0;
+  return len == textLen(s) && bytesEqual(ptr, textBytes(s), len);
 }
 
 /** Case-insensitive compare against a lower-case ASCII literal. */

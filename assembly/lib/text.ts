@@ -10,6 +10,7 @@
 // A build without the transform imports T and fails the host's boot check.
 
 import { rodata_read } from "../host";
+import { bytesEqual } from "./bytes";
 
 export type Text = usize;
 
@@ -54,7 +55,7 @@ export function textEquals(a: Text, b: Text): bool {
   if (n != textLen(b)) return false;
   textCopy(a, 0, scratchA, n);
   textCopy(b, 0, scratchB, n);
-  return memory.compare(scratchA, scratchB, <usize>n) == 0;
+  return bytesEqual(scratchA, scratchB, n);
 }
 
 /** Allocates: for tests and diagnostics only, never on a device path. */

@@ -1,7 +1,7 @@
 // Wall time without an RTC: HTTP `Date:` headers (1 s resolution) plus the host's
 // monotonic millisecond clock. Also RFC 3339 output for Kubernetes timestamps.
 
-import { isDigit, isSpaceOrTab } from "./bytes";
+import { bytesEqual, isDigit, isSpaceOrTab } from "./bytes";
 import { Out } from "./out";
 import { T, Text, textBytes, textLen } from "./text";
 
@@ -20,7 +20,7 @@ function wordIndex(list: Text, ptr: usize, len: i32): i32 {
   const words = textBytes(list);
   for (let i = 0; i <= n; i++) {
     if (i == n || load<u8>(words + <usize>i) == 0x2c) {
-      if (i - start == len && memory.compare(ptr, words + <usize>start, <usize>len) == 0) return idx;
+      if (i - start == len && bytesEqual(ptr, words + <usize>start, len)) return idx;
       idx++;
       start = i + 1;
     }

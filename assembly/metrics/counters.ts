@@ -17,11 +17,12 @@ export class PairCounter {
     this.counts = new StaticArray<u32>(rows);
   }
 
+  // Rows below `used` exist, so reads need no bounds checks.
   add(key: i32, code: i32): void {
     const packed = (<u32>key << 16) | (<u32>code & 0xffff);
     for (let i = 0; i < this.used; i++) {
-      if (this.keys[i] == packed) {
-        this.counts[i]++;
+      if (unchecked(this.keys[i]) == packed) {
+        unchecked(this.counts[i]++);
         return;
       }
     }
@@ -29,24 +30,24 @@ export class PairCounter {
       this.dropped++;
       return;
     }
-    this.keys[this.used] = packed;
-    this.counts[this.used] = 1;
+    unchecked((this.keys[this.used] = packed));
+    unchecked((this.counts[this.used] = 1));
     this.used++;
   }
 
   keyAt(i: i32): i32 {
-    return <i32>(this.keys[i] >> 16);
+    return <i32>(unchecked(this.keys[i]) >> 16);
   }
   codeAt(i: i32): i32 {
-    return <i32>(this.keys[i] & 0xffff);
+    return <i32>(unchecked(this.keys[i]) & 0xffff);
   }
   countAt(i: i32): u64 {
-    return <u64>this.counts[i];
+    return <u64>unchecked(this.counts[i]);
   }
 
   total(key: i32): u64 {
     let t: u64 = 0;
-    for (let i = 0; i < this.used; i++) if (this.keyAt(i) == key) t += <u64>this.counts[i];
+    for (let i = 0; i < this.used; i++) if (this.keyAt(i) == key) t += this.countAt(i);
     return t;
   }
 }
@@ -54,7 +55,7 @@ export class PairCounter {
 export const API_VERBS: StaticArray<Text> = [T("GET"), T("POST"), T("PUT"), T("PATCH")];
 
 export function verbIndex(method: Text): i32 {
-  for (let i = 0; i < API_VERBS.length; i++) if (textEquals(API_VERBS[i], method)) return i;
+  for (let i = 0; i < API_VERBS.length; i++) if (textEquals(unchecked(API_VERBS[i]), method)) return i;
   return 0;
 }
 

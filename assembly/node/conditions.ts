@@ -57,8 +57,9 @@ class ConditionSet {
   ];
   dirty: bool = true;
 
+  /** i is one of the COND_* indices. */
   get(i: i32): Condition {
-    return this.list[i];
+    return unchecked(this.list[i]);
   }
 
   private status(c: Condition, status: i32, reason: Text): void {
@@ -75,7 +76,7 @@ class ConditionSet {
 
   /** Sets a condition with a fixed message. */
   set(i: i32, status: i32, reason: Text, message: Text): void {
-    const c = this.list[i];
+    const c = this.get(i);
     this.status(c, status, reason);
     if (!textEquals(c.text, message)) {
       c.text = message;
@@ -85,10 +86,10 @@ class ConditionSet {
 
   /** Sets a condition whose message was built at run time. */
   setWith(i: i32, status: i32, reason: Text, message: ByteBuf): void {
-    const c = this.list[i];
+    const c = this.get(i);
     this.status(c, status, reason);
-    const b = c.built!;
-    if (!b.equals(message)) {
+    const b = c.built;
+    if (b != null && !b.equals(message)) {
       b.copyFrom(message);
       this.dirty = true;
     }

@@ -182,7 +182,7 @@ export class NodeController {
 
   getDone(req: ApiRequest, p: HttpResponseParser): void {
     if (isSuccess(p.status)) {
-      this.adopt(T("adopted the existing Node"));
+      this.adopt(T("adopted the existing"));
     } else if (p.status == 404) {
       this.state = NEED_REGISTER; // deleted between our POST and GET
     } else {

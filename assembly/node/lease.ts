@@ -190,12 +190,12 @@ export class LeaseController {
 
   writeLease(w: JsonWriter, withVersion: bool, renewMicros: i64): void {
     w.beginObject();
-    w.kStr(T("apiVersion"), T("coordination.k8s.io/v1")).kStr(T("kind"), T("Lease"));
+    w.fixed(T('"apiVersion":"coordination.k8s.io/v1","kind":"Lease"'));
     w.key(T("metadata")).beginObject();
-    w.kBuf(T("name"), config.nodeName).kStr(T("namespace"), T("kube-node-lease"));
+    w.kBuf(T("name"), config.nodeName).fixed(T('"namespace":"kube-node-lease"'));
     if (withVersion && this.version.len > 0) w.kBuf(T("resourceVersion"), this.version);
     w.key(T("ownerReferences")).beginArray().beginObject();
-    w.kStr(T("apiVersion"), T("v1")).kStr(T("kind"), T("Node")).kBuf(T("name"), config.nodeName).kBuf(T("uid"), identity.uid);
+    w.fixed(T('"apiVersion":"v1","kind":"Node"')).kBuf(T("name"), config.nodeName).kBuf(T("uid"), identity.uid);
     w.endObject().endArray();
     w.endObject();
     w.key(T("spec")).beginObject();

@@ -6,33 +6,25 @@ import { config } from "../config";
 import { writeRfc3339 } from "../lib/wallclock";
 import { wallMicrosAt } from "../api/time";
 import { identity, writeIds, KUBELET_VERSION, INSTANCE_TYPE, CORE_VERSION } from "./identity";
-import { facts, writeIpv4, SRAM_BYTES, CPU_CORES } from "./facts";
-import { conditions, CONDITION_COUNT, statusName } from "./conditions";
+import { facts, writeIpv4 } from "./facts";
+import { Condition, conditions, CONDITION_COUNT, statusName } from "./conditions";
 import { T, Text } from "../lib/text";
-
-/** Keeps workloads and DaemonSets off a node that runs no containers. */
-export const TAINT_KEY: Text = T("k3s-pico-node.io/microcontroller");
-export const TAINT_VALUE: Text = T("rp2040");
-
-function writeTaint(w: JsonWriter, effect: Text): void {
-  w.beginObject().kStr(T("key"), TAINT_KEY).kStr(T("value"), TAINT_VALUE).kStr(T("effect"), effect).endObject();
-}
 
 export function writeRegistration(w: JsonWriter): void {
   w.beginObject();
-  w.kStr(T("apiVersion"), T("v1")).kStr(T("kind"), T("Node"));
+  w.fixed(T('"apiVersion":"v1","kind":"Node"'));
   w.key(T("metadata")).beginObject();
   w.kBuf(T("name"), config.nodeName);
   w.key(T("labels")).beginObject();
   w.kBuf(T("kubernetes.io/hostname"), config.nodeName);
-  w.kStr(T("kubernetes.io/arch"), T("arm"));
-  w.kStr(T("kubernetes.io/os"), T("linux"));
+  w.fixed(T('"kubernetes.io/arch":"arm","kubernetes.io/os":"linux"'));
   w.kStr(T("node.kubernetes.io/instance-type"), INSTANCE_TYPE);
   w.endObject();
   w.endObject();
+  // The taints keep workloads and DaemonSets off a node that runs no containers.
   w.key(T("spec")).beginObject().key(T("taints")).beginArray();
-  writeTaint(w, T("NoSchedule"));
-  writeTaint(w, T("NoExecute"));
+  w.fixed(T('{"key":"k3s-pico-node.io/microcontroller","value":"rp2040","effect":"NoSchedule"}'));
+  w.fixed(T('{"key":"k3s-pico-node.io/microcontroller","value":"rp2040","effect":"NoExecute"}'));
   w.endArray().endObject();
   w.key(T("status")).beginObject();
   writeStatusFacts(w);
@@ -51,13 +43,19 @@ export function writeStatusPatch(w: JsonWriter, heartbeatMicros: i64): void {
     writeTimeKey(w, T("lastHeartbeatTime"), heartbeatMicros);
     writeTimeKey(w, T("lastTransitionTime"), wallMicrosAt(c.transitionAt));
     w.kStr(T("reason"), c.reason);
-    if (c.built != null) w.kBuf(T("message"), c.built!);
-    else w.kStr(T("message"), c.text);
+    writeMessage(w, c);
     w.endObject();
   }
   w.endArray();
   writeStatusFacts(w);
   w.endObject().endObject();
+}
+
+/** A condition's message: the one it built at run time, or its fixed one. */
+export function writeMessage(w: JsonWriter, c: Condition): void {
+  const built = c.built;
+  if (built != null) w.kBuf(T("message"), built);
+  else w.kStr(T("message"), c.text);
 }
 
 function writeTimeKey(w: JsonWriter, key: Text, micros: i64): void {
@@ -66,22 +64,12 @@ function writeTimeKey(w: JsonWriter, key: Text, micros: i64): void {
   w.endRawString();
 }
 
-function writeResources(w: JsonWriter, key: Text): void {
-  w.key(key).beginObject();
-  let o = w.key(T("cpu")).beginRawString();
-  o.dec(<u64>CPU_CORES);
-  w.endRawString();
-  o = w.key(T("memory")).beginRawString();
-  o.dec(<u64>(SRAM_BYTES / 1024));
-  o.ascii(T("Ki"));
-  w.endRawString();
-  w.kStr(T("pods"), T("0"));
-  w.endObject();
-}
+// Capacity and allocatable, no pods; keep in step with CPU_CORES and SRAM_BYTES (facts.ts).
+const RESOURCES: Text = T('{"cpu":"2","memory":"264Ki","pods":"0"}');
 
 function writeStatusFacts(w: JsonWriter): void {
-  writeResources(w, T("capacity"));
-  writeResources(w, T("allocatable"));
+  w.key(T("capacity")).fixed(RESOURCES);
+  w.key(T("allocatable")).fixed(RESOURCES);
   w.key(T("addresses")).beginArray();
   if (facts.ipv4 != 0) {
     w.beginObject().kStr(T("type"), T("InternalIP"));
@@ -103,6 +91,6 @@ function writeStatusFacts(w: JsonWriter): void {
   w.endRawString();
   w.kStr(T("containerRuntimeVersion"), T("none://"));
   w.kStr(T("kubeletVersion"), KUBELET_VERSION);
-  w.kStr(T("operatingSystem"), T("linux")).kStr(T("architecture"), T("arm"));
+  w.fixed(T('"operatingSystem":"linux","architecture":"arm"'));
   w.endObject();
 }

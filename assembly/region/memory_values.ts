@@ -19,7 +19,7 @@ function isBlank(b: u8): bool {
   return b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d;
 }
 import { Out } from "../lib/out";
-import { T } from "../lib/text";
+import { T, Text } from "../lib/text";
 
 export const REGION_SIZE: i32 = 1024;
 const MAX_OFFSET: u32 = 1023;
@@ -170,31 +170,17 @@ export class MemoryValuesParser {
     for (let i = 0; i < n; i++) writeSafe(out, load<u8>(this.text + <usize>i));
     if (this.trimLen > TEXT_CAP) out.ascii(T("..."));
     out.ascii(T("\": "));
-    if (code == E_EMPTY) out.ascii(T("empty entry"));
-    else if (code == E_MISSING_OFFSET) out.ascii(T("missing offset before '='"));
-    else if (code == E_OFFSET_NAN) out.ascii(T("offset is not a number"));
-    else if (code == E_OFFSET_NO_HEX) out.ascii(T("offset has no hex digits after 0x"));
-    else if (code == E_OFFSET_DIGITS) out.ascii(T("offset has more than 8 digits"));
-    else if (code == E_OFFSET_RANGE) {
-      out.ascii(T("offset "));
+    if (code == E_OFFSET_RANGE || code == E_VALUE_RANGE) {
+      out.ascii(code == E_OFFSET_RANGE ? T("offset ") : T("value "));
       writeNum(out, this.errNum, this.errHex);
-      out.ascii(T(" out of range 0..1023 (0x000..0x3ff)"));
+      out.ascii(code == E_OFFSET_RANGE ? T(" out of range 0..1023 (0x000..0x3ff)") : T(" out of range 0..255 (0x00..0xff)"));
     } else if (code == E_DUPLICATE) {
       out.ascii(T("duplicate offset "));
       writeNum(out, this.errNum, this.errHex);
       out.ascii(T(" (already set to 0x"));
       out.hexByte(this.errPrev);
       out.ascii(T(" by an earlier entry)"));
-    } else if (code == E_EXPECT_EQUALS) out.ascii(T("expected '=' after offset"));
-    else if (code == E_MISSING_VALUE) out.ascii(T("missing value"));
-    else if (code == E_VALUE_NAN) out.ascii(T("value is not a number"));
-    else if (code == E_VALUE_NO_HEX) out.ascii(T("value has no hex digits after 0x"));
-    else if (code == E_VALUE_DIGITS) out.ascii(T("value has more than 8 digits"));
-    else if (code == E_VALUE_RANGE) {
-      out.ascii(T("value "));
-      writeNum(out, this.errNum, this.errHex);
-      out.ascii(T(" out of range 0..255 (0x00..0xff)"));
-    } else out.ascii(T("trailing characters after value"));
+    } else out.ascii(fixedErrorText(code));
   }
 
   private beginEntry(): void {
@@ -324,6 +310,23 @@ export class MemoryValuesParser {
     if (b == COMMA) this.endEntry();
     else if (!blank) this.fail(E_TRAILING);
   }
+}
+
+/** The message of an error that carries no number. */
+function fixedErrorText(code: i32): Text {
+  switch (code) {
+    case E_EMPTY: return T("empty entry");
+    case E_MISSING_OFFSET: return T("missing offset before '='");
+    case E_OFFSET_NAN: return T("offset is not a number");
+    case E_OFFSET_NO_HEX: return T("offset has no hex digits after 0x");
+    case E_OFFSET_DIGITS: return T("offset has more than 8 digits");
+    case E_EXPECT_EQUALS: return T("expected '=' after offset");
+    case E_MISSING_VALUE: return T("missing value");
+    case E_VALUE_NAN: return T("value is not a number");
+    case E_VALUE_NO_HEX: return T("value has no hex digits after 0x");
+    case E_VALUE_DIGITS: return T("value has more than 8 digits");
+  }
+  return T("trailing characters after value");
 }
 
 /** A number as written: decimal, or 0x and lower-case hex without leading zeros. */

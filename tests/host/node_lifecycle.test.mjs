@@ -20,6 +20,11 @@ test("registers the Node with identity, labels, capacity, taints and node info",
     "node.kubernetes.io/instance-type": "rp2040-pico-w",
   });
   assert.deepEqual(n.status.capacity, { cpu: "2", memory: "264Ki", pods: "0" });
+  assert.deepEqual(n.status.allocatable, n.status.capacity);
+  // The Node and the kubelet's /spec describe the same machine.
+  const spec = JSON.parse(h.client("GET /spec HTTP/1.1\r\nHost: pico\r\n\r\n").out.split("\r\n\r\n")[1]);
+  assert.equal(n.status.capacity.cpu, String(spec.num_cores));
+  assert.equal(n.status.capacity.memory, `${spec.memory_capacity / 1024}Ki`);
   assert.deepEqual(n.spec.taints.map((t) => t.effect).sort(), ["NoExecute", "NoSchedule"]);
   assert.deepEqual(n.status.addresses, [{ type: "InternalIP", address: "10.0.0.15" }, { type: "Hostname", address: NODE }]);
   assert.equal(n.status.daemonEndpoints.kubeletEndpoint.Port, 10250);
