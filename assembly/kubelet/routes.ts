@@ -23,25 +23,41 @@ export const R_PICO_COMMAND = 9;
 export const R_UNKNOWN = 14;
 export const R_MALFORMED = 15;
 
-// Plain data, created once: no managed header needed.
-@unmanaged
-export class Route {
-  constructor(public path: Text, public methods: i32, public allow: Text) {}
+// Indexed by R_*, three words per route: path, method bits, Allow header.
+// Static data, not objects: nothing to build at start-up. GET routes also
+// answer HEAD.
+const GET_HEAD = M_GET | M_HEAD;
+const ROUTE_TABLE: usize = memory.data<u32>([
+  T("/healthz"), GET_HEAD, T("GET, HEAD"),
+  T("/livez"), GET_HEAD, T("GET, HEAD"),
+  T("/readyz"), GET_HEAD, T("GET, HEAD"),
+  T("/pods"), GET_HEAD, T("GET, HEAD"),
+  T("/spec"), GET_HEAD, T("GET, HEAD"),
+  T("/metrics"), GET_HEAD, T("GET, HEAD"),
+  T("/metrics/resource"), GET_HEAD, T("GET, HEAD"),
+  T("/pico/status"), GET_HEAD, T("GET, HEAD"),
+  T("/pico/memory"), GET_HEAD, T("GET, HEAD"),
+  T("/pico/command"), M_POST, T("POST"),
+]);
+const ROUTE_COUNT = 10;
+
+@inline function routeWord(index: i32, word: i32): u32 {
+  return load<u32>(ROUTE_TABLE + <usize>((index * 3 + word) << 2));
 }
 
-// Indexed by R_*; GET routes also answer HEAD.
-export const ROUTES: StaticArray<Route> = [
-  new Route(T("/healthz"), M_GET | M_HEAD, T("GET, HEAD")),
-  new Route(T("/livez"), M_GET | M_HEAD, T("GET, HEAD")),
-  new Route(T("/readyz"), M_GET | M_HEAD, T("GET, HEAD")),
-  new Route(T("/pods"), M_GET | M_HEAD, T("GET, HEAD")),
-  new Route(T("/spec"), M_GET | M_HEAD, T("GET, HEAD")),
-  new Route(T("/metrics"), M_GET | M_HEAD, T("GET, HEAD")),
-  new Route(T("/metrics/resource"), M_GET | M_HEAD, T("GET, HEAD")),
-  new Route(T("/pico/status"), M_GET | M_HEAD, T("GET, HEAD")),
-  new Route(T("/pico/memory"), M_GET | M_HEAD, T("GET, HEAD")),
-  new Route(T("/pico/command"), M_POST, T("POST")),
-];
+export function routePath(index: i32): Text {
+  return routeWord(index, 0);
+}
+
+/** M_* bits the route accepts. */
+export function routeMethods(index: i32): i32 {
+  return routeWord(index, 1);
+}
+
+/** The Allow header of a 405 for the route. */
+export function routeAllow(index: i32): Text {
+  return routeWord(index, 2);
+}
 
 export function methodBit(m: ByteBuf): i32 {
   if (m.equalsAscii(T("GET"))) return M_GET;
@@ -52,12 +68,12 @@ export function methodBit(m: ByteBuf): i32 {
 
 /** Route index for an exact path, or -1. */
 export function findRoute(path: ByteBuf): i32 {
-  for (let i = 0; i < ROUTES.length; i++) if (path.equalsAscii(unchecked(ROUTES[i]).path)) return i;
+  for (let i = 0; i < ROUTE_COUNT; i++) if (path.equalsAscii(routePath(i))) return i;
   return -1;
 }
 
 /** Path label for metrics (bounded set). */
 export function routeLabel(index: i32): Text {
-  if (index >= 0 && index < ROUTES.length) return unchecked(ROUTES[index]).path;
+  if (index >= 0 && index < ROUTE_COUNT) return routePath(index);
   return index == R_MALFORMED ? T("malformed") : T("other");
 }

@@ -11,7 +11,7 @@ import { HttpRequestParser, REQ_COMPLETE, REQ_ERROR } from "../http/request_pars
 import { writeResponseHead } from "../http/writer";
 import { txBegin, txCount, txEnd, txJson, tx } from "../net/tx";
 import { metrics } from "../metrics/counters";
-import { ROUTES, findRoute, methodBit, M_GET, M_HEAD, R_HEALTHZ, R_LIVEZ, R_READYZ, R_PODS, R_SPEC, R_METRICS, R_METRICS_RESOURCE, R_PICO_STATUS, R_PICO_MEMORY, R_UNKNOWN, R_MALFORMED } from "./routes";
+import { findRoute, routeAllow, routeMethods, routePath, methodBit, M_GET, M_HEAD, R_HEALTHZ, R_LIVEZ, R_READYZ, R_PODS, R_SPEC, R_METRICS, R_METRICS_RESOURCE, R_PICO_STATUS, R_PICO_MEMORY, R_UNKNOWN, R_MALFORMED } from "./routes";
 import { Render, setProblem, problem, renderProblem, renderOk, renderProblemText, notReadyReason, renderHealthzVerbose, renderPods, renderSpec, renderPicoStatus, renderPicoMemory, renderCommandAccepted } from "./pages";
 import { renderMetrics, renderMetricsResource } from "./metrics_page";
 import { runCommand } from "./command";
@@ -102,13 +102,13 @@ function serve(s: Slot): void {
     return;
   }
   const m = methodBit(p.method);
-  const r = unchecked(ROUTES[route]);
-  if ((m & r.methods) == 0) {
+  if ((m & routeMethods(route)) == 0) {
     setProblem(405, T("method not allowed on "));
-    problem.appendAscii(r.path);
+    problem.appendAscii(routePath(route));
     problem.appendAscii(T("; allowed: "));
-    problem.appendAscii(r.allow);
-    respond(h, route, false, 405, JSON_TYPE, renderProblem, r.allow);
+    const allow = routeAllow(route);
+    problem.appendAscii(allow);
+    respond(h, route, false, 405, JSON_TYPE, renderProblem, allow);
     return;
   }
   const headOnly = m == M_HEAD;

@@ -44,18 +44,27 @@ export function statusName(s: i32): Text {
   return s == TRUE ? T("True") : s == FALSE ? T("False") : T("Unknown");
 }
 
+// Condition types, indexed by COND_*.
+const CONDITION_TYPES: usize = memory.data<u32>([
+  T("Ready"), T("MemoryPressure"), T("DiskPressure"), T("PIDPressure"), T("NetworkUnavailable"), <u32>CONFIG_CONDITION_TYPE,
+]);
+/** Room for the config condition's message, built at run time. */
+const CONFIG_MESSAGE_BYTES = 200;
+
 // Plain data, created once: no managed header needed.
 @unmanaged
 class ConditionSet {
-  list: StaticArray<Condition> = [
-    new Condition(T("Ready"), 0),
-    new Condition(T("MemoryPressure"), 0),
-    new Condition(T("DiskPressure"), 0),
-    new Condition(T("PIDPressure"), 0),
-    new Condition(T("NetworkUnavailable"), 0),
-    new Condition(CONFIG_CONDITION_TYPE, 200),
-  ];
+  list: StaticArray<Condition> = new StaticArray<Condition>(CONDITION_COUNT);
   dirty: bool = true;
+
+  // Built in a loop: wasm3 unwinds its C stack at each turn, where six
+  // constructions in a row would nest it deeper at start-up (port_config.h).
+  constructor() {
+    for (let i = 0; i < CONDITION_COUNT; i++) {
+      const builtCap = i == COND_CONFIG ? CONFIG_MESSAGE_BYTES : 0;
+      unchecked(this.list[i] = new Condition(load<u32>(CONDITION_TYPES + <usize>(i << 2)), builtCap));
+    }
+  }
 
   /** i is one of the COND_* indices. */
   get(i: i32): Condition {
