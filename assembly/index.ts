@@ -98,25 +98,43 @@ export function start(nowMs: u32): i32 {
 
 /** Starts whatever requests are due. Runs after every event, never inside one. */
 function pump(): void {
-  if (!apiChannel.busy()) {
-    if (!nodeController.pumpRegistration(apiChannel) && nodeController.registered()) {
-      // Lease first (it keeps the node alive), unless the Node itself needs confirming.
-      if (!leaseController.pump(apiChannel)) nodeController.pumpStatus(apiChannel);
-    }
+  // One candidate per loop turn: wasm3 on the M0+ keeps ~32 B of C stack per
+  // op executed until the function returns or its loop turns over, and a
+  // started request renders its whole body below this frame.
+  for (let candidate = 0; candidate < API_CANDIDATES; candidate++) {
+    if (pumpApiCandidate(candidate)) break;
   }
   if (nodeController.registered()) watcher.pump(watchChannel);
+}
+
+const API_CANDIDATES = 3;
+
+/** True if the API channel is taken (or not ours yet) and later candidates must wait. */
+function pumpApiCandidate(candidate: i32): bool {
+  switch (candidate) {
+    case 0: return apiChannel.busy() || nodeController.pumpRegistration(apiChannel) || !nodeController.registered();
+    // Lease first (it keeps the node alive), unless the Node itself needs confirming.
+    case 1: return leaseController.pump(apiChannel);
+    default: return nodeController.pumpStatus(apiChannel);
+  }
 }
 
 export function tick(nowMs: u32): void {
   if (!started) return;
   clockAdvance(nowMs);
-  facts.refresh();
-  refreshConditions();
-  apiChannel.tick();
-  watchChannel.tick();
-  serverTick();
-  blinker.tick();
-  pump();
+  // Housekeeping, then pump() in a loop turn of its own (see pump).
+  for (let step = 0; step < 2; step++) {
+    if (step == 0) {
+      facts.refresh();
+      refreshConditions();
+      apiChannel.tick();
+      watchChannel.tick();
+      serverTick();
+      blinker.tick();
+    } else {
+      pump();
+    }
+  }
 }
 
 function validLength(len: i32): bool {

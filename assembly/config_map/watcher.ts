@@ -208,6 +208,13 @@ function eventTypeOf(v: ByteBuf): i32 {
   return EV_NONE;
 }
 
+// What evaluate() found, judged before anything is worded.
+const OUTCOME_SEEN = -1; // this version was evaluated already
+const OUTCOME_MISSING = 0;
+const OUTCOME_INVALID = 1;
+const OUTCOME_COMMIT_FAILED = 2;
+const OUTCOME_APPLIED = 3;
+
 // Plain data, created once: no managed header needed.
 @unmanaged
 export class ConfigMapWatcher {
@@ -311,10 +318,45 @@ export class ConfigMapWatcher {
 
   /** A new resourceVersion of the ConfigMap: apply it whole or reject it whole. */
   private evaluate(cm: ConfigMapCapture): void {
-    if (cm.version.len > 0 && cm.version.equals(this.evaluatedVersion)) return;
+    // Judged, worded into the condition, logged: one loop turn each, as wasm3
+    // on the M0+ keeps ~32 B of C stack per op executed until the function
+    // returns or its loop turns over.
+    let outcome = OUTCOME_SEEN;
+    for (let step = 0; step < 3; step++) {
+      if (step == 0) outcome = this.judge(cm);
+      else if (outcome == OUTCOME_SEEN) break;
+      else if (step == 1) this.word(cm, outcome);
+      else this.logCondition(outcome == OUTCOME_APPLIED ? LOG_INFO : LOG_WARN);
+    }
+  }
+
+  /** Applies the ConfigMap if it is new and valid: one of OUTCOME_*. */
+  private judge(cm: ConfigMapCapture): i32 {
+    if (cm.version.len > 0 && cm.version.equals(this.evaluatedVersion)) return OUTCOME_SEEN;
     this.evaluatedVersion.copyFrom(cm.version);
-    if (!cm.hasMemoryValues || cm.memoryValuesNotString) {
-      const o = this.beginMessage();
+    if (!cm.hasMemoryValues || cm.memoryValuesNotString) return OUTCOME_MISSING;
+    if (!cm.parser.finish()) return OUTCOME_INVALID;
+    if (!region.commit(cm.parser.staging, cm.version, cm.parser.entries)) return OUTCOME_COMMIT_FAILED;
+    return OUTCOME_APPLIED;
+  }
+
+  /** Sets the config condition for a judged ConfigMap. */
+  private word(cm: ConfigMapCapture, outcome: i32): void {
+    const o = this.beginMessage();
+    if (outcome == OUTCOME_APPLIED) {
+      metrics.configApplies++;
+      o.ascii(T("resourceVersion "));
+      o.buf(region.version);
+      o.ascii(T(" applied: "));
+      o.dec(<u64>region.entries);
+      o.ascii(T(" bytes set, crc32 0x"));
+      o.hex32(region.crc);
+      this.endMessage(TRUE, T("Applied"));
+      return;
+    }
+    let reason = T("CommitFailed");
+    if (outcome == OUTCOME_MISSING) {
+      reason = T("MissingMemoryValues");
       if (cm.inBinaryData) o.ascii(T("memory_values is in binaryData; put it in data"));
       else if (cm.memoryValuesNotString) o.ascii(T("data.memory_values is not a string"));
       else {
@@ -322,40 +364,17 @@ export class ConfigMapWatcher {
         this.writeName(o);
         o.ascii(T(" has no data.memory_values"));
       }
-      this.reject(o, cm, T("MissingMemoryValues"));
-      return;
-    }
-    if (!cm.parser.finish()) {
-      const o = this.beginMessage();
+    } else if (outcome == OUTCOME_INVALID) {
+      reason = T("InvalidMemoryValues");
       cm.parser.writeError(o);
-      this.reject(o, cm, T("InvalidMemoryValues"));
-      return;
-    }
-    if (!region.commit(cm.parser.staging, cm.version, cm.parser.entries)) {
-      const o = this.beginMessage();
+    } else {
       o.ascii(T("the board refused to store the region"));
-      this.reject(o, cm, T("CommitFailed"));
-      return;
     }
-    metrics.configApplies++;
-    const o = this.beginMessage();
-    o.ascii(T("resourceVersion "));
-    o.buf(region.version);
-    o.ascii(T(" applied: "));
-    o.dec(<u64>region.entries);
-    o.ascii(T(" bytes set, crc32 0x"));
-    o.hex32(region.crc);
-    this.endMessage(TRUE, T("Applied"));
-    this.logCondition(LOG_INFO);
-  }
-
-  private reject(o: Out, cm: ConfigMapCapture, reason: Text): void {
     metrics.configRejects++;
     o.ascii(T(" (resourceVersion "));
     o.buf(cm.version);
     o.ascii(T(" rejected; region unchanged)"));
     this.endMessage(FALSE, reason);
-    this.logCondition(LOG_WARN);
   }
 
   private absent(reason: Text, what: Text): void {

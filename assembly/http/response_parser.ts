@@ -69,6 +69,11 @@ export class HttpHead {
     return textToString(this.errorReason);
   }
 
+  // The buffers first: fields initialise in order, and a call made after
+  // fewer of the constructor's ops nests less C stack under wasm3 at start-up.
+  private name: ByteBuf = ByteBuf.create(17);
+  private tok: ByteBuf = ByteBuf.create(16);
+
   /** 400/413/414/431/501/505 for requests; 0 until something fails. */
   errorStatus: i32 = 0;
   errorReason: Text = T("");
@@ -83,7 +88,6 @@ export class HttpHead {
   /** Bytes of the start line seen so far. */
   protected startPos: i32 = 0;
   protected field: i32 = F_OTHER;
-  private name: ByteBuf = ByteBuf.create(17);
 
   protected teSeen: bool = false;
   protected teChunked: i32 = 0;
@@ -93,7 +97,6 @@ export class HttpHead {
   private clCur: i64 = 0;
   private clDigits: i32 = 0;
   private clEnded: bool = false;
-  private tok: ByteBuf = ByteBuf.create(16);
   private tokState: i32 = TK_BEFORE;
   private tokBad: bool = false;
 

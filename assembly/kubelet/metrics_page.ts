@@ -63,35 +63,58 @@ function labelled(o: Out, name: Text, table: PairCounter, byRoute: bool): void {
   }
 }
 
+const METRIC_FAMILIES = 19;
+
 export function renderMetrics(w: JsonWriter): void {
-  const o = w.out;
-  decimalGauge(o, T("pico_uptime_seconds"), T("Seconds since start."), <i64>now(), 3);
-  gauge(o, T("pico_free_heap_bytes"), T("Free heap."), facts.freeHeap);
-  gauge(o, T("pico_wasm_memory_used_bytes"), T("Linear memory used by the core."), memoryUsedBytes());
-  family(o, T("pico_http_requests_total"), T("counter"), T("Kubelet requests by path and code."));
-  labelled(o, T("pico_http_requests_total"), metrics.http, true);
-  family(o, T("pico_api_requests_total"), T("counter"), T("API requests by verb and code (0: no response)."));
-  labelled(o, T("pico_api_requests_total"), metrics.api, false);
-  counter(o, T("pico_api_sent_bytes_total"), T("Bytes sent to the API."), metrics.apiBytesSent);
-  counter(o, T("pico_api_received_bytes_total"), T("Bytes received from the API."), metrics.apiBytesReceived);
-  counter(o, T("pico_node_registrations_total"), T("Node registrations and adoptions."), metrics.registrations);
-  counter(o, T("pico_node_status_writes_total"), T("Node status writes."), metrics.statusWrites);
-  counter(o, T("pico_lease_renewals_total"), T("Successful Lease renewals."), metrics.leaseRenewals);
-  counter(o, T("pico_lease_renewal_failures_total"), T("Failed Lease renewals."), metrics.leaseFailures);
-  decimalGauge(o, T("pico_lease_last_renewal_timestamp_seconds"), T("Time of the last Lease renewal."), leaseController.lastRenewMicros / 1000, 3);
-  counter(o, T("pico_config_applies_total"), T("ConfigMap versions applied."), metrics.configApplies);
-  counter(o, T("pico_config_rejects_total"), T("ConfigMap versions rejected."), metrics.configRejects);
-  counter(o, T("pico_config_relists_total"), T("ConfigMap LISTs."), metrics.relists);
-  counter(o, T("pico_config_watch_restarts_total"), T("ConfigMap watches ended by the server and resumed."), metrics.watchRestarts);
-  family(o, T("pico_config_info"), T("gauge"), T("Applied ConfigMap version and region CRC-32."));
-  o.ascii(T("pico_config_info{resource_version=\""));
-  o.buf(region.version);
-  o.ascii(T("\",crc32=\"0x"));
-  o.hex32(region.crc);
-  o.ascii(T("\"} 1\n"));
-  if (facts.rssiDbm != 0) gauge(o, T("pico_wifi_rssi_dbm"), T("Wi-Fi RSSI."), facts.rssiDbm);
-  if (facts.temperatureMc != TEMPERATURE_UNKNOWN) {
-    decimalGauge(o, T("pico_temperature_celsius"), T("Chip temperature."), facts.temperatureMc, 3);
+  // One family per loop turn: wasm3 on the M0+ keeps ~32 B of C stack per op
+  // executed until the function returns or its loop turns over.
+  for (let index = 0; index < METRIC_FAMILIES; index++) writeMetricFamily(w.out, index);
+}
+
+function writeMetricFamily(o: Out, index: i32): void {
+  switch (index) {
+    case 0: decimalGauge(o, T("pico_uptime_seconds"), T("Seconds since start."), <i64>now(), 3); break;
+    case 1: gauge(o, T("pico_free_heap_bytes"), T("Free heap."), facts.freeHeap); break;
+    case 2: gauge(o, T("pico_wasm_memory_used_bytes"), T("Linear memory used by the core."), memoryUsedBytes()); break;
+    case 3: {
+      family(o, T("pico_http_requests_total"), T("counter"), T("Kubelet requests by path and code."));
+      labelled(o, T("pico_http_requests_total"), metrics.http, true);
+      break;
+    }
+    case 4: {
+      family(o, T("pico_api_requests_total"), T("counter"), T("API requests by verb and code (0: no response)."));
+      labelled(o, T("pico_api_requests_total"), metrics.api, false);
+      break;
+    }
+    case 5: counter(o, T("pico_api_sent_bytes_total"), T("Bytes sent to the API."), metrics.apiBytesSent); break;
+    case 6: counter(o, T("pico_api_received_bytes_total"), T("Bytes received from the API."), metrics.apiBytesReceived); break;
+    case 7: counter(o, T("pico_node_registrations_total"), T("Node registrations and adoptions."), metrics.registrations); break;
+    case 8: counter(o, T("pico_node_status_writes_total"), T("Node status writes."), metrics.statusWrites); break;
+    case 9: counter(o, T("pico_lease_renewals_total"), T("Successful Lease renewals."), metrics.leaseRenewals); break;
+    case 10: counter(o, T("pico_lease_renewal_failures_total"), T("Failed Lease renewals."), metrics.leaseFailures); break;
+    case 11: decimalGauge(o, T("pico_lease_last_renewal_timestamp_seconds"), T("Time of the last Lease renewal."), leaseController.lastRenewMicros / 1000, 3); break;
+    case 12: counter(o, T("pico_config_applies_total"), T("ConfigMap versions applied."), metrics.configApplies); break;
+    case 13: counter(o, T("pico_config_rejects_total"), T("ConfigMap versions rejected."), metrics.configRejects); break;
+    case 14: counter(o, T("pico_config_relists_total"), T("ConfigMap LISTs."), metrics.relists); break;
+    case 15: counter(o, T("pico_config_watch_restarts_total"), T("ConfigMap watches ended by the server and resumed."), metrics.watchRestarts); break;
+    case 16: {
+      family(o, T("pico_config_info"), T("gauge"), T("Applied ConfigMap version and region CRC-32."));
+      o.ascii(T("pico_config_info{resource_version=\""));
+      o.buf(region.version);
+      o.ascii(T("\",crc32=\"0x"));
+      o.hex32(region.crc);
+      o.ascii(T("\"} 1\n"));
+      break;
+    }
+    case 17: {
+      if (facts.rssiDbm != 0) gauge(o, T("pico_wifi_rssi_dbm"), T("Wi-Fi RSSI."), facts.rssiDbm);
+      break;
+    }
+    default: {
+      if (facts.temperatureMc != TEMPERATURE_UNKNOWN) {
+        decimalGauge(o, T("pico_temperature_celsius"), T("Chip temperature."), facts.temperatureMc, 3);
+      }
+    }
   }
 }
 

@@ -87,35 +87,56 @@ function writeTime(w: JsonWriter, key: Text, monoMs: u64, known: bool): void {
   w.endRawString();
 }
 
+const PICO_STATUS_SECTIONS = 4;
+
 export function renderPicoStatus(w: JsonWriter): void {
-  w.beginObject();
-  w.kBuf(T("node"), config.nodeName);
-  w.kStr(T("version"), CORE_VERSION);
-  w.key(T("uptime_seconds")).decimal(<i64>now(), 3);
-  w.kNum(T("free_heap_bytes"), facts.freeHeap);
-  w.key(T("wifi_rssi_dbm"));
-  if (facts.rssiDbm != 0) w.num(facts.rssiDbm);
-  else w.nul();
-  w.key(T("temperature_celsius"));
-  if (facts.temperatureMc != TEMPERATURE_UNKNOWN) w.decimal(facts.temperatureMc, 3);
-  else w.nul();
-  w.key(T("ip"));
-  if (facts.ipv4 != 0) {
-    writeIpv4(w.beginRawString(), facts.ipv4);
-    w.endRawString();
-  } else w.nul();
-  w.kBool(T("registered"), nodeController.registered());
-  writeTime(w, T("last_api_success"), apiChannel.lastResponseAt, apiChannel.hadResponse);
-  w.key(T("lease_age_seconds"));
-  if (leaseController.renewedOnce) w.decimal(<i64>(now() - leaseController.lastRenewAt), 3);
-  else w.nul();
-  w.kBool(T("ready"), textLen(notReadyReason()) == 0);
-  w.kBuf(T("applied_resource_version"), region.version);
-  const c = conditions.get(COND_CONFIG);
-  w.key(T("config")).beginObject().kStr(T("status"), statusName(c.status)).kStr(T("reason"), c.reason);
-  writeMessage(w, c);
-  w.endObject();
-  w.endObject();
+  // One section per loop turn: wasm3 on the M0+ keeps ~32 B of C stack per op
+  // executed until the function returns or its loop turns over.
+  for (let section = 0; section < PICO_STATUS_SECTIONS; section++) writePicoStatusSection(w, section);
+}
+
+function writePicoStatusSection(w: JsonWriter, section: i32): void {
+  switch (section) {
+    case 0: {
+      w.beginObject();
+      w.kBuf(T("node"), config.nodeName);
+      w.kStr(T("version"), CORE_VERSION);
+      w.key(T("uptime_seconds")).decimal(<i64>now(), 3);
+      w.kNum(T("free_heap_bytes"), facts.freeHeap);
+      break;
+    }
+    case 1: {
+      w.key(T("wifi_rssi_dbm"));
+      if (facts.rssiDbm != 0) w.num(facts.rssiDbm);
+      else w.nul();
+      w.key(T("temperature_celsius"));
+      if (facts.temperatureMc != TEMPERATURE_UNKNOWN) w.decimal(facts.temperatureMc, 3);
+      else w.nul();
+      w.key(T("ip"));
+      if (facts.ipv4 != 0) {
+        writeIpv4(w.beginRawString(), facts.ipv4);
+        w.endRawString();
+      } else w.nul();
+      break;
+    }
+    case 2: {
+      w.kBool(T("registered"), nodeController.registered());
+      writeTime(w, T("last_api_success"), apiChannel.lastResponseAt, apiChannel.hadResponse);
+      w.key(T("lease_age_seconds"));
+      if (leaseController.renewedOnce) w.decimal(<i64>(now() - leaseController.lastRenewAt), 3);
+      else w.nul();
+      break;
+    }
+    default: {
+      w.kBool(T("ready"), textLen(notReadyReason()) == 0);
+      w.kBuf(T("applied_resource_version"), region.version);
+      const c = conditions.get(COND_CONFIG);
+      w.key(T("config")).beginObject().kStr(T("status"), statusName(c.status)).kStr(T("reason"), c.reason);
+      writeMessage(w, c);
+      w.endObject();
+      w.endObject();
+    }
+  }
 }
 
 export function renderPicoMemory(w: JsonWriter): void {

@@ -43,14 +43,21 @@ function slotOf(handle: i32): Slot | null {
 
 /** Writes one response (head, and body unless HEAD) and closes the connection. */
 function respond(handle: i32, route: i32, headOnly: bool, status: i32, contentType: Text, render: Render, allow: Text): void {
-  txCount();
-  render(txJson);
-  const length = tx.count;
-  const out = txBegin(handle);
-  writeResponseHead(out, status, contentType, length, allow, status == 401);
-  if (!headOnly) {
-    txJson.reset();
-    render(txJson);
+  let length = 0;
+  // Body counted, head, body: one loop turn each, as wasm3 on the M0+ keeps
+  // ~32 B of C stack per op executed until the function returns or its loop
+  // turns over.
+  for (let part = 0; part < 3; part++) {
+    if (part == 0) {
+      txCount();
+      render(txJson);
+      length = tx.count;
+    } else if (part == 1) {
+      writeResponseHead(txBegin(handle), status, contentType, length, allow, status == 401);
+    } else if (!headOnly) {
+      txJson.reset();
+      render(txJson);
+    }
   }
   txEnd();
   net_close(handle);
@@ -93,85 +100,98 @@ function serve(s: Slot): void {
   const p = s.parser;
   const h = s.handle;
   release(s);
-  const route = findRoute(p.path);
-  if (route < 0) {
-    setProblem(404, T("no such path"));
-    problem.appendAscii(T(": "));
-    problem.appendBuf(p.path);
-    respond(h, R_UNKNOWN, false, 404, JSON_TYPE, renderProblem, T(""));
-    return;
-  }
-  const m = methodBit(p.method);
-  if ((m & routeMethods(route)) == 0) {
-    setProblem(405, T("method not allowed on "));
-    problem.appendAscii(routePath(route));
-    problem.appendAscii(T("; allowed: "));
-    const allow = routeAllow(route);
-    problem.appendAscii(allow);
-    respond(h, route, false, 405, JSON_TYPE, renderProblem, allow);
-    return;
-  }
-  const headOnly = m == M_HEAD;
-  // One respond() call for every route: each case picks what differs.
+  let route = R_UNKNOWN;
+  let headOnly = false;
   let status = 200;
   let contentType = JSON_TYPE;
   let render: Render = renderOk;
-  switch (route) {
-    case R_HEALTHZ:
-      if (hasQueryFlag(p, T("verbose"))) render = renderHealthzVerbose;
-      else contentType = TEXT_TYPE;
-      break;
-    case R_LIVEZ:
-      contentType = TEXT_TYPE;
-      break;
-    case R_READYZ: {
-      contentType = TEXT_TYPE;
-      const why = notReadyReason();
-      if (textLen(why) > 0) {
-        setProblem(503, why);
-        status = 503;
-        render = renderProblemText;
-      }
+  let allow: Text = T("");
+  // Choose, then respond() in a loop turn of its own (see respond).
+  for (let step = 0; step < 2; step++) {
+    if (step == 1) {
+      respond(h, route, headOnly, status, contentType, render, allow);
       break;
     }
-    case R_PODS:
-      render = renderPods;
-      break;
-    case R_SPEC:
-      render = renderSpec;
-      break;
-    case R_METRICS:
-      contentType = PROMETHEUS_TYPE;
-      render = renderMetrics;
-      break;
-    case R_METRICS_RESOURCE:
-      contentType = PROMETHEUS_TYPE;
-      render = renderMetricsResource;
-      break;
-    case R_PICO_STATUS:
-      render = renderPicoStatus;
-      break;
-    case R_PICO_MEMORY:
-      render = renderPicoMemory;
-      break;
-    default: {
-      // R_PICO_COMMAND: never HEAD (POST only).
-      if (!tokenMatches(p)) {
-        respondProblem(h, route, 401, config.apiToken.len == 0
-          ? T("no device token configured")
-          : T("needs the device's bearer token"), T(""));
-        return;
+    const found = findRoute(p.path);
+    const m = methodBit(p.method);
+    if (found < 0) {
+      setProblem(404, T("no such path"));
+      problem.appendAscii(T(": "));
+      problem.appendBuf(p.path);
+      status = 404;
+      render = renderProblem;
+      continue;
+    }
+    route = found;
+    if ((m & routeMethods(route)) == 0) {
+      setProblem(405, T("method not allowed on "));
+      problem.appendAscii(routePath(route));
+      problem.appendAscii(T("; allowed: "));
+      allow = routeAllow(route);
+      problem.appendAscii(allow);
+      status = 405;
+      render = renderProblem;
+      continue;
+    }
+    headOnly = m == M_HEAD;
+    // One respond() call for every route: each case picks what differs.
+    switch (route) {
+      case R_HEALTHZ:
+        if (hasQueryFlag(p, T("verbose"))) render = renderHealthzVerbose;
+        else contentType = TEXT_TYPE;
+        break;
+      case R_LIVEZ:
+        contentType = TEXT_TYPE;
+        break;
+      case R_READYZ: {
+        contentType = TEXT_TYPE;
+        const why = notReadyReason();
+        if (textLen(why) > 0) {
+          setProblem(503, why);
+          status = 503;
+          render = renderProblemText;
+        }
+        break;
       }
-      const why = runCommand(p.body.ptr, p.body.len);
-      if (textLen(why) > 0) {
-        respondProblem(h, route, 400, why, T(""));
-        return;
+      case R_PODS:
+        render = renderPods;
+        break;
+      case R_SPEC:
+        render = renderSpec;
+        break;
+      case R_METRICS:
+        contentType = PROMETHEUS_TYPE;
+        render = renderMetrics;
+        break;
+      case R_METRICS_RESOURCE:
+        contentType = PROMETHEUS_TYPE;
+        render = renderMetricsResource;
+        break;
+      case R_PICO_STATUS:
+        render = renderPicoStatus;
+        break;
+      case R_PICO_MEMORY:
+        render = renderPicoMemory;
+        break;
+      default: {
+        // R_PICO_COMMAND: never HEAD (POST only).
+        let why: Text = T("");
+        if (!tokenMatches(p)) {
+          status = 401;
+          why = config.apiToken.len == 0 ? T("no device token configured") : T("needs the device's bearer token");
+        } else {
+          why = runCommand(p.body.ptr, p.body.len);
+          status = textLen(why) > 0 ? 400 : 202;
+        }
+        if (status == 202) {
+          render = renderCommandAccepted;
+        } else {
+          setProblem(status, why);
+          render = renderProblem;
+        }
       }
-      status = 202;
-      render = renderCommandAccepted;
     }
   }
-  respond(h, route, headOnly, status, contentType, render, T(""));
 }
 
 export function serverAccept(handle: i32): void {

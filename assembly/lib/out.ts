@@ -74,11 +74,15 @@ export class Out {
     return true;
   }
 
+  // Stores directly rather than through ByteBuf.push: every byte written
+  // passes here, and a call fewer is ~0.5 KB less C stack under wasm3.
   byte(b: u8): void {
     this.count++;
     if (this.counting || this.failed) return;
-    if (this.stage.len == this.stage.cap && !this.flush()) return;
-    this.stage.push(b);
+    const stage = this.stage;
+    if (stage.len == stage.cap && !this.flush()) return;
+    store<u8>(stage.ptr + <usize>stage.len, b);
+    stage.len++;
   }
 
   bytes(ptr: usize, len: i32): void {

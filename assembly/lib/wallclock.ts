@@ -1,7 +1,7 @@
 // Wall time without an RTC: HTTP `Date:` headers (1 s resolution) plus the host's
 // monotonic millisecond clock. Also RFC 3339 output for Kubernetes timestamps.
 
-import { bytesEqual, isDigit, isSpaceOrTab } from "./bytes";
+import { bytesEqual, isDigit, isSpaceOrTab, packedByte } from "./bytes";
 import { Out } from "./out";
 import { T, Text, textBytes, textLen } from "./text";
 
@@ -119,13 +119,33 @@ export function parseHttpDate(ptr: usize, len: i32): i64 {
   return unixSeconds(yy < 70 ? 2000 + yy : 1900 + yy, wordIndex(MONTHS, p + 5, 3) + 1, num(p, 2, 2), timeOfDay(p, 12));
 }
 
+/** "YYYY-MM-DDThh:mm:ss" separators, little-endian: "-" "-" "T" ":" ":" go before digits 4, 6, 8, 10 and 12. */
+const RFC3339_SEPARATORS: u64 = 0x3a3a542d2d;
+
 /**
  * RFC 3339 UTC: "2026-11-22T22:03:00Z", or with exactly 6 fractional digits
  * (Kubernetes MicroTime) "2026-11-22T22:03:00.123456Z". Negative times write the epoch.
  */
 export function writeRfc3339(out: Out, unixMicros: i64, withMicros: bool): void {
   if (unixMicros < 0) unixMicros = 0;
-  const secs = unixMicros / MICROS;
+  // A call of its own (too big for binaryen to inline): the C stack of its
+  // many ops unwinds before the first byte, and so a flush, is written.
+  const digits = utcDigits(unixMicros / MICROS);
+  let div: u64 = 10000000000000;
+  for (let k = 0; k < 14; k++) {
+    if (k >= 4 && (k & 1) == 0) out.byte(packedByte(RFC3339_SEPARATORS, (k - 4) >> 1));
+    out.byte(<u8>(0x30 + <u32>((digits / div) % 10)));
+    div /= 10;
+  }
+  if (withMicros) {
+    out.byte(0x2e);
+    out.decPadded(<u64>(unixMicros % MICROS), 6);
+  }
+  out.byte(0x5a);
+}
+
+/** Unix seconds (>= 0) as the decimal number YYYYMMDDhhmmss. */
+function utcDigits(secs: i64): u64 {
   const sod = <i32>(secs % DAY_SECONDS);
   // Civil date from days since the epoch (Hinnant's algorithm, days >= 0).
   const z = <i32>(secs / DAY_SECONDS) + 719468;
@@ -137,23 +157,9 @@ export function writeRfc3339(out: Out, unixMicros: i64, withMicros: bool): void 
   const d = doy - (153 * mp + 2) / 5 + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-
-  out.decPadded(<u64>y, 4);
-  out.byte(0x2d);
-  out.decPadded(<u64>m, 2);
-  out.byte(0x2d);
-  out.decPadded(<u64>d, 2);
-  out.byte(0x54);
-  out.decPadded(<u64>(sod / 3600), 2);
-  out.byte(0x3a);
-  out.decPadded(<u64>((sod / 60) % 60), 2);
-  out.byte(0x3a);
-  out.decPadded(<u64>(sod % 60), 2);
-  if (withMicros) {
-    out.byte(0x2e);
-    out.decPadded(<u64>(unixMicros % MICROS), 6);
-  }
-  out.byte(0x5a);
+  const date = y * 10000 + m * 100 + d;
+  const time = (sod / 3600) * 10000 + ((sod / 60) % 60) * 100 + sod % 60;
+  return <u64>date * 1000000 + <u64>time;
 }
 
 /** Beyond this, an observation behind the estimate means the server's clock stepped back. */

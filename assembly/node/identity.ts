@@ -56,9 +56,17 @@ export function writeSystemUuid(out: Out): void {
 
 /** The board's three ids as JSON members, under the caller's key names (Node nodeInfo, /spec). */
 export function writeIds(w: JsonWriter, machineKey: Text, uuidKey: Text, bootKey: Text): void {
-  w.kBuf(machineKey, identity.boardId);
-  writeSystemUuid(w.key(uuidKey).beginRawString());
-  w.endRawString();
-  writeUuid(w.key(bootKey).beginRawString(), identity.bootId.ptr);
-  w.endRawString();
+  // One id per loop turn: wasm3 on the M0+ keeps ~32 B of C stack per op
+  // executed until the function returns or its loop turns over.
+  for (let id = 0; id < 3; id++) {
+    if (id == 0) {
+      w.kBuf(machineKey, identity.boardId);
+    } else if (id == 1) {
+      writeSystemUuid(w.key(uuidKey).beginRawString());
+      w.endRawString();
+    } else {
+      writeUuid(w.key(bootKey).beginRawString(), identity.bootId.ptr);
+      w.endRawString();
+    }
+  }
 }

@@ -32,6 +32,8 @@ const OP_GET = 0;
 const OP_CREATE = 1;
 const OP_UPDATE = 2;
 
+const LEASE_SECTIONS = 4;
+
 class LeaseRequest extends ApiRequest {
   op: i32 = OP_GET;
   renewMicros: i64 = 0;
@@ -189,23 +191,42 @@ export class LeaseController {
   }
 
   writeLease(w: JsonWriter, withVersion: bool, renewMicros: i64): void {
-    w.beginObject();
-    w.fixed(T('"apiVersion":"coordination.k8s.io/v1","kind":"Lease"'));
-    w.key(T("metadata")).beginObject();
-    w.kBuf(T("name"), config.nodeName).fixed(T('"namespace":"kube-node-lease"'));
-    if (withVersion && this.version.len > 0) w.kBuf(T("resourceVersion"), this.version);
-    w.key(T("ownerReferences")).beginArray().beginObject();
-    w.fixed(T('"apiVersion":"v1","kind":"Node"')).kBuf(T("name"), config.nodeName).kBuf(T("uid"), identity.uid);
-    w.endObject().endArray();
-    w.endObject();
-    w.key(T("spec")).beginObject();
-    w.kBuf(T("holderIdentity"), config.nodeName);
-    w.kNum(T("leaseDurationSeconds"), config.leaseDurationS);
-    const o = w.key(T("renewTime")).beginRawString();
-    writeRfc3339(o, renewMicros, true);
-    w.endRawString();
-    w.endObject();
-    w.endObject();
+    // One section per loop turn: wasm3 on the M0+ keeps ~32 B of C stack per
+    // op executed until the function returns or its loop turns over.
+    for (let section = 0; section < LEASE_SECTIONS; section++) this.writeLeaseSection(w, section, withVersion, renewMicros);
+  }
+
+  private writeLeaseSection(w: JsonWriter, section: i32, withVersion: bool, renewMicros: i64): void {
+    switch (section) {
+      case 0: {
+        w.beginObject();
+        w.fixed(T('"apiVersion":"coordination.k8s.io/v1","kind":"Lease"'));
+        w.key(T("metadata")).beginObject();
+        w.kBuf(T("name"), config.nodeName).fixed(T('"namespace":"kube-node-lease"'));
+        if (withVersion && this.version.len > 0) w.kBuf(T("resourceVersion"), this.version);
+        break;
+      }
+      case 1: {
+        w.key(T("ownerReferences")).beginArray().beginObject();
+        w.fixed(T('"apiVersion":"v1","kind":"Node"')).kBuf(T("name"), config.nodeName).kBuf(T("uid"), identity.uid);
+        w.endObject().endArray();
+        w.endObject();
+        break;
+      }
+      case 2: {
+        w.key(T("spec")).beginObject();
+        w.kBuf(T("holderIdentity"), config.nodeName);
+        w.kNum(T("leaseDurationSeconds"), config.leaseDurationS);
+        break;
+      }
+      default: {
+        const o = w.key(T("renewTime")).beginRawString();
+        writeRfc3339(o, renewMicros, true);
+        w.endRawString();
+        w.endObject();
+        w.endObject();
+      }
+    }
   }
 }
 

@@ -67,30 +67,55 @@ function writeTimeKey(w: JsonWriter, key: Text, micros: i64): void {
 // Capacity and allocatable, no pods; keep in step with CPU_CORES and SRAM_BYTES (facts.ts).
 const RESOURCES: Text = T('{"cpu":"2","memory":"264Ki","pods":"0"}');
 
+// wasm3 on the M0+ keeps ~32 B of C stack per op executed until the function
+// returns or its loop turns over; binaryen inlines single-use helpers back into
+// one long function. So the facts are written one section per loop turn.
+const STATUS_SECTIONS = 5;
+
 function writeStatusFacts(w: JsonWriter): void {
-  w.key(T("capacity")).fixed(RESOURCES);
-  w.key(T("allocatable")).fixed(RESOURCES);
-  w.key(T("addresses")).beginArray();
-  if (facts.ipv4 != 0) {
-    w.beginObject().kStr(T("type"), T("InternalIP"));
-    const o = w.key(T("address")).beginRawString();
-    writeIpv4(o, facts.ipv4);
-    w.endRawString().endObject();
+  for (let section = 0; section < STATUS_SECTIONS; section++) writeStatusSection(w, section);
+}
+
+function writeStatusSection(w: JsonWriter, section: i32): void {
+  switch (section) {
+    case 0: {
+      w.key(T("capacity")).fixed(RESOURCES);
+      w.key(T("allocatable")).fixed(RESOURCES);
+      w.key(T("addresses")).beginArray();
+      if (facts.ipv4 != 0) {
+        w.beginObject().kStr(T("type"), T("InternalIP"));
+        const o = w.key(T("address")).beginRawString();
+        writeIpv4(o, facts.ipv4);
+        w.endRawString().endObject();
+      }
+      break;
+    }
+    case 1: {
+      w.beginObject().kStr(T("type"), T("Hostname")).kBuf(T("address"), config.nodeName).endObject();
+      w.endArray();
+      break;
+    }
+    case 2: {
+      w.key(T("daemonEndpoints")).beginObject().key(T("kubeletEndpoint")).beginObject();
+      w.kNum(T("Port"), config.kubeletPort);
+      w.endObject().endObject();
+      break;
+    }
+    case 3: {
+      w.key(T("nodeInfo")).beginObject();
+      writeIds(w, T("machineID"), T("systemUUID"), T("bootID"));
+      break;
+    }
+    default: {
+      w.kBuf(T("kernelVersion"), identity.platform);
+      const o = w.key(T("osImage")).beginRawString();
+      o.ascii(T("k3s-pico-node "));
+      o.ascii(CORE_VERSION);
+      w.endRawString();
+      w.kStr(T("containerRuntimeVersion"), T("none://"));
+      w.kStr(T("kubeletVersion"), KUBELET_VERSION);
+      w.fixed(T('"operatingSystem":"linux","architecture":"arm"'));
+      w.endObject();
+    }
   }
-  w.beginObject().kStr(T("type"), T("Hostname")).kBuf(T("address"), config.nodeName).endObject();
-  w.endArray();
-  w.key(T("daemonEndpoints")).beginObject().key(T("kubeletEndpoint")).beginObject();
-  w.kNum(T("Port"), config.kubeletPort);
-  w.endObject().endObject();
-  w.key(T("nodeInfo")).beginObject();
-  writeIds(w, T("machineID"), T("systemUUID"), T("bootID"));
-  w.kBuf(T("kernelVersion"), identity.platform);
-  const o = w.key(T("osImage")).beginRawString();
-  o.ascii(T("k3s-pico-node "));
-  o.ascii(CORE_VERSION);
-  w.endRawString();
-  w.kStr(T("containerRuntimeVersion"), T("none://"));
-  w.kStr(T("kubeletVersion"), KUBELET_VERSION);
-  w.fixed(T('"operatingSystem":"linux","architecture":"arm"'));
-  w.endObject();
 }

@@ -14,10 +14,12 @@
 // The C stack the shell and the interpreter run on (stacks.c). Without tail
 // calls on the M0+, every executed wasm op nests ~32 bytes of C stack until
 // its function returns (BRIEF §2): long straight-line core functions (the
-// status and Lease writers, /pico/status, /metrics) go deep. The emulator
-// measured a high-water mark of 16.5 KB, on the status write, after every
-// path had run (boot: 14.4 KB; npm run bench:firmware); this leaves ~3 KB.
-#define SHELL_STACK_BYTES (19u * 1024u + 512u)
+// status and Lease writers, /pico/status, /metrics) go deep, so the core runs
+// them a section per loop turn. The emulator measured a high-water mark of
+// 13.0 KB, at boot (the module's static initialisers), after every path had
+// run (every later path stays under 9.7 KB; npm run bench:firmware); this
+// leaves ~3 KB.
+#define SHELL_STACK_BYTES (16u * 1024u)
 // Room below the floor wasm code may reach, for the host functions it calls (logging uses the most).
 #define STACK_GUARD_BYTES 1536u
 
