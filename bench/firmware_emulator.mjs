@@ -130,7 +130,8 @@ export class EmulatedPico {
     this.resources = null;
     this.listening = 0;
     this.nextClient = 0x4000;
-    this.api = api ?? defaultApi();
+    this.apiState = {};
+    this.api = api ?? defaultApi(this.apiState);
     this.echo = !!process.env.EMULATOR_CONSOLE;
     this.lastWake = 0;    // core.cycles when the firmware last woke from WFE/WFI
     this.asleep = false;
@@ -211,6 +212,7 @@ export class EmulatedPico {
       const exchange = { method: req.method, target: req.target, start: this.lastWake, requested: this.cycles, end: null };
       c.exchanges.push(exchange);
       const answer = this.api(req, c, this);
+      if (answer) exchange.status = Number(answer.slice(9, 12));
       if (answer) this.data(c.handle, answer);
       if (answer && !/transfer-encoding: chunked/i.test(answer)) this.unsettled.push(exchange);
     }
@@ -321,17 +323,24 @@ export function memoryValues(seed) {
 }
 
 /**
- * Answers like kube-apiserver through the proxy: registration, Lease get/create/renew,
- * status patches, the ConfigMap LIST (with `state.listValues`) and WATCH (headers only:
- * events are sent by the script with watchEvent()).
+ * Answers like kube-apiserver through the proxy: registration, the Node, Lease
+ * get/create/renew, status patches, the ConfigMap LIST (`state.listValues` at
+ * `state.listVersion`) and WATCH (headers only: events are sent by the script
+ * with watchEvent()). `state.once` holds answers that replace the next
+ * matching request's ({ method, target, response }), for the error paths.
  */
 export function defaultApi(state = {}) {
   let leaseVersion = 600;
   let leaseExists = false;
   state.listValues ??= memoryValues(1).text;
+  state.listVersion ??= "100";
+  state.once ??= [];
   return (req, c, pico) => {
     const { method, target } = req;
+    const override = state.once.findIndex((o) => o.method === method && o.target === target);
+    if (override >= 0) return state.once.splice(override, 1)[0].response;
     if (method === "POST" && target === "/api/v1/nodes") return apiResponse(201, nodeObject());
+    if (method === "GET" && target === `/api/v1/nodes/${NODE}`) return apiResponse(200, nodeObject());
     if (target.startsWith("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases")) {
       if (method === "GET") return leaseExists ? apiResponse(200, leaseObject(String(leaseVersion))) : apiResponse(404, status(404, "NotFound", `leases.coordination.k8s.io "${NODE}" not found`));
       leaseExists = true;
@@ -342,7 +351,7 @@ export function defaultApi(state = {}) {
       pico.watch = c;
       return apiResponse(200, "", { chunked: true });
     }
-    if (method === "GET" && target === LIST_PATH) return apiResponse(200, configMapList("100", [configMap("100", state.listValues)]));
+    if (method === "GET" && target === LIST_PATH) return apiResponse(200, configMapList(state.listVersion, [configMap(state.listVersion, state.listValues)]));
     return apiResponse(404, status(404, "NotFound", `no fake answer for ${method} ${target}`));
   };
 }
@@ -378,6 +387,55 @@ export const KUBELET_REQUESTS = [
 function commandRequest(auth) {
   const cmd = JSON.stringify({ command: "blink_led", params: { times: 2, delay_ms: 100 } });
   return `POST /pico/command HTTP/1.1\r\nHost: pico\r\nContent-Type: application/json\r\n${auth}Content-Length: ${cmd.length}\r\n\r\n${cmd}`;
+}
+
+/** Answered API exchanges so far matching method, target prefix and status. */
+function answered(pico, method, targetPrefix, status) {
+  return exchanges(pico).filter((e) => e.method === method && e.target.startsWith(targetPrefix) && e.status === status);
+}
+
+const NODE_STATUS = `/api/v1/nodes/${NODE}/status`;
+const LEASE = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE}`;
+
+/**
+ * The API server's unhappy answers, each of which runs (and, the first time,
+ * compiles) code of its own: the Node deleted under the node (status 404, then
+ * 409 on the new POST: adopt it), a ConfigMap the node must reject, a Lease
+ * conflict, and a watch that expires in-stream (410) whose re-LIST first meets
+ * a 503 with Retry-After. Returns what the firmware did.
+ */
+function runErrorPaths(pico, currentValues) {
+  const state = pico.apiState;
+  const regionsBefore = pico.regions.length;
+  const patches = () => answered(pico, "PATCH", NODE_STATUS, 200).length;
+  const patchesBefore = patches();
+  state.once.push(
+    { method: "PATCH", target: NODE_STATUS, response: apiResponse(404, status(404, "NotFound", `nodes "${NODE}" not found`)) },
+    { method: "POST", target: "/api/v1/nodes", response: apiResponse(409, status(409, "AlreadyExists", `nodes "${NODE}" already exists`)) },
+  );
+  // The rejected ConfigMap changes the node's condition, so its status write meets the 404.
+  pico.data(pico.watch.handle, watchEvent("MODIFIED", configMap("102", "0=0x42, 2048=1")));
+  pico.runUntil(() => answered(pico, "GET", `/api/v1/nodes/${NODE}`, 200).length > 0 && patches() > patchesBefore, { what: "the deleted Node adopted again and its status written", maxMs: 30_000 });
+  const rejectedKeptRegion = pico.regions.length === regionsBefore;
+
+  const puts = () => answered(pico, "PUT", LEASE, 200).length;
+  const putsBefore = puts();
+  state.once.push({ method: "PUT", target: LEASE, response: apiResponse(409, status(409, "Conflict", `Operation cannot be fulfilled on leases.coordination.k8s.io "${NODE}": the object has been modified`)) });
+  pico.runUntil(() => answered(pico, "PUT", LEASE, 409).length > 0 && puts() > putsBefore, { what: "the Lease renewed after a conflict", maxMs: 30_000 });
+
+  const oldWatch = pico.watch;
+  const listsBefore = answered(pico, "GET", LIST_PATH, 200).length;
+  state.listVersion = "103";
+  state.listValues = currentValues;
+  state.once.push({ method: "GET", target: LIST_PATH, response: apiResponse(503, status(503, "ServiceUnavailable", "etcd leader changed"), { extraHeaders: "Retry-After: 1\r\n" }) });
+  pico.data(oldWatch.handle, watchEvent("ERROR", { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "too old resource version: 100 (600)", reason: "Expired", code: 410 }));
+  pico.runUntil(() => pico.watch !== oldWatch && answered(pico, "GET", LIST_PATH, 200).length > listsBefore, { what: "the expired watch re-listed (after a 503) and watching again", maxMs: 30_000 });
+  return {
+    readopted: answered(pico, "POST", "/api/v1/nodes", 409).length === 1,
+    rejectedKeptRegion,
+    leaseConflictRetried: true,
+    relistedAfter503: answered(pico, "GET", LIST_PATH, 503).length === 1,
+  };
 }
 
 /** All API exchanges so far, oldest first. */
@@ -433,6 +491,9 @@ export function runScenario(pico, log = () => {}) {
 
   const m = pico.request("GET /pico/memory HTTP/1.1\r\nHost: pico\r\n\r\n");
   out.memoryAfter = JSON.parse(m.response.body);
+
+  out.errorPaths = runErrorPaths(pico, next.text);
+  log("error paths: Node deleted and adopted, ConfigMap rejected, Lease conflict, watch expired and re-listed after a 503");
   out.resources = pico.report();
   out.apiRequests = [...pico.conns.values()].filter((c) => !c.server).flatMap((c) => (c.requests ?? []).map((r) => `${r.method} ${r.target.split("?")[0]}`));
   return out;

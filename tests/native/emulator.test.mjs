@@ -11,7 +11,7 @@ import { EMULATOR_ELF, EmulatedPico, findBootrom, memoryValues, runScenario } fr
 const bootrom = findBootrom();
 const skip = !fs.existsSync(EMULATOR_ELF) ? "the emulator image is not built (needs pico-sdk)" : bootrom.words ? false : bootrom.reason;
 
-test("emulated Pico: registers, renews its Lease, applies the ConfigMap to the region and serves every kubelet route", { skip, timeout: 600_000 }, () => {
+test("emulated Pico: registers, renews its Lease, applies the ConfigMap to the region, serves every kubelet route and recovers from the API server's errors", { skip, timeout: 600_000 }, () => {
   const pico = new EmulatedPico({ bootrom: bootrom.words });
   const run = runScenario(pico);
   const listed = memoryValues(1).bytes, modified = memoryValues(2).bytes;
@@ -55,6 +55,11 @@ test("emulated Pico: registers, renews its Lease, applies the ConfigMap to the r
     assert.equal(r("command 401").status, 401);
     assert.equal(r("command 202").status, 202);
   }
+
+  // The unhappy answers: the Node deleted (404) and found again (409 → adopt), a ConfigMap
+  // rejected without touching the region, a Lease conflict retried, an expired watch re-listed
+  // after a 503.
+  assert.deepEqual(run.errorPaths, { readopted: true, rejectedKeptRegion: true, leaseConflictRetried: true, relistedAfter503: true });
 
   assert.ok(run.resources.heap_free > 0 && run.resources.stack_used < run.resources.stack_size, "the report came back");
 });
