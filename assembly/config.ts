@@ -58,19 +58,7 @@ export class Config {
     this.configMapNamespace.appendAscii(DEFAULT_CONFIGMAP_NAMESPACE);
     this.configMapName.clear();
     this.configMapName.appendAscii(DEFAULT_CONFIGMAP_NAME);
-    this.kubeletPort = DEFAULT_KUBELET_PORT;
-    this.leaseDurationS = DEFAULT_LEASE_DURATION_S;
-    this.leaseRenewMs = DEFAULT_LEASE_RENEW_MS;
-    this.statusReportMs = DEFAULT_STATUS_REPORT_MS;
-    this.statusMinIntervalMs = DEFAULT_STATUS_MIN_INTERVAL_MS;
-    this.requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
-    this.watchTimeoutS = DEFAULT_WATCH_TIMEOUT_S;
-    this.backoffInitialMs = DEFAULT_BACKOFF_INITIAL_MS;
-    this.leaseBackoffMaxMs = DEFAULT_LEASE_BACKOFF_MAX_MS;
-    this.backoffMaxMs = DEFAULT_BACKOFF_MAX_MS;
-    this.authRetryMs = DEFAULT_AUTH_RETRY_MS;
-    this.memoryPressureFreeBytes = DEFAULT_MEMORY_PRESSURE_FREE_BYTES;
-    this.kubeletIdleTimeoutMs = DEFAULT_KUBELET_IDLE_TIMEOUT_MS;
+    for (let i = 0; i < INT_FIELDS.length; i++) setIntField(this, i, unchecked(INT_DEFAULTS[i]));
     setLogThreshold(LOG_INFO);
   }
 }
@@ -206,11 +194,17 @@ function applyLogLevel(kp: usize, kl: i32, vp: usize, vl: i32): bool {
   return true;
 }
 
-// Numeric settings: name, accepted range, and the field each one sets.
+// Numeric settings: name, default, accepted range, and the field each one sets.
 const INT_KEYS: StaticArray<Text> = [
   T("kubelet_port"), T("lease_duration_s"), T("lease_renew_ms"), T("status_report_ms"), T("request_timeout_ms"),
   T("watch_timeout_s"), T("backoff_initial_ms"), T("lease_backoff_max_ms"), T("backoff_max_ms"), T("auth_retry_ms"),
   T("memory_pressure_free_bytes"), T("kubelet_idle_timeout_ms"), T("status_min_interval_ms"),
+];
+const INT_DEFAULTS: StaticArray<i32> = [
+  DEFAULT_KUBELET_PORT, DEFAULT_LEASE_DURATION_S, DEFAULT_LEASE_RENEW_MS, DEFAULT_STATUS_REPORT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_WATCH_TIMEOUT_S, DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_LEASE_BACKOFF_MAX_MS,
+  DEFAULT_BACKOFF_MAX_MS, DEFAULT_AUTH_RETRY_MS, DEFAULT_MEMORY_PRESSURE_FREE_BYTES, DEFAULT_KUBELET_IDLE_TIMEOUT_MS,
+  DEFAULT_STATUS_MIN_INTERVAL_MS,
 ];
 const INT_MIN: StaticArray<i32> = [1, 10, 100, 1000, 100, 1, 10, 10, 10, 100, 0, 100, 0];
 const INT_MAX: StaticArray<i32> = [
@@ -226,8 +220,8 @@ const INT_FIELDS: StaticArray<usize> = [
   offsetof<Config>("statusMinIntervalMs"),
 ];
 
-function setIntField(i: i32, v: i32): void {
-  store<i32>(changetype<usize>(config) + unchecked(INT_FIELDS[i]), v);
+function setIntField(c: Config, i: i32, v: i32): void {
+  store<i32>(changetype<usize>(c) + unchecked(INT_FIELDS[i]), v);
 }
 
 /** One key=value pair. Unknown keys are an error: a typo must not silently fall back to a default. */
@@ -250,7 +244,7 @@ function applyPair(kp: usize, kl: i32, vp: usize, vl: i32): bool {
     if (!asciiEquals(kp, kl, unchecked(INT_KEYS[i]))) continue;
     const v = setInt(kp, kl, vp, vl, unchecked(INT_MIN[i]), unchecked(INT_MAX[i]));
     if (v < 0) return false;
-    setIntField(i, v);
+    setIntField(config, i, v);
     return true;
   }
   configError(kp, kl, T("unknown key"));

@@ -102,16 +102,16 @@ export class ApiChannel extends ResponseHandler {
     // turns over.
     for (let part = 0; part < 3; part++) {
       if (part == 0) {
-        if (req.hasBody()) {
+        if (req.hasBody) {
           txCount();
           req.renderBody(txJson);
           bodyLen = tx.count;
         }
       } else if (part == 1) {
         const out = txBegin(this.handle);
-        writeRequestLineStart(out, req.method());
+        writeRequestLineStart(out, req.method);
         req.writeTarget(out);
-        writeRequestHeadEnd(out, config.apiHostPort, config.apiToken, req.contentType(), bodyLen);
+        writeRequestHeadEnd(out, config.apiHostPort, config.apiToken, req.contentType, bodyLen);
       } else if (bodyLen >= 0) {
         txJson.reset();
         req.renderBody(txJson);
@@ -124,7 +124,7 @@ export class ApiChannel extends ResponseHandler {
     }
     metrics.apiBytesSent += <u64>sentBytes;
     this.state = STATE_WAITING;
-    const timeout: u64 = req.isStream()
+    const timeout: u64 = req.isStream
       ? <u64>config.watchTimeoutS * 1000 + WATCH_GRACE_MS
       : <u64>config.requestTimeoutMs;
     this.deadline = now() + timeout;
@@ -141,9 +141,9 @@ export class ApiChannel extends ResponseHandler {
       return;
     }
     this.req = null;
-    metrics.api.add(verbIndex(req.method()), 0);
+    metrics.api.add(verbIndex(req.method), 0);
     const o = logBegin(LOG_WARN, this.name);
-    o.ascii(req.label());
+    o.ascii(req.label);
     o.ascii(T(": "));
     o.ascii(failureName(kind));
     logEnd();
@@ -246,7 +246,7 @@ export class ApiChannel extends ResponseHandler {
       }
       if (!readable) {
         const o = logBegin(LOG_WARN, this.name);
-        o.ascii(req.label());
+        o.ascii(req.label);
         o.ascii(T(": unreadable JSON body: "));
         o.ascii(this.json.errorReason);
         logEnd();
@@ -254,10 +254,10 @@ export class ApiChannel extends ResponseHandler {
       this.req = null;
       this.hadResponse = true;
       this.lastResponseAt = now();
-      metrics.api.add(verbIndex(req.method()), p.status);
+      metrics.api.add(verbIndex(req.method), p.status);
       if (logThreshold >= LOG_DEBUG) {
         const o = logBegin(LOG_DEBUG, this.name);
-        o.ascii(req.label());
+        o.ascii(req.label);
         o.ascii(T(": HTTP "));
         o.dec(<u64>p.status);
         logEnd();

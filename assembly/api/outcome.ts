@@ -19,7 +19,7 @@ export function retryAfterFailure(component: Text, req: ApiRequest, p: HttpRespo
   if (status == 401 || status == 403) {
     backoff.pause(config.authRetryMs);
     const o = logBegin(LOG_ERROR, component);
-    o.ascii(req.label());
+    o.ascii(req.label);
     o.ascii(status == 401 ? T(": 401: credentials rejected (check api_token and the proxy's device identity)") : T(": 403: this device's identity may not do this (node authorizer/RBAC)"));
     writeServerMessage(o, req);
     o.ascii(T("; retrying in "));
@@ -30,7 +30,7 @@ export function retryAfterFailure(component: Text, req: ApiRequest, p: HttpRespo
   }
   const delay = backoff.failed(p.retryAfterSeconds);
   const o = logBegin(LOG_WARN, component);
-  o.ascii(req.label());
+  o.ascii(req.label);
   o.ascii(T(": HTTP "));
   o.dec(<u64>status);
   writeServerMessage(o, req);
@@ -44,7 +44,7 @@ export function retryAfterFailure(component: Text, req: ApiRequest, p: HttpRespo
 export function retryAfterNoResponse(component: Text, req: ApiRequest, backoff: Backoff): void {
   const delay = backoff.failed(-1);
   const o = logBegin(LOG_WARN, component);
-  o.ascii(req.label());
+  o.ascii(req.label);
   o.ascii(T(": no response; retrying in "));
   o.dec(delay);
   o.ascii(T(" ms"));

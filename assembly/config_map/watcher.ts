@@ -93,11 +93,8 @@ class ListRequest extends ApiRequest {
   items: i32 = 0;
 
   constructor(status: StatusFields, cm: ConfigMapCapture) {
-    super(status);
+    super(status, T("configmap list"));
     this.cm = cm;
-  }
-  label(): Text {
-    return T("configmap list");
   }
   writeTarget(out: Out): void {
     writeListTarget(out);
@@ -141,11 +138,9 @@ class WatchRequest extends ApiRequest {
   stopped: bool = false;
 
   constructor(status: StatusFields, cm: ConfigMapCapture) {
-    super(status);
+    super(status, T("configmap watch"));
     this.cm = cm;
-  }
-  label(): Text {
-    return T("configmap watch");
+    this.isStream = true;
   }
   writeTarget(out: Out): void {
     writeListTarget(out);
@@ -153,9 +148,6 @@ class WatchRequest extends ApiRequest {
     writeQueryValue(out, watcher.lastVersion);
     out.ascii(T("&allowWatchBookmarks=true&timeoutSeconds="));
     out.dec(<u64>config.watchTimeoutS);
-  }
-  isStream(): bool {
-    return true;
   }
   begin(p: HttpResponseParser): void {
     super.begin(p);

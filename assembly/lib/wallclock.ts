@@ -3,7 +3,7 @@
 
 import { bytesEqual, isDigit, isSpaceOrTab, packedByte } from "./bytes";
 import { Out } from "./out";
-import { T, Text, textBytes, textLen } from "./text";
+import { T, Text, textBytes, textCopy, textLen } from "./text";
 
 const MONTHS: Text = T("Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec");
 const DAYS: Text = T("Mon,Tue,Wed,Thu,Fri,Sat,Sun");
@@ -43,11 +43,7 @@ function at(ptr: usize, i: i32, c: i32): bool {
   return <i32>load<u8>(ptr + <usize>i) == c;
 }
 
-function isLeap(y: i32): bool {
-  return (y & 3) == 0 && (y % 100 != 0 || y % 400 == 0);
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (y >= 0), Hinnant's algorithm. */
+/** Days since 1970-01-01 of a proleptic Gregorian date (y >= 0), Hinnant's algorithm. Month 13 is January of y+1. */
 function daysFromCivil(y: i32, m: i32, d: i32): i32 {
   if (m <= 2) y--;
   const era = y / 400;
@@ -57,22 +53,68 @@ function daysFromCivil(y: i32, m: i32, d: i32): i32 {
   return era * 146097 + doe - 719468;
 }
 
-/** "HH:MM:SS" at i as seconds of the day, or -1. A leap second (60) counts as :59. */
-function timeOfDay(ptr: usize, i: i32): i32 {
-  if (!at(ptr, i + 2, 0x3a) || !at(ptr, i + 5, 0x3a)) return -1;
-  const h = num(ptr, i, 2);
-  const m = num(ptr, i + 3, 2);
-  let s = num(ptr, i + 6, 2);
-  if (h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 60) return -1;
-  if (s == 60) s = 59;
-  return h * 3600 + m * 60 + s;
-}
+/**
+ * The three HTTP-date formats (RFC 9110 5.6.7) as strftime-like shapes: %a day
+ * name, %A full day name, %b month name, %d two-digit day, %e day as two digits
+ * or space and digit, %Y four-digit year, %y RFC 850's two-digit year, %H %M %S
+ * two-digit time; other bytes are literal. One matcher walks them all.
+ */
+const IMF_FIXDATE: Text = T("%a, %d %b %Y %H:%M:%S GMT");
+const RFC850_DATE: Text = T("%A, %d-%b-%y %H:%M:%S GMT");
+const ASCTIME_DATE: Text = T("%a %b %e %H:%M:%S %Y");
+/** Copy of the shape being matched: name lookups reuse the text scratch buffer. */
+const SHAPE_CAP: i32 = 32;
+const shapeBytes: usize = memory.data(SHAPE_CAP);
 
-function unixSeconds(y: i32, mon: i32, d: i32, tod: i32): i64 {
-  if (y < 1970 || y > 9999 || mon < 1 || tod < 0 || d < 1) return -1;
-  const dim = mon == 2 ? (isLeap(y) ? 29 : 28) : mon == 4 || mon == 6 || mon == 9 || mon == 11 ? 30 : 31;
-  if (d > dim) return -1;
-  return <i64>daysFromCivil(y, mon, d) * DAY_SECONDS + <i64>tod;
+/** The date at ptr if it has exactly this shape, as Unix seconds, or -1. */
+function matchDate(ptr: usize, len: i32, shape: Text): i64 {
+  const n = textLen(shape);
+  textCopy(shape, 0, shapeBytes, n);
+  let year = -1;
+  let month = 0;
+  let day = -1;
+  let hour = -1;
+  let minute = -1;
+  let second = -1;
+  let i = 0;
+  for (let k = 0; k < n; k++) {
+    let c = <i32>load<u8>(shapeBytes + <usize>k);
+    if (c != 0x25) {
+      // literal
+      if (i >= len || !at(ptr, i, c)) return -1;
+      i++;
+      continue;
+    }
+    c = <i32>load<u8>(shapeBytes + <usize>++k);
+    if (c == 0x61 || c == 0x41 || c == 0x62) {
+      // %a %A %b: a name, up to the literal after it
+      const stop = <i32>load<u8>(shapeBytes + <usize>(k + 1));
+      let end = i;
+      while (end < len && !at(ptr, end, stop)) end++;
+      const idx = wordIndex(c == 0x61 ? DAYS : c == 0x41 ? FULL_DAYS : MONTHS, ptr + <usize>i, end - i);
+      if (idx < 0) return -1;
+      if (c == 0x62) month = idx + 1;
+      i = end;
+      continue;
+    }
+    const width = c == 0x59 ? 4 : 2;
+    if (i + width > len) return -1;
+    // %e: a space-padded day is its one digit
+    const v = c == 0x65 && at(ptr, i, 0x20) ? num(ptr, i + 1, 1) : num(ptr, i, width);
+    if (c == 0x59) year = v;
+    else if (c == 0x79) year = v < 0 ? -1 : v < 70 ? 2000 + v : 1900 + v;
+    else if (c == 0x48) hour = v;
+    else if (c == 0x4d) minute = v;
+    else if (c == 0x53) second = v;
+    else day = v; // %d %e
+    i += width;
+  }
+  if (i != len || year < 1970 || year > 9999 || month < 1 || day < 1) return -1;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return -1;
+  const days = daysFromCivil(year, month, day);
+  if (days >= daysFromCivil(year, month + 1, 1)) return -1; // past the month's last day
+  // A leap second (60) counts as :59.
+  return <i64>days * DAY_SECONDS + <i64>(hour * 3600 + minute * 60 + (second == 60 ? 59 : second));
 }
 
 /**
@@ -88,35 +130,10 @@ export function parseHttpDate(ptr: usize, len: i32): i64 {
     len--;
   }
   while (len > 0 && isSpaceOrTab(load<u8>(ptr + <usize>(len - 1)))) len--;
-  if (len < 24) return -1;
-
-  if (len == 29 && at(ptr, 3, 0x2c)) {
-    // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
-    if (wordIndex(DAYS, ptr, 3) < 0) return -1;
-    if (!at(ptr, 4, 0x20) || !at(ptr, 7, 0x20) || !at(ptr, 11, 0x20) || !at(ptr, 16, 0x20) || !at(ptr, 25, 0x20)) return -1;
-    if (wordIndex(T("GMT"), ptr + 26, 3) < 0) return -1;
-    const y = num(ptr, 12, 4);
-    return unixSeconds(y, wordIndex(MONTHS, ptr + 8, 3) + 1, num(ptr, 5, 2), timeOfDay(ptr, 17));
-  }
-
-  if (at(ptr, 3, 0x20)) {
-    // asctime: "Sun Nov  6 08:49:37 1994" (day is two digits or space and digit)
-    if (len != 24 || wordIndex(DAYS, ptr, 3) < 0) return -1;
-    if (!at(ptr, 7, 0x20) || !at(ptr, 10, 0x20) || !at(ptr, 19, 0x20)) return -1;
-    const d = at(ptr, 8, 0x20) ? num(ptr, 9, 1) : num(ptr, 8, 2);
-    const y = num(ptr, 20, 4);
-    return unixSeconds(y, wordIndex(MONTHS, ptr + 4, 3) + 1, d, timeOfDay(ptr, 11));
-  }
-
-  // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT"
-  const n = len - 24; // length of the day name
-  if (n < 6 || n > 9 || wordIndex(FULL_DAYS, ptr, n) < 0) return -1;
-  const p = ptr + <usize>n;
-  if (!at(p, 0, 0x2c) || !at(p, 1, 0x20) || !at(p, 4, 0x2d) || !at(p, 8, 0x2d)) return -1;
-  if (!at(p, 11, 0x20) || !at(p, 20, 0x20) || wordIndex(T("GMT"), p + 21, 3) < 0) return -1;
-  const yy = num(p, 9, 2);
-  if (yy < 0) return -1;
-  return unixSeconds(yy < 70 ? 2000 + yy : 1900 + yy, wordIndex(MONTHS, p + 5, 3) + 1, num(p, 2, 2), timeOfDay(p, 12));
+  let secs = matchDate(ptr, len, IMF_FIXDATE);
+  if (secs < 0) secs = matchDate(ptr, len, RFC850_DATE);
+  if (secs < 0) secs = matchDate(ptr, len, ASCTIME_DATE);
+  return secs;
 }
 
 /** "YYYY-MM-DDThh:mm:ss" separators, little-endian: "-" "-" "T" ":" ":" go before digits 4, 6, 8, 10 and 12. */

@@ -40,17 +40,13 @@ class NodeRequest extends ApiRequest {
 }
 
 class RegisterRequest extends NodeRequest {
-  label(): Text {
-    return T("node registration");
-  }
-  method(): Text {
-    return T("POST");
+  constructor(status: StatusFields) {
+    super(status, T("node registration"));
+    this.method = T("POST");
+    this.hasBody = true;
   }
   writeTarget(out: Out): void {
     out.ascii(T("/api/v1/nodes"));
-  }
-  hasBody(): bool {
-    return true;
   }
   renderBody(w: JsonWriter): void {
     writeRegistration(w);
@@ -64,8 +60,8 @@ class RegisterRequest extends NodeRequest {
 }
 
 class GetNodeRequest extends NodeRequest {
-  label(): Text {
-    return T("node read");
+  constructor(status: StatusFields) {
+    super(status, T("node read"));
   }
   writeTarget(out: Out): void {
     writeNodePath(out);
@@ -81,21 +77,15 @@ class GetNodeRequest extends NodeRequest {
 class StatusRequest extends ApiRequest {
   /** Fixed before the counting pass so both passes write the same bytes. */
   heartbeatMicros: i64 = 0;
-  label(): Text {
-    return T("node status update");
-  }
-  method(): Text {
-    return T("PATCH");
+  constructor(status: StatusFields) {
+    super(status, T("node status update"));
+    this.method = T("PATCH");
+    this.hasBody = true;
+    this.contentType = T("application/strategic-merge-patch+json");
   }
   writeTarget(out: Out): void {
     writeNodePath(out);
     out.ascii(T("/status"));
-  }
-  hasBody(): bool {
-    return true;
-  }
-  contentType(): Text {
-    return T("application/strategic-merge-patch+json");
   }
   renderBody(w: JsonWriter): void {
     writeStatusPatch(w, this.heartbeatMicros);

@@ -40,11 +40,14 @@ class LeaseRequest extends ApiRequest {
   /** resourceVersion read from the response. */
   seenVersion: ByteBuf = ByteBuf.create(32);
 
-  label(): Text {
-    return this.op == OP_GET ? T("lease read") : this.op == OP_CREATE ? T("lease create") : T("lease renew");
+  constructor(status: StatusFields) {
+    super(status, T("lease read"));
   }
-  method(): Text {
-    return this.op == OP_GET ? T("GET") : this.op == OP_CREATE ? T("POST") : T("PUT");
+  setOp(op: i32): void {
+    this.op = op;
+    this.label = op == OP_GET ? T("lease read") : op == OP_CREATE ? T("lease create") : T("lease renew");
+    this.method = op == OP_GET ? T("GET") : op == OP_CREATE ? T("POST") : T("PUT");
+    this.hasBody = op != OP_GET;
   }
   writeTarget(out: Out): void {
     out.ascii(LEASE_NAMESPACE_PATH);
@@ -52,9 +55,6 @@ class LeaseRequest extends ApiRequest {
       out.byte(0x2f);
       out.buf(config.nodeName);
     }
-  }
-  hasBody(): bool {
-    return this.op != OP_GET;
   }
   renderBody(w: JsonWriter): void {
     leaseController.writeLease(w, this.op == OP_UPDATE, this.renewMicros);
@@ -114,7 +114,7 @@ export class LeaseController {
     }
     if (nodeController.confirmRequested) return false; // the node controller goes first
     if (now() < this.nextRenewAt || !this.backoff.ready()) return false;
-    this.req.op = this.nextOp;
+    this.req.setOp(this.nextOp);
     if (this.nextOp != OP_GET) this.req.renewMicros = renewTimes.next(wallMicrosNow());
     ch.start(this.req);
     return true;

@@ -16,10 +16,9 @@
 // its function returns (BRIEF §2): long straight-line core functions (the
 // status and Lease writers, /pico/status, /metrics) go deep, so the core runs
 // them a section per loop turn. The emulator measured a high-water mark of
-// 13.0 KB, at boot (the module's static initialisers), after every path had
-// run (every later path stays under 9.7 KB; npm run bench:firmware); this
-// leaves ~3 KB.
-#define SHELL_STACK_BYTES (16u * 1024u)
+// 11.0 KB after every path, error answers included, had run (npm run
+// bench:firmware); this leaves ~3 KB.
+#define SHELL_STACK_BYTES (14u * 1024u)
 // Room below the floor wasm code may reach, for the host functions it calls (logging uses the most).
 #define STACK_GUARD_BYTES 1536u
 
