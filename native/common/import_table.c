@@ -95,25 +95,22 @@ static m3ApiRawFunction(wrap_region_read) {
   m3ApiReturn(result);
 }
 
-static m3ApiRawFunction(wrap_board_unique_id) {
+/** A board fact written as text into (ptr, cap); returns its length. */
+typedef import_status (*text_fact)(core_memory mem, uint32_t ptr, uint32_t cap, int32_t *result);
+
+static const void *wrap_text_fact(IM3Runtime runtime, uint64_t *_sp, text_fact fact) {
   m3ApiReturnType(int32_t);
   m3ApiGetArg(uint32_t, ptr);
   m3ApiGetArg(uint32_t, cap);
   int32_t result = 0;
-  M3Result trap = trap_for(import_board_unique_id(memory_now(runtime), ptr, cap, &result));
+  M3Result trap = trap_for(fact(memory_now(runtime), ptr, cap, &result));
   if (trap) return trap;
   m3ApiReturn(result);
 }
 
-static m3ApiRawFunction(wrap_board_platform) {
-  m3ApiReturnType(int32_t);
-  m3ApiGetArg(uint32_t, ptr);
-  m3ApiGetArg(uint32_t, cap);
-  int32_t result = 0;
-  M3Result trap = trap_for(import_board_platform(memory_now(runtime), ptr, cap, &result));
-  if (trap) return trap;
-  m3ApiReturn(result);
-}
+static m3ApiRawFunction(wrap_board_unique_id) { return wrap_text_fact(runtime, _sp, import_board_unique_id); }
+
+static m3ApiRawFunction(wrap_board_platform) { return wrap_text_fact(runtime, _sp, import_board_platform); }
 
 static m3ApiRawFunction(wrap_board_free_heap) {
   m3ApiReturnType(int32_t);
