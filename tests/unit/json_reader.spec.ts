@@ -54,10 +54,6 @@ function byteLen(s: string): i32 {
   return String.UTF8.byteLength(s);
 }
 
-/**
- * A Text built at run time (tests only: allocates), for keys derived from the
- * reader's limits. Same layout as T("..."): [u16 length][bytes].
- */
 // Texts are compile-time literals (lib/text.ts), so the keys these tests need are listed here.
 /** Keys l1..l7 of the Levels document: one more than JSON_KEY_LEVELS (6). */
 const LEVEL_KEYS: StaticArray<Text> = [T("l1"), T("l2"), T("l3"), T("l4"), T("l5"), T("l6"), T("l7")];
