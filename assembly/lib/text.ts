@@ -10,11 +10,10 @@
 // A build without the transform imports T and fails the host's boot check.
 
 import { rodata_read } from "../host";
-import { bytesEqual } from "./bytes";
 
 export type Text = usize;
 
-/** Longest text the transform accepts; also the size of each scratch buffer. Keep in step with tools/compact-text. */
+/** Longest text the transform accepts; also the size of the scratch buffer. Keep in step with tools/compact-text. */
 export const TEXT_MAX: i32 = 128;
 const TEXT_LEN_BITS: u32 = 12;
 
@@ -36,8 +35,7 @@ export function textCopy(t: Text, from: i32, dst: usize, len: i32): void {
   if (rodata_read(textOffset(t) + from, dst, len) != len) unreachable(); // the host lost the module's texts
 }
 
-const scratchA: usize = memory.data(TEXT_MAX);
-const scratchB: usize = memory.data(TEXT_MAX);
+const scratch: usize = memory.data(TEXT_MAX);
 
 /**
  * The text's bytes in a scratch buffer, valid until the next textBytes call.
@@ -45,17 +43,13 @@ const scratchB: usize = memory.data(TEXT_MAX);
  * or a log line in between cannot clobber what a caller is reading.
  */
 export function textBytes(t: Text): usize {
-  textCopy(t, 0, scratchA, textLen(t));
-  return scratchA;
+  textCopy(t, 0, scratch, textLen(t));
+  return scratch;
 }
 
-export function textEquals(a: Text, b: Text): bool {
-  if (a == b) return true;
-  const n = textLen(a);
-  if (n != textLen(b)) return false;
-  textCopy(a, 0, scratchA, n);
-  textCopy(b, 0, scratchB, n);
-  return bytesEqual(scratchA, scratchB, n);
+/** The transform stores each distinct text once, so equal texts have equal handles: no bytes to read. */
+@inline export function textEquals(a: Text, b: Text): bool {
+  return a == b;
 }
 
 /** Allocates: for tests and diagnostics only, never on a device path. */

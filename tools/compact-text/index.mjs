@@ -11,7 +11,7 @@ const { Node, NodeKind, LiteralKind } = as;
 
 export const SECTION = "pico.rodata";
 const LEN_BITS = 12;
-const TEXT_MAX = 128; // lib/text.ts TEXT_MAX: the size of its scratch buffers
+const TEXT_MAX = 128; // lib/text.ts TEXT_MAX: the size of its scratch buffer
 const OFFSET_LIMIT = 2 ** (32 - LEN_BITS);
 
 function isTextCall(node) {
@@ -25,7 +25,7 @@ function isTextCall(node) {
   );
 }
 
-/** The texts in first-use order, each stored once. */
+/** The texts in first-use order, each stored once: lib/text.ts compares texts by handle and relies on it. */
 class TextTable {
   constructor() {
     this.offsets = new Map();
