@@ -98,9 +98,8 @@ export function start(nowMs: u32): i32 {
 
 /** Starts whatever requests are due. Runs after every event, never inside one. */
 function pump(): void {
-  // One candidate per loop turn: wasm3 on the M0+ keeps ~32 B of C stack per
-  // op executed until the function returns or its loop turns over, and a
-  // started request renders its whole body below this frame.
+  // One candidate per loop turn, to bound wasm3's C stack (see node/render.ts):
+  // a started request renders its whole body below this frame.
   for (let candidate = 0; candidate < API_CANDIDATES; candidate++) {
     if (pumpApiCandidate(candidate)) break;
   }

@@ -97,9 +97,8 @@ export class ApiChannel extends ResponseHandler {
 
   private send(req: ApiRequest): void {
     let bodyLen: i32 = -1;
-    // Body counted, head, body: one loop turn each, as wasm3 on the M0+ keeps
-    // ~32 B of C stack per op executed until the function returns or its loop
-    // turns over.
+    // Body counted, head, body: one loop turn each, to bound wasm3's C stack
+    // (see node/render.ts).
     for (let part = 0; part < 3; part++) {
       if (part == 0) {
         if (req.hasBody) {
@@ -236,8 +235,7 @@ export class ApiChannel extends ResponseHandler {
     if (req == null) return;
     const readable = !this.json.failed;
     // The channel's bookkeeping, then the request's own handling in a loop
-    // turn of its own: wasm3 on the M0+ keeps ~32 B of C stack per op executed
-    // until the function returns or its loop turns over.
+    // turn of its own, to bound wasm3's C stack (see node/render.ts).
     for (let step = 0; step < 2; step++) {
       if (step == 1) {
         if (readable) req.complete(p);

@@ -310,9 +310,8 @@ export class ConfigMapWatcher {
 
   /** A new resourceVersion of the ConfigMap: apply it whole or reject it whole. */
   private evaluate(cm: ConfigMapCapture): void {
-    // Judged, worded into the condition, logged: one loop turn each, as wasm3
-    // on the M0+ keeps ~32 B of C stack per op executed until the function
-    // returns or its loop turns over.
+    // Judged, worded into the condition, logged: one loop turn each, to bound
+    // wasm3's C stack (see node/render.ts).
     let outcome = OUTCOME_SEEN;
     for (let step = 0; step < 3; step++) {
       if (step == 0) outcome = this.judge(cm);

@@ -66,8 +66,7 @@ function labelled(o: Out, name: Text, table: PairCounter, byRoute: bool): void {
 const METRIC_FAMILIES = 19;
 
 export function renderMetrics(w: JsonWriter): void {
-  // One family per loop turn: wasm3 on the M0+ keeps ~32 B of C stack per op
-  // executed until the function returns or its loop turns over.
+  // One family per loop turn, to bound wasm3's C stack (see node/render.ts).
   for (let index = 0; index < METRIC_FAMILIES; index++) writeMetricFamily(w.out, index);
 }
 

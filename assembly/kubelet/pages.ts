@@ -90,8 +90,7 @@ function writeTime(w: JsonWriter, key: Text, monoMs: u64, known: bool): void {
 const PICO_STATUS_SECTIONS = 4;
 
 export function renderPicoStatus(w: JsonWriter): void {
-  // One section per loop turn: wasm3 on the M0+ keeps ~32 B of C stack per op
-  // executed until the function returns or its loop turns over.
+  // One section per loop turn, to bound wasm3's C stack (see node/render.ts).
   for (let section = 0; section < PICO_STATUS_SECTIONS; section++) writePicoStatusSection(w, section);
 }
 

@@ -44,9 +44,8 @@ function slotOf(handle: i32): Slot | null {
 /** Writes one response (head, and body unless HEAD) and closes the connection. */
 function respond(handle: i32, route: i32, headOnly: bool, status: i32, contentType: Text, render: Render, allow: Text): void {
   let length = 0;
-  // Body counted, head, body: one loop turn each, as wasm3 on the M0+ keeps
-  // ~32 B of C stack per op executed until the function returns or its loop
-  // turns over.
+  // Body counted, head, body: one loop turn each, to bound wasm3's C stack
+  // (see node/render.ts).
   for (let part = 0; part < 3; part++) {
     if (part == 0) {
       txCount();

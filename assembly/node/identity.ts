@@ -56,8 +56,7 @@ export function writeSystemUuid(out: Out): void {
 
 /** The board's three ids as JSON members, under the caller's key names (Node nodeInfo, /spec). */
 export function writeIds(w: JsonWriter, machineKey: Text, uuidKey: Text, bootKey: Text): void {
-  // One id per loop turn: wasm3 on the M0+ keeps ~32 B of C stack per op
-  // executed until the function returns or its loop turns over.
+  // One id per loop turn, to bound wasm3's C stack (see node/render.ts).
   for (let id = 0; id < 3; id++) {
     if (id == 0) {
       w.kBuf(machineKey, identity.boardId);

@@ -191,8 +191,7 @@ export class LeaseController {
   }
 
   writeLease(w: JsonWriter, withVersion: bool, renewMicros: i64): void {
-    // One section per loop turn: wasm3 on the M0+ keeps ~32 B of C stack per
-    // op executed until the function returns or its loop turns over.
+    // One section per loop turn, to bound wasm3's C stack (see render.ts).
     for (let section = 0; section < LEASE_SECTIONS; section++) this.writeLeaseSection(w, section, withVersion, renewMicros);
   }
 

@@ -67,9 +67,9 @@ function writeTimeKey(w: JsonWriter, key: Text, micros: i64): void {
 // Capacity and allocatable, no pods; keep in step with CPU_CORES and SRAM_BYTES (facts.ts).
 const RESOURCES: Text = T('{"cpu":"2","memory":"264Ki","pods":"0"}');
 
-// wasm3 on the M0+ keeps ~32 B of C stack per op executed until the function
-// returns or its loop turns over; binaryen inlines single-use helpers back into
-// one long function. So the facts are written one section per loop turn.
+// One section per loop turn, to bound wasm3's C stack on the M0+ (README,
+// Firmware: "Why the core is shaped"); helpers alone would not do, as binaryen
+// inlines single-use ones back into one long function.
 const STATUS_SECTIONS = 5;
 
 function writeStatusFacts(w: JsonWriter): void {
