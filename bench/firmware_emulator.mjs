@@ -85,8 +85,7 @@ const F = { CONNECTED: 0x43, DATA: 0x44, PEER_CLOSED: 0x46, FAILED: 0x45, ACCEPT
 const HEADER = 5;
 const DATA_PIECE = 256; // bytes per DATA frame we send
 export const RESOURCE_FIELDS = ["stack_used", "stack_size", "heap_size", "heap_arena", "heap_in_use", "heap_free",
-  "heap_after_boot", "send_queues", "wasm3_environment", "wasm3_runtime", "wasm3_parse",
-  "wasm3_load", "wasm3_compile", "wasm3_total", "core_mem_used", "events_refused"];
+  "heap_after_boot", "send_queues", "engine_heap", "core_mem_used", "events_refused"];
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 

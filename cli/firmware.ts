@@ -2,6 +2,9 @@
 // (progress from Ninja), then what `picotool info -a` says about the UF2.
 // --board pico builds the rp2040js emulator image (fake network over UART1)
 // into build/firmware-emulator instead of the Pico W's build/firmware.
+// --engine picks what runs core.wasm: aot (wasm2c at build time, the default:
+// README, Firmware) or wasm3; a non-default engine builds in a directory of
+// its own (build/firmware-wasm3, build/firmware-emulator-wasm3).
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -18,15 +21,26 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
 
 const has = (cmd: string): boolean => spawnSync(cmd, ["--version"], { stdio: "ignore" }).status === 0;
 
+export const ENGINES = ["aot", "wasm3"] as const;
+export const DEFAULT_ENGINE = "aot";
+
+/** Where a build goes unless --build-dir says otherwise. */
+export function firmwareBuildDir(board: string, engine: string): string {
+  return path.join(ROOT, "build", (board === "pico" ? "firmware-emulator" : "firmware") + (engine === DEFAULT_ENGINE ? "" : `-${engine}`));
+}
+
 export function firmwareBuild(opt: Record<string, string>): string {
   const board = opt.board ?? "pico_w";
   if (board !== "pico_w" && board !== "pico") throw new Error(`--board ${board}: pico_w (the board) or pico (the emulator image)`);
+  const engine = opt.engine ?? DEFAULT_ENGINE;
+  if (!(ENGINES as readonly string[]).includes(engine)) throw new Error(`--engine ${engine}: aot (core.wasm compiled to C by wasm2c) or wasm3 (interpreted)`);
+  if (engine === "aot" && !has("wasm2c")) throw new Error("wasm2c not found: the AOT engine needs wabt 1.0.32 (apt-get install wabt), or use --engine wasm3");
   const sdk = opt.sdk ?? process.env.PICO_SDK_PATH;
   if (!sdk || !fs.existsSync(path.join(sdk, "pico_sdk_init.cmake"))) {
     throw new Error("pico-sdk not found: set PICO_SDK_PATH or --sdk to a pico-sdk 2.2 checkout (README, Firmware)");
   }
   if (!has("arm-none-eabi-gcc")) throw new Error("arm-none-eabi-gcc not found: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi");
-  const buildDir = opt["build-dir"] ? path.resolve(opt["build-dir"]) : path.join(ROOT, board === "pico" ? "build/firmware-emulator" : "build/firmware");
+  const buildDir = opt["build-dir"] ? path.resolve(opt["build-dir"]) : firmwareBuildDir(board, engine);
   const picotool = opt.picotool ?? process.env.picotool_DIR;
   const wasm3 = opt.wasm3 ?? process.env.FETCHCONTENT_SOURCE_DIR_WASM3;
   const device = opt.device ? path.resolve(opt.device) : undefined;
@@ -34,15 +48,15 @@ export function firmwareBuild(opt: Record<string, string>): string {
   step(1, "core.wasm (npm run build:core)");
   run("npm", ["run", "--silent", "build:core"]);
 
-  step(2, `configure (${board}) in ${path.relative(ROOT, buildDir)}`);
-  const defs = [`-DPICO_BOARD=${board}`, `-DPICO_SDK_PATH=${sdk}`];
+  step(2, `configure (${board}, engine ${engine}) in ${path.relative(ROOT, buildDir)}`);
+  const defs = [`-DPICO_BOARD=${board}`, `-DPICO_NODE_ENGINE=${engine}`, `-DPICO_SDK_PATH=${sdk}`];
   if (picotool) defs.push(`-Dpicotool_DIR=${picotool}`);
-  if (wasm3) defs.push(`-DFETCHCONTENT_SOURCE_DIR_WASM3=${wasm3}`);
+  if (wasm3 && engine === "wasm3") defs.push(`-DFETCHCONTENT_SOURCE_DIR_WASM3=${wasm3}`);
   if (device) defs.push(`-DPICO_NODE_DEVICE_CONFIG=${device}`);
   const generator = has("ninja") && !fs.existsSync(path.join(buildDir, "Makefile")) ? ["-G", "Ninja"] : [];
   run("cmake", ["-S", ROOT, "-B", buildDir, ...generator, ...defs]);
 
-  step(3, `compile and link (pico-sdk, ${board === "pico" ? "the fake network" : "cyw43-driver, lwIP"}, wasm3, the shell)`);
+  step(3, `compile and link (pico-sdk, ${board === "pico" ? "the fake network" : "cyw43-driver, lwIP"}, ${engine === "aot" ? "core.wasm through wasm2c" : "wasm3"}, the shell)`);
   run("cmake", ["--build", buildDir, "--target", "k3s_pico_node", "--", ...(generator.length || fs.existsSync(path.join(buildDir, "build.ninja")) ? [] : ["-j2"])]);
   const uf2 = path.join(buildDir, "k3s_pico_node.uf2");
   const elf = path.join(buildDir, "k3s_pico_node.elf");

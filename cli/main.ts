@@ -39,7 +39,8 @@ const USAGE = `usage: pico-node <command> [options]
       --token T              bearer token for the proxy and POST /pico/command
       --log-level L          error, warn, info (default) or debug
   firmware build           the Pico W firmware (k3s_pico_node.uf2); --device FILE,
-                           --sdk/--picotool/--wasm3 DIRs (README "Firmware")
+                           --engine aot|wasm3 (default aot), --board pico_w|pico,
+                           --sdk/--picotool/--wasm3 DIRs, --build-dir DIR (README "Firmware")
   info                     what build/core.wasm is
 `;
 

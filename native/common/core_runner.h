@@ -1,8 +1,8 @@
-// core.wasm in wasm3: boot (environment, runtime with a memory limit, module
-// parsed in place from flash, imports linked from the one table, ABI checked,
-// configured and started) and every later call into the core. A trap is
-// logged with its reason and the export that was running; the runner then
-// refuses further calls until the shell restarts it.
+// The boot sequence of docs/host-abi.md and every later call into the core,
+// the same with every engine (core_engine.h): load and link, find the
+// exports, run the start function, check the ABI version, configure, start.
+// A trap is logged with its reason and the export that was running; the
+// runner then refuses further calls until the shell restarts it.
 #ifndef CORE_RUNNER_H
 #define CORE_RUNNER_H
 
@@ -12,32 +12,24 @@
 
 #include "event_queue.h"
 #include "host_imports.h"
-#include "wasm3.h"
 
 #define HOST_ABI_VERSION 2u
-#define RODATA_SECTION "pico.rodata"
 
-typedef struct core_exports {
-  IM3Function abi_version, io_buffer, io_capacity, configure, kubelet_port, start, tick;
-  IM3Function on_net_connected, on_net_data, on_net_closed, on_net_error;
-  IM3Function on_server_accept, on_server_data, on_server_closed, mem_used;
-} core_exports;
-
-/** Heap taken by each boot stage (bytes), for the boot log and the benchmark. */
-typedef struct core_boot_heap {
-  uint32_t environment, runtime, parse, load, compile, total;
-} core_boot_heap;
+typedef enum core_export {
+  CORE_ABI_VERSION, CORE_IO_BUFFER, CORE_IO_CAPACITY, CORE_CONFIGURE, CORE_KUBELET_PORT, CORE_START, CORE_TICK,
+  CORE_ON_NET_CONNECTED, CORE_ON_NET_DATA, CORE_ON_NET_CLOSED, CORE_ON_NET_ERROR,
+  CORE_ON_SERVER_ACCEPT, CORE_ON_SERVER_DATA, CORE_ON_SERVER_CLOSED, CORE_MEM_USED,
+  CORE_EXPORT_COUNT
+} core_export;
 
 typedef struct core_runner {
-  IM3Environment environment;
-  IM3Runtime runtime;
-  IM3Module module; // owned by the runtime once loaded
-  core_exports fn;
+  int fn[CORE_EXPORT_COUNT]; // the engine's handle of each export
+  bool loaded;        // the engine holds a module (core_shutdown releases it)
   bool running;       // booted and not trapped
   uint32_t io_capacity;
   uint16_t kubelet_port;
   uint32_t mem_used;  // the core's figure after start
-  core_boot_heap heap;
+  uint32_t engine_heap; // heap the engine took to load the module
 } core_runner;
 
 /**
@@ -53,7 +45,7 @@ bool core_tick(core_runner *core, uint32_t now_ms);
 bool core_deliver(core_runner *core, const event *e);
 /** Self-tests: loads and links the module, calls abi_version() once and frees everything. */
 bool core_probe_abi(const uint8_t *wasm, size_t wasm_len, host_context *context, uint32_t *abi);
-/** Frees the runtime, module and environment; the runner may boot again. */
+/** Frees what the engine holds; the runner may boot again. */
 void core_shutdown(core_runner *core);
 
 #endif

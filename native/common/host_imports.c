@@ -104,9 +104,12 @@ import_status import_board_unique_id(core_memory mem, uint32_t ptr, uint32_t cap
   return write_text(mem, ptr, cap, id, len, result);
 }
 
-import_status import_board_platform(core_memory mem, uint32_t ptr, uint32_t cap, int32_t *result) {
-  const char *platform = hal_board_platform();
-  return write_text(mem, ptr, cap, platform, strlen(platform), result);
+import_status import_board_platform(host_context *ctx, core_memory mem, uint32_t ptr, uint32_t cap, int32_t *result) {
+  char platform[128];
+  int len = snprintf(platform, sizeof platform, "%s, %s", hal_board_platform(), ctx->engine ? ctx->engine : "?");
+  if (len < 0) len = 0;
+  if ((size_t)len >= sizeof platform) len = sizeof platform - 1;
+  return write_text(mem, ptr, cap, platform, (size_t)len, result);
 }
 
 int32_t import_board_free_heap(void) { return hal_free_heap(); }

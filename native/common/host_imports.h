@@ -1,7 +1,7 @@
 // The host's side of every import in docs/host-abi.md, as plain C over a
-// bounds-checked view of the core's memory. No engine types appear here: the
-// wasm3 wrappers (import_table.c) turn engine arguments into these calls, and
-// the unit tests call them directly.
+// bounds-checked view of the core's memory. No engine types appear here: each
+// engine's binding (engine_wasm3.c, engine_aot.c) turns its arguments into
+// these calls, and the unit tests call them directly.
 //
 // Each function checks every (ptr, len) against the memory it is given and
 // returns IMPORT_OUT_OF_BOUNDS without touching anything when one falls
@@ -27,6 +27,7 @@ typedef struct host_context {
   event_queue *events;
   const uint8_t *rodata; // the module's "pico.rodata" section (in flash on the board)
   uint32_t rodata_len;
+  const char *engine;    // the engine's name, part of board_platform's answer
   uint32_t region_commits; // counts successful commits (the shell persists after one)
 } host_context;
 
@@ -41,7 +42,8 @@ int32_t import_rodata_read(host_context *ctx, core_memory mem, int32_t offset, u
 import_status import_region_read(host_context *ctx, core_memory mem, int32_t offset, uint32_t ptr, uint32_t len,
                                  int32_t *result);
 import_status import_board_unique_id(core_memory mem, uint32_t ptr, uint32_t cap, int32_t *result);
-import_status import_board_platform(core_memory mem, uint32_t ptr, uint32_t cap, int32_t *result);
+/** The HAL's platform and the engine's name: "pico-sdk 2.2.0, RP2040, wasm3". */
+import_status import_board_platform(host_context *ctx, core_memory mem, uint32_t ptr, uint32_t cap, int32_t *result);
 int32_t import_board_free_heap(void);
 int32_t import_board_temperature_mc(void);
 uint32_t import_board_cpu_busy_ms(void);
@@ -49,6 +51,31 @@ uint32_t import_random_u32(void);
 void import_led_set(int32_t on);
 /** Logs AssemblyScript's abort(msg, file, line, col) and reports IMPORT_ABORTED (or out of bounds). */
 import_status import_abort(core_memory mem, uint32_t msg, uint32_t file, uint32_t line, uint32_t col);
+
+/**
+ * Every import the host offers, by name and signature (results, then
+ * parameters: i = i32, v = none), for every engine: an engine links these
+ * and refuses a core that needs another or types one differently. Adding an
+ * import is one line here, its function above, and one line in each engine.
+ */
+#define HOST_IMPORT_LIST(X)                                                     \
+  X(host_log, "v(iii)")                                                          \
+  X(net_open, "i(ii)")                                                           \
+  X(net_send, "i(iii)")                                                          \
+  X(net_close, "v(i)")                                                           \
+  X(net_ipv4, "i()")                                                             \
+  X(net_rssi_dbm, "i()")                                                         \
+  X(region_commit, "i(ii)")                                                      \
+  X(rodata_read, "i(iii)")                                                       \
+  X(region_read, "i(iii)")                                                       \
+  X(board_unique_id, "i(ii)")                                                    \
+  X(board_platform, "i(ii)")                                                     \
+  X(board_free_heap, "i()")                                                      \
+  X(board_temperature_mc, "i()")                                                 \
+  X(board_cpu_busy_ms, "i()")                                                    \
+  X(random_u32, "i()")                                                           \
+  X(led_set, "v(i)")                                                             \
+  X(abort, "v(iiii)")
 
 /** Longest "host:port" net_open accepts. */
 #define NET_TARGET_MAX 96

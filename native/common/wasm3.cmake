@@ -9,6 +9,7 @@ include_guard(GLOBAL)
 include(FetchContent)
 
 set(WASM3_GIT_COMMIT c9b579d8c048db71ce2322cf68a0d88ae81684d2)
+string(SUBSTRING ${WASM3_GIT_COMMIT} 0 7 WASM3_GIT_COMMIT_SHORT)
 FetchContent_Declare(wasm3
   GIT_REPOSITORY https://github.com/wasm3/wasm3.git
   GIT_TAG ${WASM3_GIT_COMMIT})
@@ -30,20 +31,3 @@ function(wasm3_library target port_config)
   # Upstream warnings are not ours to fix; keep the build output about our code.
   target_compile_options(${target} PRIVATE -w)
 endfunction()
-
-# The shell's common sources: the plain-C host layer and the wasm3 glue.
-set(SHELL_COMMON_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(SHELL_COMMON_SOURCES
-  ${SHELL_COMMON_DIR}/core_runner.c
-  ${SHELL_COMMON_DIR}/crc32.c
-  ${SHELL_COMMON_DIR}/device_config.c
-  ${SHELL_COMMON_DIR}/event_queue.c
-  ${SHELL_COMMON_DIR}/host_imports.c
-  ${SHELL_COMMON_DIR}/import_table.c
-  ${SHELL_COMMON_DIR}/logf.c
-  ${SHELL_COMMON_DIR}/region_persistence.c
-  ${SHELL_COMMON_DIR}/region_store.c
-  ${SHELL_COMMON_DIR}/send_queue.c
-  ${SHELL_COMMON_DIR}/shell.c
-  ${SHELL_COMMON_DIR}/wasm_sections.c)
-set_source_files_properties(${SHELL_COMMON_DIR}/import_table.c PROPERTIES COMPILE_OPTIONS -Wno-unused-parameter)

@@ -4,9 +4,9 @@
 
 bi_decl(bi_program_name("k3s_pico_node"));
 bi_decl(bi_program_version_string(PICO_NODE_VERSION));
-bi_decl(bi_program_description("Raspberry Pi Pico W as a Kubernetes node: core.wasm (AssemblyScript) in wasm3, "
+bi_decl(bi_program_description("Raspberry Pi Pico W as a Kubernetes node: core.wasm (AssemblyScript), "
                                "Node + Lease, ConfigMap to a 1 KB region, kubelet endpoints on :10250"));
 bi_decl(bi_program_url(PICO_NODE_URL));
-bi_decl(bi_program_feature("wasm3 interpreter, host ABI 2"));
+bi_decl(bi_program_feature(PICO_NODE_ENGINE_FEATURE)); // which engine runs the core (native/common/engine.cmake)
 bi_decl(bi_program_feature("watchdog; region kept over resets and in the last flash sector"));
 bi_decl(bi_program_feature("UART console 115200 8N1"));

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-extern const uint8_t CORE_WASM[];    // in flash: wasm3 parses it in place
+extern const uint8_t CORE_WASM[];    // in flash: wasm3 parses it in place; empty with the AOT engine (compiled in)
 extern const size_t CORE_WASM_LENGTH;
 extern const char DEVICE_CONFIG_TEXT[]; // NUL-terminated; from device.env or CMake cache variables
 extern const size_t DEVICE_CONFIG_TEXT_SIZE;

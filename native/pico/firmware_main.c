@@ -1,5 +1,5 @@
-// The Pico W firmware: restore the region, start Wi-Fi, boot core.wasm in
-// wasm3, then the poll-mode main loop: cyw43_arch_poll, deliver queued events
+// The Pico W firmware: restore the region, start Wi-Fi, boot the core,
+// then the poll-mode main loop: cyw43_arch_poll, deliver queued events
 // into the core, tick, feed the watchdog only after a clean tick, sleep until
 // there is work. Everything runs on a stack of its own (stacks.c).
 #include <stdio.h>
@@ -33,13 +33,7 @@ void pico_resources_read(pico_resources *r) {
   pico_heap_read(r);
   r->heap_after_boot = heap_after_boot;
   r->send_queues = (uint32_t)send_queue_allocated_total();
-  const core_boot_heap *h = &sh.core.heap;
-  r->wasm3_environment = h->environment;
-  r->wasm3_runtime = h->runtime;
-  r->wasm3_parse = h->parse;
-  r->wasm3_load = h->load;
-  r->wasm3_compile = h->compile;
-  r->wasm3_total = h->total;
+  r->engine_heap = sh.core.engine_heap;
   r->core_mem_used = sh.core.mem_used;
   r->events_refused = events.refused;
 }

@@ -32,7 +32,7 @@ size_t hal_board_unique_id(char *out, size_t cap) {
   return n;
 }
 
-const char *hal_board_platform(void) { return "pico-sdk " PICO_SDK_VERSION_STRING ", wasm3, RP2040"; }
+const char *hal_board_platform(void) { return "pico-sdk " PICO_SDK_VERSION_STRING ", RP2040"; }
 
 uint32_t hal_heap_used(void) { return (uint32_t)mallinfo().uordblks; }
 

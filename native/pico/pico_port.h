@@ -49,7 +49,7 @@ typedef struct pico_resources {
   uint32_t heap_free;              // never taken plus freed blocks: what is left
   uint32_t heap_after_boot;        // allocated once the core had booted
   uint32_t send_queues;            // held by connections' send queues now
-  uint32_t wasm3_environment, wasm3_runtime, wasm3_parse, wasm3_load, wasm3_compile, wasm3_total; // boot stages
+  uint32_t engine_heap;            // taken by the engine to load the core (wasm3; the AOT engine takes none)
   uint32_t core_mem_used;          // the core's linear memory in use
   uint32_t events_refused;         // event pushes that found the queue full (and were retried)
 } pico_resources;

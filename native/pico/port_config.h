@@ -1,12 +1,14 @@
-// Pico W port settings. Force-included into wasm3 and the shell (see
-// native/common/wasm3.cmake): defines only. Defaults: native/common/shell_config.h.
+// Pico W port settings. Force-included into the engine and the shell (see
+// native/common/engine.cmake): defines only. Defaults: native/common/shell_config.h.
 #ifndef PORT_CONFIG_H
 #define PORT_CONFIG_H
 
-// ---- the core in wasm3 ----
-// Linear memory backed for the core: its mem_used() is ~13.4 KB (boot checks it).
+// ---- the core ----
+// Linear memory backed for the core: its mem_used() is ~12.9 KB (boot checks it).
 #define CORE_MEMORY_LIMIT_BYTES (16u * 1024u)
-// Compiling all ~37 KB of the core's code at boot takes several times the
+
+#if PICO_NODE_ENGINE_WASM3
+// Compiling all ~35 KB of the core's code at boot takes several times the
 // RP2040's RAM; functions are compiled when first called instead.
 #define CORE_COMPILE_AT_BOOT 0
 // wasm3 value stack (bytes of the heap).
@@ -21,6 +23,15 @@
 #define SHELL_STACK_BYTES (14u * 1024u)
 // Room below the floor wasm code may reach, for the host functions it calls (logging uses the most).
 #define STACK_GUARD_BYTES 1536u
+#else
+// AOT: each wasm function is a C function with a frame of its own. The
+// emulator measured a high-water mark of ? KB after every path; this leaves ? KB.
+#define SHELL_STACK_BYTES (8u * 1024u)
+// Calls nested deeper trap (stack overflow) before the stack runs out: the
+// core's deepest path nests ? calls, its largest frames take ? bytes.
+#define WASM_RT_MAX_CALL_STACK_DEPTH 64
+#define STACK_GUARD_BYTES 0u
+#endif
 
 // ---- main loop ----
 #define WATCHDOG_TIMEOUT_MS 8000u     // the RP2040's longest is ~8.3 s; fed after each clean tick
@@ -37,7 +48,7 @@
 #define WIFI_RETRY_MAX_MS 60000u
 #define WIFI_JOIN_TIMEOUT_MS 20000u
 
-// ---- wasm3: sized for the RP2040 (BRIEF §2) ----
+// ---- wasm3 (when it is the engine): sized for the RP2040 (BRIEF §2) ----
 #define d_m3CodePageAlignSize 1024
 #define d_m3MaxFunctionStackHeight 192 // the core's largest function needs 176
 #define d_m3MaxConstantTableSize 64

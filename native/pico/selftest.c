@@ -1,5 +1,5 @@
 // Hardware self-test (k3s_pico_node_selftest.uf2): LED, UART, CYW43, one
-// wasm3 call into the embedded core.wasm. Prints one verdict line and keeps
+// call into the core through the engine the image was built with. Prints one verdict line and keeps
 // blinking: slow for PASS, fast for FAIL.
 #include <stdio.h>
 #include <string.h>
@@ -43,10 +43,10 @@ static void selftest(void *arg) {
   uint32_t heap_before = hal_heap_used(), abi = 0;
   uint32_t t0 = time_us_32();
   bool called = core_probe_abi(CORE_WASM, CORE_WASM_LENGTH, &context, &abi);
-  printf("selftest: wasm3 load+call took %lu us, abi_version() = %lu\n", (unsigned long)(time_us_32() - t0),
+  printf("selftest: %s load+call took %lu us, abi_version() = %lu\n", context.engine, (unsigned long)(time_us_32() - t0),
          (unsigned long)abi);
-  pass &= check("wasm3 call into core.wasm", called && abi == HOST_ABI_VERSION);
-  pass &= check("wasm3 heap released", hal_heap_used() <= heap_before + 64);
+  pass &= check("call into core.wasm", called && abi == HOST_ABI_VERSION);
+  pass &= check("engine heap released", hal_heap_used() <= heap_before + 64);
   printf("SELFTEST %s\n", pass ? "PASS" : "FAIL");
   for (;;) {
     if (radio) hal_led_set(true);

@@ -1,6 +1,6 @@
 @ run_on_stack(fn, arg, stack_top): calls fn(arg) with the stack pointer at
-@ stack_top, then returns on the caller's stack. The shell and the wasm3
-@ interpreter need far more than core0's 2 KB (see port_config.h).
+@ stack_top, then returns on the caller's stack. The shell and the core
+@ need more than core0's 2 KB (see port_config.h).
     .syntax unified
     .cpu cortex-m0plus
     .thumb

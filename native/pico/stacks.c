@@ -1,7 +1,7 @@
-// The C stack the Pico shell and the interpreter run on (core0's own is 2 KB):
-// painted, so its high-water mark can be read, and bounding how deep wasm
-// code may go (hal_stack_floor), so a runaway recursion traps in wasm3
-// instead of overwriting static RAM below the stack.
+// The C stack the Pico shell and the core run on (core0's own is 2 KB):
+// painted, so its high-water mark can be read, and bounding how deep wasm3
+// may go (hal_stack_floor), so a runaway recursion traps instead of
+// overwriting static RAM below the stack (the AOT engine counts calls instead).
 
 #include "hal.h"
 #include "pico_port.h"

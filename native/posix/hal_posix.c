@@ -65,8 +65,8 @@ const char *hal_board_platform(void) {
   static char text[160];
   if (!text[0]) {
     struct utsname u;
-    if (uname(&u) == 0) snprintf(text, sizeof text, "posix shell, wasm3, %s %s", u.sysname, u.release);
-    else snprintf(text, sizeof text, "posix shell, wasm3");
+    if (uname(&u) == 0) snprintf(text, sizeof text, "posix shell, %s %s", u.sysname, u.release);
+    else snprintf(text, sizeof text, "posix shell");
   }
   return text;
 }
@@ -132,7 +132,7 @@ bool hal_region_save(const void *slot, size_t size) {
   return ok && rename(temp, posix.region_file) == 0;
 }
 
-void *hal_stack_floor(void) { return NULL; } // d_m3MaxNativeStack bounds it
+void *hal_stack_floor(void) { return NULL; } // wasm3: d_m3MaxNativeStack bounds it
 
 void hal_watchdog_feed(void) { alarm(POSIX_WATCHDOG_SECONDS); }
 

@@ -1,5 +1,5 @@
 // The POSIX shell: the firmware's C host layer over sockets, running
-// core.wasm in wasm3 on Linux. Usage:
+// core.wasm in either engine on Linux. Usage:
 //   pico-node-posix --config device.env --wasm build/core.wasm [--state DIR]
 //                   [--ipv4 A.B.C.D] [--bind ADDR] [--unique-id HEX] [--quiet]
 #define _GNU_SOURCE
@@ -75,7 +75,7 @@ int main(int argc, char **argv) {
     hal_fatal("device configuration rejected");
   }
   hal_posix_identity(config.core_text, config.core_len);
-  uint8_t *wasm = read_file(wasm_path, &wasm_len); // kept for the process's life: wasm3 parses it in place
+  uint8_t *wasm = read_file(wasm_path, &wasm_len); // kept for the process's life: an engine may parse it in place
   if (!wasm) hal_fatal("cannot read core.wasm");
 
   static char region_file[4096];

@@ -1,5 +1,5 @@
-// POSIX port settings. Force-included into wasm3 and the shell (see
-// native/common/wasm3.cmake): defines only. Defaults: native/common/shell_config.h.
+// POSIX port settings. Force-included into the engine and the shell (see
+// native/common/engine.cmake): defines only. Defaults: native/common/shell_config.h.
 #ifndef PORT_CONFIG_H
 #define PORT_CONFIG_H
 
@@ -9,6 +9,9 @@
 #define POSIX_MAX_CONNECTIONS 16       // outbound and kubelet-port ones together
 #define POSIX_SEND_QUEUE_BYTES 65536   // per connection; the ABI needs at least 8 KiB
 #define POSIX_WATCHDOG_SECONDS 8       // SIGALRM ends a loop that stops ticking, like the board's watchdog
+
+// ---- AOT: calls may nest this deep before the core traps (stack overflow) ----
+#define WASM_RT_MAX_CALL_STACK_DEPTH 200
 
 // ---- wasm3: the board's settings (BRIEF §2), so the same limits are exercised ----
 #define d_m3CodePageAlignSize 1024

@@ -9,7 +9,7 @@ static core_memory mem = {memory, sizeof memory};
 static region_store region;
 static event_queue events;
 static const uint8_t rodata[] = "content-typeapplication/json";
-static host_context ctx = {&region, &events, rodata, sizeof rodata - 1, 0};
+static host_context ctx = {.region = &region, .events = &events, .rodata = rodata, .rodata_len = sizeof rodata - 1, .engine = "test engine"};
 
 static void put(uint32_t at, const char *text) { memcpy(memory + at, text, strlen(text)); }
 
@@ -42,7 +42,7 @@ TEST(every_pointer_import_traps_out_of_bounds_without_acting) {
   CHECK_EQ(ctx.region_commits, 0);
   CHECK_EQ(import_region_read(&ctx, mem, 0, 200, 100, &result), IMPORT_OUT_OF_BOUNDS);
   CHECK_EQ(import_board_unique_id(mem, 250, 16, &result), IMPORT_OUT_OF_BOUNDS);
-  CHECK_EQ(import_board_platform(mem, 256, 1, &result), IMPORT_OUT_OF_BOUNDS);
+  CHECK_EQ(import_board_platform(&ctx, mem, 256, 1, &result), IMPORT_OUT_OF_BOUNDS);
   CHECK_EQ(result, 99);
 }
 
@@ -148,9 +148,12 @@ TEST(text_imports_truncate_at_the_capacity) {
   CHECK_EQ(len, 4);
   CHECK(memcmp(memory + 100, "e661", 4) == 0);
   CHECK_EQ(memory[104], 0);
-  CHECK_EQ(import_board_platform(mem, 0, 64, &len), IMPORT_OK);
-  CHECK_EQ(len, 10);
-  CHECK(memcmp(memory, "unit tests", 10) == 0);
+  CHECK_EQ(import_board_platform(&ctx, mem, 0, 64, &len), IMPORT_OK);
+  CHECK_EQ(len, 23);
+  CHECK(memcmp(memory, "unit tests, test engine", 23) == 0); // the HAL's platform, then the engine
+  CHECK_EQ(import_board_platform(&ctx, mem, 100, 12, &len), IMPORT_OK);
+  CHECK_EQ(len, 12);
+  CHECK_EQ(memory[112], 0);
 }
 
 TEST(plain_value_imports_pass_through) {

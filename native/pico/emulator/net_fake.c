@@ -13,11 +13,12 @@
 #include "hal.h"
 #include "host_imports.h"
 #include "logf.h"
+#include "lwipopts.h"
 #include "pico_port.h"
 #include "send_queue.h"
 #include "shell_config.h"
 
-#define NET_FAKE_WINDOW_BYTES 2920u // lwipopts.h's TCP_SND_BUF on the Pico W
+#define NET_FAKE_WINDOW_BYTES TCP_SND_BUF // what lwIP on the Pico W takes per connection before the shell queues
 #define NET_FAKE_SEND_PIECE 1024u   // bytes per LINK_SEND frame (within LINK_MAX_PAYLOAD)
 
 typedef enum fake_state { FAKE_FREE, FAKE_CONNECTING, FAKE_OPEN, FAKE_CLOSING } fake_state;
