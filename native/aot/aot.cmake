@@ -3,9 +3,12 @@
 # (wasm-rt.h, wasm_rt.c) and the glue glue.mjs writes (exports, imports,
 # texts, the wasm's CRC).
 #
-# aot_module(<target> <module.wasm> <port_config.h>) makes a static library of
-# one module; its symbols are named for a module called "core" whatever the
-# file, so the AOT engine links against the node's core or a test module alike.
+# aot_module(<target> <module.wasm> <settings.h> [include dirs]) makes a static
+# library of one module, with settings.h (and what it includes, from the
+# directories given) force-included: it defines WASM_RT_MEMORY_BYTES and
+# WASM_RT_MAX_CALL_STACK_DEPTH. Its symbols are named for a module called
+# "core" whatever the file, so the AOT engine links against the node's core or
+# a test module alike.
 include_guard(GLOBAL)
 set(AOT_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(WASM2C_REQUIRED_VERSION 1.0.32)
@@ -22,7 +25,7 @@ if(NOT WASM2C_VERSION STREQUAL WASM2C_REQUIRED_VERSION)
 endif()
 find_program(NODE_EXECUTABLE node REQUIRED)
 
-function(aot_module target wasm port_config)
+function(aot_module target wasm settings)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${target})
   add_custom_command(OUTPUT ${out}/core.c ${out}/core.h
     COMMAND ${CMAKE_COMMAND} -E make_directory ${out}
@@ -36,8 +39,8 @@ function(aot_module target wasm port_config)
   add_library(${target} STATIC ${out}/core.c ${out}/glue.c ${AOT_DIR}/wasm_rt.c)
   # Ours before the system's: the generated code includes "wasm-rt.h", and wabt's would otherwise win.
   target_include_directories(${target} BEFORE PUBLIC ${AOT_DIR})
-  target_include_directories(${target} PRIVATE ${out})
-  target_compile_options(${target} PRIVATE "SHELL:-include ${port_config}")
+  target_include_directories(${target} PRIVATE ${out} ${ARGN})
+  target_compile_options(${target} PRIVATE "SHELL:-include ${settings}")
   # The generated code's warnings (unused helpers, casts) are wasm2c's shape, not ours to fix.
   set_source_files_properties(${out}/core.c PROPERTIES COMPILE_OPTIONS -w)
 endfunction()

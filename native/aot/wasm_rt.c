@@ -1,5 +1,5 @@
-// The runtime behind wasm-rt.h: static storage, one instance at a time, no
-// heap. Everything a module asks for beyond the storage traps with
+// The runtime behind wasm-rt.h: static storage (the memory's bytes are in
+// the module instance, the table's here), one instance at a time, no heap. Everything a module asks for beyond the storage traps with
 // WASM_RT_TRAP_RESOURCES while it is being instantiated.
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,8 +10,6 @@ uint32_t wasm_rt_call_stack_depth;
 
 static bool initialized;
 static jmp_buf *unwind_target;
-static uint8_t *memory_bytes; // given by the embedder
-static uint32_t memory_size;
 static bool memory_taken;
 static wasm_rt_funcref_t table_elements[WASM_RT_MAX_TABLE_ELEMENTS];
 static bool table_taken;
@@ -71,20 +69,14 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
   return func_type_count; // 0 is never a type: null table elements carry it
 }
 
-void wasm_rt_use_memory(uint8_t *bytes, uint32_t size) {
-  memory_bytes = bytes;
-  memory_size = size;
-}
-
 void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, uint32_t max_pages) {
-  if (memory_bytes == NULL || memory_taken) wasm_rt_trap(WASM_RT_TRAP_RESOURCES);
+  if (memory_taken) wasm_rt_trap(WASM_RT_TRAP_RESOURCES);
   memory_taken = true;
   uint64_t declared = (uint64_t)initial_pages * 65536u;
-  memset(memory_bytes, 0, memory_size);
-  memory->data = memory_bytes;
+  memset(memory->data, 0, sizeof memory->data);
   memory->pages = initial_pages;
   memory->max_pages = max_pages;
-  memory->size = declared < memory_size ? (uint32_t)declared : memory_size;
+  memory->size = declared < sizeof memory->data ? (uint32_t)declared : sizeof memory->data;
 }
 
 uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t pages) {
@@ -93,7 +85,6 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t pages) {
 }
 
 void wasm_rt_free_memory(wasm_rt_memory_t *memory) {
-  memory->data = NULL;
   memory->size = 0;
   memory_taken = false;
 }

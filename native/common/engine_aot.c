@@ -1,8 +1,8 @@
 // The AOT engine: core.wasm transpiled to C by wasm2c at build time and run
 // from flash over the static runtime in native/aot (no heap). The module's
-// linear memory is CORE_MEMORY_LIMIT_BYTES of static RAM: the module declares
-// one 64 KiB page, every access above the bytes backed traps, as with wasm3's
-// memoryLimit. Each call sets a longjmp target, so a trap anywhere in the
+// linear memory is CORE_MEMORY_LIMIT_BYTES of static RAM (in the module
+// instance): the module declares one 64 KiB page, every access above the
+// bytes backed traps, as with wasm3's memoryLimit. Each call sets a longjmp target, so a trap anywhere in the
 // generated code or in an import unwinds to the call with its reason.
 //
 // The imports are the functions the generated code calls by name
@@ -12,16 +12,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "shell_config.h" // first: it sets the runtime's sizes for wasm-rt.h
 #include "aot_module.h"
 #include "core_engine.h"
 #include "crc32.h"
 #include "logf.h"
-#include "shell_config.h"
 #include "wasm-rt.h"
 
 struct Z_env_instance_t; // what the generated code passes to every import: our host_context
 
-static uint8_t memory_bytes[CORE_MEMORY_LIMIT_BYTES] __attribute__((aligned(8)));
+_Static_assert(sizeof(((wasm_rt_memory_t *)0)->data) == CORE_MEMORY_LIMIT_BYTES, "the runtime backs what the shell expects");
 
 static struct {
   host_context *context; // handed to every import as the generated code's "env instance"
@@ -189,7 +189,6 @@ bool core_engine_load(const uint8_t *wasm, size_t wasm_len, host_context *contex
   if (AOT_CORE.memory == NULL) return logf_line(LOG_ERROR, "core.wasm exports no memory"), false;
   engine.context = context;
   wasm_rt_init();
-  wasm_rt_use_memory(memory_bytes, sizeof memory_bytes);
   engine.memory = AOT_CORE.memory();
   return true;
 }
@@ -260,7 +259,7 @@ core_trap core_engine_trap(void) {
 
 core_memory core_engine_memory(void) {
   wasm_rt_memory_t *m = engine.memory;
-  return m && m->data ? (core_memory){.base = m->data, .size = m->size} : (core_memory){NULL, 0};
+  return m && m->size ? (core_memory){.base = m->data, .size = m->size} : (core_memory){NULL, 0};
 }
 
 void core_engine_unload(void) {

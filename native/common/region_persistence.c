@@ -10,7 +10,7 @@ region_origin region_restore(region_persistence *p, region_store *store) {
   region_slot saved;
   bool have_saved = hal_region_load(&saved, sizeof saved) && region_slot_valid(&saved);
   region_origin origin;
-  const region_slot *active = region_store_active(store);
+  const region_slot *active = region_store_verify(store);
   if (active != NULL) {
     origin = REGION_FROM_RAM;
     logf_line(LOG_INFO, "region restored from RAM kept over the reset (commit %lu)", (unsigned long)active->sequence);

@@ -22,13 +22,17 @@ bool region_slot_valid(const region_slot *slot) {
 // Sequence numbers compare modulo 2^32, so wrapping after 4 billion commits is harmless.
 static bool newer(const region_slot *a, const region_slot *b) { return (int32_t)(a->sequence - b->sequence) > 0; }
 
-const region_slot *region_store_active(const region_store *store) {
+const region_slot *region_store_verify(region_store *store) {
   const region_slot *a = &store->slots[0], *b = &store->slots[1];
   bool a_ok = region_slot_valid(a), b_ok = region_slot_valid(b);
-  if (a_ok && b_ok) return newer(b, a) ? b : a;
-  if (a_ok) return a;
-  if (b_ok) return b;
-  return NULL;
+  store->active = a_ok && b_ok ? (newer(b, a) ? 1 : 0) : a_ok ? 0 : b_ok ? 1 : -1;
+  return region_store_active(store);
+}
+
+const region_slot *region_store_active(const region_store *store) {
+  if (store->active != 0 && store->active != 1) return NULL;
+  const region_slot *slot = &store->slots[store->active];
+  return slot->magic == REGION_MAGIC ? slot : NULL;
 }
 
 bool region_store_commit(region_store *store, const uint8_t *bytes, size_t len) {
@@ -40,6 +44,7 @@ bool region_store_commit(region_store *store, const uint8_t *bytes, size_t len) 
   target->sequence = active ? active->sequence + 1 : 1;
   memcpy(target->bytes, bytes, REGION_BYTES);
   region_slot_seal(target);
+  store->active = (int32_t)(target - store->slots);
   return true;
 }
 
@@ -55,7 +60,11 @@ bool region_store_adopt(region_store *store, const region_slot *restored) {
   if (region_store_active(store) != NULL || !region_slot_valid(restored)) return false;
   store->slots[0] = *restored;
   memset(&store->slots[1], 0, sizeof store->slots[1]);
+  store->active = 0;
   return true;
 }
 
-void region_store_clear(region_store *store) { memset(store, 0, sizeof *store); }
+void region_store_clear(region_store *store) {
+  memset(store, 0, sizeof *store);
+  store->active = -1;
+}

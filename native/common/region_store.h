@@ -22,19 +22,25 @@ typedef struct region_slot {
 
 typedef struct region_store {
   region_slot slots[2];
+  // The active slot's index, or -1: found by region_store_verify (two CRCs
+  // over 1 KB), then kept by commit, adopt and clear, so reads cost a copy.
+  int32_t active;
 } region_store;
 
 /** Computes the slot's CRC and marks it valid. */
 void region_slot_seal(region_slot *slot);
 /** True when the slot's magic and CRC check out. */
 bool region_slot_valid(const region_slot *slot);
-/** The valid slot with the newest sequence, or NULL when the store holds no region. */
+/** Finds the valid slot with the newest sequence by checking both CRCs: RAM kept over a reset may
+ *  hold a torn commit or garbage. Call it before the functions below; NULL when the store holds no region. */
+const region_slot *region_store_verify(region_store *store);
+/** The active slot as verified or committed since, or NULL when the store holds no region. */
 const region_slot *region_store_active(const region_store *store);
 /** Replaces the region with len bytes, all or nothing. False if len is not REGION_BYTES. */
 bool region_store_commit(region_store *store, const uint8_t *bytes, size_t len);
 /** Copies [offset, offset+len): len, 0 if the store holds no region, < 0 if out of 0..REGION_BYTES. */
 int32_t region_store_read(const region_store *store, uint32_t offset, uint8_t *out, uint32_t len);
-/** Installs a slot restored from persistent storage when RAM holds no valid region. True if adopted. */
+/** Installs a slot restored from persistent storage when the store holds no region. True if adopted. */
 bool region_store_adopt(region_store *store, const region_slot *restored);
 /** Wipes both slots (RAM that did not survive holds garbage, which must not be taken for a region). */
 void region_store_clear(region_store *store);

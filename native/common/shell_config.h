@@ -13,6 +13,15 @@
 #define CORE_MEMORY_LIMIT_BYTES (16u * 1024u)
 #endif
 
+// The AOT engine's runtime (native/aot) backs exactly this much, statically.
+#define WASM_RT_MEMORY_BYTES CORE_MEMORY_LIMIT_BYTES
+
+// AOT: how deep wasm calls may nest before the core traps (stack overflow).
+// Each port sizes it to its C stack.
+#ifndef WASM_RT_MAX_CALL_STACK_DEPTH
+#define WASM_RT_MAX_CALL_STACK_DEPTH 200
+#endif
+
 // wasm3's value stack for the core (bytes).
 #ifndef WASM3_STACK_BYTES
 #define WASM3_STACK_BYTES (4u * 1024u)

@@ -47,7 +47,10 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${device_config_s
 message(STATUS "device configuration: ${device_config_source}")
 
 set(CORE_WASM_FILE "${REPO_DIR}/build/core.wasm" CACHE FILEPATH "core.wasm to embed or compile in (npm run build:core)")
-set(PICO_NODE_AOT_OPTIMIZATION -O2 CACHE STRING "Optimization of the AOT engine's generated code (-O2 or -Os)")
+# -O2 with earlier inlining: the generated code's bounds-checked loads and stores then inline into
+# the core's small functions (status build 1.36 -> 1.09 M cycles, +20 KB of flash); -Os halves the speed.
+set(PICO_NODE_AOT_OPTIMIZATION "-O2;--param=early-inlining-insns=40;--param=max-inline-insns-single=80"
+  CACHE STRING "Compiler options of the AOT engine's generated code")
 if(NOT EXISTS "${CORE_WASM_FILE}")
   message(FATAL_ERROR "${CORE_WASM_FILE} is missing: run `npm run build:core` first")
 endif()

@@ -10,9 +10,6 @@
 #define POSIX_SEND_QUEUE_BYTES 65536   // per connection; the ABI needs at least 8 KiB
 #define POSIX_WATCHDOG_SECONDS 8       // SIGALRM ends a loop that stops ticking, like the board's watchdog
 
-// ---- AOT: calls may nest this deep before the core traps (stack overflow) ----
-#define WASM_RT_MAX_CALL_STACK_DEPTH 200
-
 // ---- wasm3: the board's settings (BRIEF §2), so the same limits are exercised ----
 #define d_m3CodePageAlignSize 1024
 #define d_m3MaxFunctionStackHeight 192   // the core's largest function needs more than 128

@@ -70,6 +70,7 @@ TEST(a_torn_commit_leaves_the_previous_region) {
   // a reset in the middle of the second commit: its bytes half written, the CRC stale
   region_slot *second = (region_slot *)region_store_active(&store);
   memset(second->bytes + 512, 0xCC, 512);
+  CHECK_EQ(region_store_verify(&store)->bytes[0], 0xAA); // what the next boot finds
   CHECK_EQ(region_store_active(&store)->bytes[0], 0xAA);
   CHECK_EQ(region_store_active(&store)->sequence, 1);
 }
@@ -79,7 +80,7 @@ TEST(sequence_numbers_compare_across_wrap) {
   store.slots[0].sequence = 0xFFFFFFFFu;
   fill(store.slots[0].bytes, 1);
   region_slot_seal(&store.slots[0]);
-  CHECK_EQ(region_store_active(&store)->bytes[0], 1);
+  CHECK_EQ(region_store_verify(&store)->bytes[0], 1);
   uint8_t bytes[REGION_BYTES];
   fill(bytes, 2);
   CHECK(region_store_commit(&store, bytes, REGION_BYTES));
@@ -102,4 +103,20 @@ TEST(adopt_takes_a_saved_slot_only_when_ram_holds_none) {
   saved.bytes[3] ^= 1; // corrupted copy
   region_store_clear(&store);
   CHECK(!region_store_adopt(&store, &saved));
+}
+
+TEST(verify_finds_the_newest_valid_slot_in_ram_of_unknown_state) {
+  region_store_clear(&store);
+  uint8_t bytes[REGION_BYTES];
+  fill(bytes, 3);
+  region_store_commit(&store, bytes, REGION_BYTES);
+  fill(bytes, 4);
+  region_store_commit(&store, bytes, REGION_BYTES);
+  store.active = 0x5a5a5a5a; // RAM kept over a reset: the index is garbage, the slots are not
+  CHECK(region_store_active(&store) == NULL);
+  CHECK_EQ(region_store_verify(&store)->bytes[0], 4);
+  CHECK_EQ(region_store_active(&store)->sequence, 2);
+  memset(&store, 0x5a, sizeof store); // RAM after power-up
+  CHECK(region_store_verify(&store) == NULL);
+  CHECK_EQ(store.active, -1);
 }
