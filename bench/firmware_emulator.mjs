@@ -12,12 +12,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConsoleLogger, LogLevel, Simulator } from "rp2040js";
+import { firmwareBuildDir } from "../dist/cli/firmware.js";
 import { apiResponse, chunk, status, parseRequest, parseResponse } from "../tests/host/fake_host.mjs";
 import { CONFIG, NODE, nodeObject, leaseObject, configMap, configMapList } from "../tests/host/helpers.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const EMULATOR_BUILD = path.join(ROOT, "build/firmware-emulator");
-export const EMULATOR_ELF = path.join(EMULATOR_BUILD, "k3s_pico_node.elf");
+export { ENGINES } from "../dist/cli/firmware.js";
+/** Where `pico-node firmware build --board pico --engine E` puts the emulator image. */
+export const emulatorBuild = (engine) => firmwareBuildDir("pico", engine);
+export const emulatorElf = (engine) => path.join(emulatorBuild(engine), "k3s_pico_node.elf");
 export const DEVICE_CONFIG = CONFIG; // node pico-test-1, api http://10.0.0.2:6080, the tests' token
 export const CLOCK_HZ = 125e6;
 const FLASH_BASE = 0x10000000;
@@ -108,8 +111,8 @@ function completeMessage(text) {
 // ---- the emulated board ----
 
 export class EmulatedPico {
-  /** @param {{ elf?: string, bootrom: Uint32Array, api?: (req, conn) => string|null }} opt */
-  constructor({ elf = EMULATOR_ELF, bootrom, api } = {}) {
+  /** @param {{ elf: string, bootrom: Uint32Array, api?: (req, conn) => string|null }} opt */
+  constructor({ elf, bootrom, api } = {}) {
     const sim = new Simulator(); // only for its RP2040 on a simulation clock (125 MHz): runUntil drives it
     this.clock = sim.clock;
     this.mcu = sim.rp2040;

@@ -41,6 +41,7 @@ function(aot_module target wasm settings)
   target_include_directories(${target} BEFORE PUBLIC ${AOT_DIR})
   target_include_directories(${target} PRIVATE ${out} ${ARGN})
   target_compile_options(${target} PRIVATE "SHELL:-include ${settings}")
+  target_link_libraries(${target} PUBLIC m) # the generated float helpers, when not optimized away
   # The generated code's warnings (unused helpers, casts) are wasm2c's shape, not ours to fix.
   set_source_files_properties(${out}/core.c PROPERTIES COMPILE_OPTIONS -w)
 endfunction()

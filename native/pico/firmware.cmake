@@ -47,10 +47,6 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${device_config_s
 message(STATUS "device configuration: ${device_config_source}")
 
 set(CORE_WASM_FILE "${REPO_DIR}/build/core.wasm" CACHE FILEPATH "core.wasm to embed or compile in (npm run build:core)")
-# -O2 with earlier inlining: the generated code's bounds-checked loads and stores then inline into
-# the core's small functions (status build 1.36 -> 1.09 M cycles, +20 KB of flash); -Os halves the speed.
-set(PICO_NODE_AOT_OPTIMIZATION "-O2;--param=early-inlining-insns=40;--param=max-inline-insns-single=80"
-  CACHE STRING "Compiler options of the AOT engine's generated code")
 if(NOT EXISTS "${CORE_WASM_FILE}")
   message(FATAL_ERROR "${CORE_WASM_FILE} is missing: run `npm run build:core` first")
 endif()
@@ -73,15 +69,12 @@ add_custom_command(OUTPUT ${generated}/device_config_text.c
   COMMENT "Embedding the device configuration")
 
 # ---- the engine, built with this port's settings ----
-core_engine_library(core_engine ${PICO_DIR}/port_config.h ${CORE_WASM_FILE})
+core_engine_library(core_engine ${PICO_NODE_ENGINE} ${PICO_DIR}/port_config.h ${CORE_WASM_FILE})
 message(STATUS "${PICO_NODE_ENGINE_DESCRIPTION}")
 if(TARGET core_engine_wasm3)
   # -O2: the interpreter's speed matters more than 15 KB of flash.
   target_compile_options(core_engine_wasm3 PRIVATE -O2)
   target_link_libraries(core_engine_wasm3 PUBLIC pico_stdlib)
-endif()
-if(TARGET core_engine_module)
-  target_compile_options(core_engine_module PRIVATE ${PICO_NODE_AOT_OPTIMIZATION})
 endif()
 
 set(board_libraries pico_stdlib hardware_adc hardware_flash hardware_watchdog pico_flash pico_rand pico_unique_id)

@@ -65,8 +65,12 @@ const char *hal_board_platform(void) {
   static char text[160];
   if (!text[0]) {
     struct utsname u;
-    if (uname(&u) == 0) snprintf(text, sizeof text, "posix shell, %s %s", u.sysname, u.release);
-    else snprintf(text, sizeof text, "posix shell");
+    if (uname(&u) == 0) {
+      // Major.minor only: the core keeps 48 bytes of platform, and the engine's name follows this.
+      int major_minor = (int)strcspn(u.release, ".");
+      if (u.release[major_minor] == '.') major_minor += 1 + (int)strcspn(u.release + major_minor + 1, ".-");
+      snprintf(text, sizeof text, "posix shell, %s %.*s", u.sysname, major_minor, u.release);
+    } else snprintf(text, sizeof text, "posix shell");
   }
   return text;
 }

@@ -19,6 +19,12 @@ void hal_log(int level, const char *text, size_t len) {
   if (len >= sizeof fake.last_log) len = sizeof fake.last_log - 1;
   memcpy(fake.last_log, text, len);
   fake.last_log[len] = '\0';
+  if (fake.log_history_len + len + 2 <= sizeof fake.log_history) {
+    memcpy(fake.log_history + fake.log_history_len, text, len);
+    fake.log_history_len += len;
+    fake.log_history[fake.log_history_len++] = '\n';
+    fake.log_history[fake.log_history_len] = '\0';
+  }
   fake.last_log_level = level;
   fake.log_count++;
 }
@@ -66,6 +72,7 @@ bool hal_region_save(const void *slot, size_t size) {
   return true;
 }
 void hal_watchdog_feed(void) {}
+void *hal_stack_floor(void) { return NULL; }
 void hal_reboot(const char *why) {
   (void)why;
   abort();

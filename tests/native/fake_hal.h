@@ -9,6 +9,8 @@
 #include "region_store.h"
 
 typedef struct fake_hal {
+  char log_history[8192]; // every line, each ended by a newline (what fits)
+  size_t log_history_len;
   char last_log[256];
   int last_log_level;
   int log_count;

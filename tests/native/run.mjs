@@ -1,7 +1,10 @@
-// npm run test:native: the C unit tests always (machine gcc + CMake, no SDK,
-// no wasm3); the POSIX shell on the control plane where wasm3 is present; the
-// firmware build and emulator run where pico-sdk is present too. Whatever
-// cannot run says so in one line.
+// npm run test:native. Always (Debian packages only: gcc, cmake, wabt,
+// gcc-arm-none-eabi): the C unit tests; the engine tests (small modules through
+// the AOT engine, and wasm3 where present); the generated core compiled for
+// the RP2040's Cortex-M0+ (its size printed); the POSIX shell with the AOT
+// engine on the real control plane (and with wasm3 where present). Where
+// pico-sdk is present too: the firmware with each engine and the emulator
+// runs. Whatever cannot run says so in one line.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -17,38 +20,82 @@ const quiet = (cmd, args) => {
     process.stderr.write(r.stdout + r.stderr);
     process.exit(r.status ?? 1);
   }
+  return r.stdout;
 };
+const has = (cmd) => spawnSync(cmd, ["--version"], { stdio: "ignore" }).status === 0;
+const need = (cmd, install) => {
+  if (!has(cmd)) {
+    console.error(`${cmd} not found: ${install}`);
+    process.exit(1);
+  }
+};
+need("wasm2c", "apt-get install wabt (the AOT engine and the engine tests need wasm2c and wat2wasm 1.0.32)");
+need("arm-none-eabi-gcc", "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi");
 
-const generator = spawnSync("ninja", ["--version"]).status === 0 ? ["-G", "Ninja"] : [];
-console.log("C unit tests (native/common, host gcc)");
-quiet("cmake", ["-S", "tests/native", "-B", "build/native-tests", ...generator]);
+const generator = has("ninja") ? ["-G", "Ninja"] : [];
+const wasm3 = process.env.FETCHCONTENT_SOURCE_DIR_WASM3;
+const withWasm3 = !!wasm3 && fs.existsSync(path.join(wasm3, "source/wasm3.h"));
+const wasm3Def = withWasm3 ? [`-DFETCHCONTENT_SOURCE_DIR_WASM3=${wasm3}`] : [];
+
+console.log(`C unit tests and engine tests (host gcc; engines: aot${withWasm3 ? ", wasm3" : ""})`);
+quiet("cmake", ["-S", "tests/native", "-B", "build/native-tests", ...generator, ...wasm3Def]);
 quiet("cmake", ["--build", "build/native-tests"]);
 run("build/native-tests/native_unit_tests", []);
-
-const wasm3 = process.env.FETCHCONTENT_SOURCE_DIR_WASM3;
-if (!wasm3 || !fs.existsSync(path.join(wasm3, "source/wasm3.h"))) {
-  console.log("posix shell and firmware: skipped — wasm3 is not present (set FETCHCONTENT_SOURCE_DIR_WASM3 to a wasm3 checkout)");
-  process.exit(0);
+const modules = "build/native-tests/modules";
+const engineTests = [
+  ["aot_traps", "traps", "traps"],
+  ["aot_missing_import", "missing_import", "missing-import"],
+  ["aot_wrong_signature", "wrong_signature", "wrong-signature"],
+  ["aot_abi_v1", "abi_v1", "abi-mismatch"],
+  ["aot_traps", "abi_v1", "other-module"],
+  ...(withWasm3 ? [["wasm3", "traps", "traps"], ["wasm3", "missing_import", "missing-import"],
+    ["wasm3", "wrong_signature", "wrong-signature"], ["wasm3", "abi_v1", "abi-mismatch"]] : []),
+];
+for (const [program, module, scenario] of engineTests) {
+  console.log(`# engine_test_${program} ${module}.wasm ${scenario}`);
+  run(`build/native-tests/engine_test_${program}`, [`${modules}/${module}.wasm`, scenario]);
 }
-console.log("POSIX shell (native/posix, wasm3)");
-quiet("cmake", ["-S", "native/posix", "-B", "build/posix", ...generator, `-DFETCHCONTENT_SOURCE_DIR_WASM3=${wasm3}`]);
-quiet("cmake", ["--build", "build/posix"]);
-run("node", ["--test", "tests/native/posix_plane.test.mjs"], { PICO_POSIX_SHELL: path.join(root, "build/posix/pico-node-posix") });
+if (!withWasm3) console.log("engine tests with wasm3: skipped — wasm3 is not present (set FETCHCONTENT_SOURCE_DIR_WASM3 to a wasm3 checkout)");
+
+console.log("\nthe AOT engine and the generated core for the RP2040 (arm-none-eabi-gcc, cortex-m0plus, no pico-sdk)");
+quiet("cmake", ["-S", "tests/native/m0plus", "-B", "build/aot-m0plus", ...generator]);
+quiet("cmake", ["--build", "build/aot-m0plus"]);
+const sizes = quiet("arm-none-eabi-size", ["-t", "build/aot-m0plus/libcore_engine_module.a", "build/aot-m0plus/libcore_engine.a"]);
+for (const line of sizes.trim().split("\n").slice(1)) {
+  const [text, data, bss, , , ...file] = line.trim().split(/\s+/);
+  console.log(`  ${file.join(" ").replace(/ \(ex .*\)$/, "").padEnd(16)} text ${text.padStart(7)}  data ${data.padStart(5)}  bss ${bss.padStart(6)}`);
+}
+console.log("  (unlinked objects: the firmware keeps only the functions the core reaches)");
+
+console.log(`\nPOSIX shells (native/posix; engines: aot${withWasm3 ? ", wasm3" : ""})`);
+const shells = [["aot", "build/posix"], ...(withWasm3 ? [["wasm3", "build/posix-wasm3"]] : [])];
+for (const [engine, dir] of shells) {
+  quiet("cmake", ["-S", "native/posix", "-B", dir, ...generator, `-DPICO_NODE_ENGINE=${engine}`, ...(engine === "wasm3" ? wasm3Def : [])]);
+  quiet("cmake", ["--build", dir]);
+}
+if (!withWasm3) console.log("POSIX shell with wasm3: skipped — wasm3 is not present (set FETCHCONTENT_SOURCE_DIR_WASM3)");
+run("node", ["--test", "tests/native/posix_plane.test.mjs"], {
+  PICO_POSIX_SHELLS: shells.map(([engine, dir]) => `${engine}=${path.join(root, dir, "pico-node-posix")}`).join(","),
+});
 
 if (!process.env.PICO_SDK_PATH) {
-  console.log("firmware build and emulator runs: skipped — PICO_SDK_PATH is not set (pico-sdk 2.2 with cyw43-driver and lwIP)");
+  console.log("firmware builds and emulator runs: skipped — PICO_SDK_PATH is not set (pico-sdk 2.2 with cyw43-driver and lwIP)");
   process.exit(0);
 }
-run("node", ["tests/native/firmware.mjs"]);
+const engines = withWasm3 ? ["aot", "wasm3"] : ["aot"];
+if (!withWasm3) console.log("firmware with wasm3: skipped — wasm3 is not present (set FETCHCONTENT_SOURCE_DIR_WASM3)");
+for (const engine of engines) run("node", ["tests/native/firmware.mjs", engine]);
 
-// The emulator image: built here, run in rp2040js by the test where the bootrom is present.
-// Its device configuration stays beside the build (under build/, never committed): CMake re-reads it on rebuilds.
-const { DEVICE_CONFIG, EMULATOR_BUILD, findBootrom } = await import("../../bench/firmware_emulator.mjs");
+// The emulator images: built here, run in rp2040js by the test where the bootrom is present.
+// Their device configuration stays beside the build (under build/, never committed): CMake re-reads it on rebuilds.
+const { DEVICE_CONFIG, emulatorBuild, findBootrom } = await import("../../bench/firmware_emulator.mjs");
 const device = path.join(root, "build/emulator-device.env");
 fs.mkdirSync(path.dirname(device), { recursive: true });
 fs.writeFileSync(device, DEVICE_CONFIG);
-console.log(`emulator image (PICO_BOARD=pico) in ${path.relative(root, EMULATOR_BUILD)}: about two minutes the first time`);
-quiet("node", ["bin/pico-node.mjs", "firmware", "build", "--board", "pico", "--device", device]);
+for (const engine of engines) {
+  console.log(`emulator image (PICO_BOARD=pico, ${engine}) in ${path.relative(root, emulatorBuild(engine))}: about a minute the first time`);
+  quiet("node", ["bin/pico-node.mjs", "firmware", "build", "--board", "pico", "--engine", engine, "--device", device]);
+}
 const bootrom = findBootrom();
 if (!bootrom.words) console.log(`emulator run: skipped — ${bootrom.reason}`);
 run("node", ["--test", "tests/native/emulator.test.mjs"]);
