@@ -19,13 +19,34 @@
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 // Bounds are checked in code against memory->size (the bytes backed), never
-// by a guard page; calls are bounded by counting them.
+// by a guard page.
 #define WASM_RT_MEMCHECK_SIGNAL_HANDLER 0
+
+// Calls: the generated prologue of every function traps (stack overflow)
+// when ++wasm_rt_call_stack_depth > WASM_RT_MAX_CALL_STACK_DEPTH, so that is
+// where both bounds go: at most WASM_RT_MAX_CALL_DEPTH nested calls, and the
+// C stack pointer above wasm_rt_stack_floor (0: no floor). The floor is what
+// keeps a runaway recursion on a small stack from overwriting what lies below
+// it; counting alone would have to assume every frame is the largest.
 #define WASM_RT_USE_STACK_DEPTH_COUNT 1
-#ifndef WASM_RT_MAX_CALL_STACK_DEPTH
-#error "WASM_RT_MAX_CALL_STACK_DEPTH: how deep calls may nest before they trap (the port's stack decides)"
+#ifndef WASM_RT_MAX_CALL_DEPTH
+#error "WASM_RT_MAX_CALL_DEPTH: how deep calls may nest before they trap"
 #endif
 extern uint32_t wasm_rt_call_stack_depth;
+extern uintptr_t wasm_rt_stack_floor;
+static inline uintptr_t wasm_rt_stack_pointer(void) {
+  uintptr_t sp;
+#if defined(__arm__) || defined(__aarch64__)
+  __asm__("mov %0, sp" : "=r"(sp));
+#elif defined(__x86_64__)
+  __asm__("mov %%rsp, %0" : "=r"(sp));
+#else
+  sp = (uintptr_t)__builtin_frame_address(0);
+#endif
+  return sp;
+}
+#define WASM_RT_MAX_CALL_STACK_DEPTH \
+  (wasm_rt_stack_pointer() < wasm_rt_stack_floor ? 0u : (uint32_t)(WASM_RT_MAX_CALL_DEPTH))
 
 // Bytes of linear memory backed, whatever the module declares: accesses above trap.
 #ifndef WASM_RT_MEMORY_BYTES
@@ -126,6 +147,10 @@ void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *table, uint32_t ele
 void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *table);
 
 // ---- for the embedder (engine_aot.c) ----
+/** The lowest C stack address a wasm function may start at (NULL: no floor); see WASM_RT_MAX_CALL_STACK_DEPTH. */
+void wasm_rt_set_stack_floor(void *floor);
+/** True when the last stack-overflow trap came from the count, false when from the floor. */
+bool wasm_rt_exhausted_by_count(void);
 /** Where wasm_rt_trap unwinds to (NULL: nowhere; a trap then aborts the program). */
 void wasm_rt_set_unwind_target(jmp_buf *target);
 /** The reason's text, worded as wasm3 words its traps, so logs read alike with either engine. */

@@ -7,6 +7,7 @@
 #include "wasm-rt.h"
 
 uint32_t wasm_rt_call_stack_depth;
+uintptr_t wasm_rt_stack_floor;
 
 static bool initialized;
 static jmp_buf *unwind_target;
@@ -34,6 +35,11 @@ void wasm_rt_trap(wasm_rt_trap_t trap) {
 }
 
 void wasm_rt_set_unwind_target(jmp_buf *target) { unwind_target = target; }
+
+void wasm_rt_set_stack_floor(void *floor) { wasm_rt_stack_floor = (uintptr_t)floor; }
+
+// A trap skips the epilogues that count back down, so the count still says how deep it got.
+bool wasm_rt_exhausted_by_count(void) { return wasm_rt_call_stack_depth > WASM_RT_MAX_CALL_DEPTH; }
 
 const char *wasm_rt_strerror(wasm_rt_trap_t trap) {
   switch (trap) {

@@ -16,6 +16,7 @@
 #include "aot_module.h"
 #include "core_engine.h"
 #include "crc32.h"
+#include "hal.h"
 #include "logf.h"
 #include "wasm-rt.h"
 
@@ -28,6 +29,7 @@ static struct {
   bool instantiated;
   wasm_rt_memory_t *memory;
   wasm_rt_trap_t trap;
+  bool exhausted_by_count; // a stack overflow: nested calls counted, not the stack floor
 } engine;
 
 const char *core_engine_name(void) {
@@ -213,9 +215,11 @@ static bool guarded(void (*fn)(void *), void *arg) {
   if (trap != 0) {
     wasm_rt_set_unwind_target(NULL);
     engine.trap = (wasm_rt_trap_t)trap;
+    engine.exhausted_by_count = wasm_rt_exhausted_by_count();
     return false;
   }
   wasm_rt_call_stack_depth = 0; // a trap skipped the epilogues that count back down
+  wasm_rt_set_stack_floor(hal_stack_floor());
   wasm_rt_set_unwind_target(&unwind);
   fn(arg);
   wasm_rt_set_unwind_target(NULL);
@@ -253,7 +257,9 @@ bool core_engine_call(int fn, const uint32_t *args, unsigned argc, uint32_t *res
 }
 
 core_trap core_engine_trap(void) {
-  const char *detail = engine.trap == WASM_RT_TRAP_EXHAUSTION ? "calls nested deeper than WASM_RT_MAX_CALL_STACK_DEPTH" : NULL;
+  const char *detail = engine.trap != WASM_RT_TRAP_EXHAUSTION ? NULL
+                       : engine.exhausted_by_count ? "calls nested deeper than WASM_RT_MAX_CALL_DEPTH"
+                                                   : "the C stack reached its floor (hal_stack_floor)";
   return (core_trap){.reason = wasm_rt_strerror(engine.trap), .detail = detail};
 }
 

@@ -51,7 +51,8 @@ bool hal_region_save(const void *slot, size_t size);
 
 // ---- C stack ----
 /** The lowest stack address wasm code may reach, leaving room below for the host functions it calls;
- *  NULL if the port sets no bound (wasm3 then uses d_m3MaxNativeStack from the call's entry). */
+ *  NULL if the port sets no bound (wasm3 then uses d_m3MaxNativeStack from the call's entry, the
+ *  AOT engine its call count WASM_RT_MAX_CALL_DEPTH). */
 void *hal_stack_floor(void);
 
 // ---- system ----

@@ -16,10 +16,11 @@
 // The AOT engine's runtime (native/aot) backs exactly this much, statically.
 #define WASM_RT_MEMORY_BYTES CORE_MEMORY_LIMIT_BYTES
 
-// AOT: how deep wasm calls may nest before the core traps (stack overflow).
-// Each port sizes it to its C stack.
-#ifndef WASM_RT_MAX_CALL_STACK_DEPTH
-#define WASM_RT_MAX_CALL_STACK_DEPTH 200
+// AOT: how deep wasm calls may nest before the core traps (stack overflow);
+// the port's hal_stack_floor bounds the C stack they take as well. The core's
+// deepest path nests about 20.
+#ifndef WASM_RT_MAX_CALL_DEPTH
+#define WASM_RT_MAX_CALL_DEPTH 200
 #endif
 
 // wasm3's value stack for the core (bytes).

@@ -21,17 +21,15 @@
 // 11.0 KB after every path, error answers included, had run (npm run
 // bench:firmware); this leaves ~3 KB.
 #define SHELL_STACK_BYTES (14u * 1024u)
-// Room below the floor wasm code may reach, for the host functions it calls (logging uses the most).
-#define STACK_GUARD_BYTES 1536u
 #else
-// AOT: each wasm function is a C function with a frame of its own. The
-// emulator measured a high-water mark of ? KB after every path; this leaves ? KB.
-#define SHELL_STACK_BYTES (8u * 1024u)
-// Calls nested deeper trap (stack overflow) before the stack runs out: the
-// core's deepest path nests ? calls, its largest frames take ? bytes.
-#define WASM_RT_MAX_CALL_STACK_DEPTH 64
-#define STACK_GUARD_BYTES 0u
+// AOT: each wasm function is a C function with a frame of its own (the
+// largest 280 bytes). The emulator measured a high-water mark of ? KB after
+// every path; this leaves ? KB.
+#define SHELL_STACK_BYTES (6u * 1024u)
 #endif
+// Room below the floor wasm code may reach (hal_stack_floor), for the host
+// functions it calls (logging uses the most): a runaway recursion traps there.
+#define STACK_GUARD_BYTES 1536u
 
 // ---- main loop ----
 #define WATCHDOG_TIMEOUT_MS 8000u     // the RP2040's longest is ~8.3 s; fed after each clean tick

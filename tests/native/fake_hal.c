@@ -72,7 +72,7 @@ bool hal_region_save(const void *slot, size_t size) {
   return true;
 }
 void hal_watchdog_feed(void) {}
-void *hal_stack_floor(void) { return NULL; }
+void *hal_stack_floor(void) { return fake.stack_floor; }
 void hal_reboot(const char *why) {
   (void)why;
   abort();

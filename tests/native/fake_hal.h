@@ -26,6 +26,7 @@ typedef struct fake_hal {
   region_slot saved_region;
   int save_count;
   bool fail_save;
+  void *stack_floor; // what hal_stack_floor answers
 } fake_hal;
 
 extern fake_hal fake;

@@ -55,6 +55,7 @@ static void traps(const uint8_t *wasm, size_t len) {
   event_queue_init(&events);
   shell_start(&sh, wasm, len, &config, &events);
   CHECK(sh.core.running);
+  bool aot = strncmp(sh.context.engine, "aot", 3) == 0; // it says which bound stopped a recursion
   command(&sh, 'l');
   CHECK(logged("alive"));
   static const struct {
@@ -63,7 +64,7 @@ static void traps(const uint8_t *wasm, size_t len) {
   } cases[] = {
       {'o', "a load above the bytes backed", "core trapped in on_server_data: [trap] out of bounds memory access"},
       {'u', "unreachable", "core trapped in on_server_data: [trap] unreachable executed"},
-      {'r', "runaway recursion", "core trapped in on_server_data: [trap] stack overflow"},
+      {'r', "runaway recursion", "core trapped in on_server_data: [trap] stack overflow"}, // stopped by the count
       {'p', "an import given bytes outside memory", "core trapped in on_server_data: [trap] out of bounds memory access"},
       {'a', "abort()", "core trapped in on_server_data: [trap] program called abort"},
   };
@@ -72,6 +73,7 @@ static void traps(const uint8_t *wasm, size_t len) {
     forget_logs();
     command(&sh, cases[i].command);
     CHECK(logged(cases[i].logs));
+    if (aot && cases[i].command == 'r') CHECK(logged("trap detail: calls nested deeper than WASM_RT_MAX_CALL_DEPTH"));
     char restart[48];
     snprintf(restart, sizeof restart, "restarting the core (%u of", i + 1);
     CHECK(logged(restart));
@@ -83,6 +85,17 @@ static void traps(const uint8_t *wasm, size_t len) {
            cases[i].what);
     if (failures != before) printf("%s", fake.log_history);
   }
+  // A recursion on a stack with a floor 2 KiB below here traps at the floor, before the count.
+  int before = failures;
+  fake.stack_floor = (uint8_t *)__builtin_frame_address(0) - 2 * 1024;
+  forget_logs();
+  command(&sh, 'r');
+  fake.stack_floor = NULL;
+  CHECK(logged("core trapped in on_server_data: [trap] stack overflow"));
+  if (aot) CHECK(logged("trap detail: the C stack reached its floor"));
+  CHECK(sh.core.running);
+  printf("%s - runaway recursion stops at the stack floor\n", failures == before ? "ok" : "not ok");
+  if (failures != before || getenv("ENGINE_TEST_LOG")) printf("%s", fake.log_history);
   core_shutdown(&sh.core);
 }
 

@@ -4,7 +4,7 @@
 #define PORT_CONFIG_H
 
 #define CORE_MAX_RESTARTS 10u
-#define WASM_RT_MAX_CALL_STACK_DEPTH 100 // AOT: the recursion test stops here
+#define WASM_RT_MAX_CALL_DEPTH 100 // AOT: the recursion test stops here (or at the fake HAL's stack floor)
 
 // wasm3: the boards' settings (BRIEF §2)
 #define d_m3CodePageAlignSize 1024
