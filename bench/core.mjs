@@ -1,7 +1,8 @@
 // npm run bench:core — figures for the release core.wasm: size by section,
 // imports and exports, linear memory (static data, heap top, high-water mark
-// after a long scripted life) against what the Pico backs, and host-side time
-// per operation. Prints figures; asserts nothing.
+// after a long scripted life) against what the Pico backs, host-side time per
+// operation, and ns/op of bench:firmware's operations on the POSIX build of
+// each engine (AOT; wasm3 where present). Prints figures; asserts nothing.
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import { CORE_WASM, FakeHost, RODATA_SECTION, apiResponse, chunk } from "../tests/host/fake_host.mjs";
@@ -89,3 +90,47 @@ console.log(`high-water mark after 1 h scripted (${events} ConfigMap events, ${r
 console.log(`host time (Node ${process.version}, not the Pico): apply 1024-entry memory_values ${applyFullMs.toFixed(2)} ms; watch event ${(eventMs / events * 1000).toFixed(0)} µs; 10 s of node/lease traffic incl. ticks ${(renewMs / events * 1000).toFixed(0)} µs; kubelet request ${(scrapeMs / scrapes * 1000).toFixed(0)} µs`);
 console.log(`text reads (rodata_read host calls): watch event ${(eventTexts / events).toFixed(0)}; 10 s of node/lease traffic ${(renewTexts / events).toFixed(0)}; kubelet request ${(scrapeTexts / scrapes).toFixed(0)} on average`);
 console.log(`region commits: ${h.commits} of ${events + 1} ConfigMap versions`);
+
+// ---- the same operations on the POSIX build of each engine (native/posix/replay.c) ----
+// The life above's main operations are recorded as the exact calls into the core
+// (bench/core_replay.mjs) and played through each engine's POSIX build with the
+// shell's own host imports: nanoseconds per operation, the lowest of five batches
+// (the machine may be busy with other work).
+const { spawnSync } = await import("node:child_process");
+const path = await import("node:path");
+const { recordScenario } = await import("./core_replay.mjs");
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const wasm3 = process.env.FETCHCONTENT_SOURCE_DIR_WASM3;
+const engines = [["aot", "build/posix"], ...(wasm3 && fs.existsSync(path.join(wasm3, "source/wasm3.h")) ? [["wasm3", "build/posix-wasm3"]] : [])];
+const quiet = (cmd, args) => spawnSync(cmd, args, { cwd: ROOT, encoding: "utf8" });
+if (quiet("wasm2c", ["--version"]).status !== 0) {
+  console.log("\nPOSIX engines: skipped — wasm2c is not installed (apt-get install wabt)");
+} else {
+  const script = path.join(ROOT, "build/core-replay.txt");
+  fs.writeFileSync(script, await recordScenario());
+  const figures = {};
+  for (const [engine, dir] of engines) {
+    const generator = quiet("ninja", ["--version"]).status === 0 ? ["-G", "Ninja"] : [];
+    for (const args of [["-S", "native/posix", "-B", dir, ...generator, `-DPICO_NODE_ENGINE=${engine}`, ...(engine === "wasm3" ? [`-DFETCHCONTENT_SOURCE_DIR_WASM3=${wasm3}`] : [])], ["--build", dir]]) {
+      const r = quiet("cmake", args);
+      if (r.status !== 0) throw new Error(`building the ${engine} POSIX shell failed:\n${r.stdout}${r.stderr}`);
+    }
+    for (let batch = 0; batch < 5; batch++) {
+      const r = quiet(path.join(dir, "pico-node-replay"), ["--wasm", CORE_WASM, "--script", script, "--rounds", "50"]);
+      if (r.status !== 0) throw new Error(`the ${engine} replay failed: ${r.stderr}`);
+      for (const line of r.stdout.trim().split("\n").slice(1)) {
+        const [, ns, label] = /^(\d+) (.*)$/.exec(line);
+        const row = (figures[label] ??= {});
+        row[engine] = Math.min(row[engine] ?? Infinity, Number(ns));
+      }
+    }
+  }
+  const nsPerOp = (ns) => (ns === undefined ? "–" : `${Math.round(ns).toLocaleString("en-US")} ns`);
+  console.log(`\nns/op on the POSIX build of each engine: bench:firmware's operations replayed call for call (${process.arch}, lowest of 5 × 50 rounds; boot includes loading the module)`);
+  console.log(`  ${"".padEnd(34)}${engines.map(([e]) => e.padStart(14)).join("")}${engines.length > 1 ? "   wasm3 / aot" : ""}`);
+  for (const [label, row] of Object.entries(figures)) {
+    const ratio = row.wasm3 && row.aot ? `${(row.wasm3 / row.aot).toFixed(1)}×`.padStart(15) : "";
+    console.log(`  ${label.padEnd(34)}${engines.map(([e]) => nsPerOp(row[e]).padStart(14)).join("")}${ratio}`);
+  }
+  if (engines.length === 1) console.log("  wasm3: skipped — wasm3 is not present (set FETCHCONTENT_SOURCE_DIR_WASM3)");
+}

@@ -49,9 +49,8 @@ export function leaseObject(rv) {
   };
 }
 
-/** Registration (201), lease create (404 → 201), first status write (200). */
-export function registerAll(h) {
-  const reg = requestTo(h, "POST", "/api/v1/nodes");
+/** Registration (201), lease create (404 → 201), first status write (200); `reg` if the caller took the POST already. */
+export function registerAll(h, reg = requestTo(h, "POST", "/api/v1/nodes")) {
   h.deliver(reg.c, apiResponse(201, nodeObject()));
   const get = requestTo(h, "GET", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/");
   h.deliver(get.c, apiResponse(404, status(404, "NotFound", `leases.coordination.k8s.io "${NODE}" not found`)));
