@@ -8,6 +8,16 @@ static region_store store;
 
 static void fill(uint8_t *bytes, uint8_t value) { memset(bytes, value, REGION_BYTES); }
 
+/** A fresh store with two commits: every byte `first`, then every byte `second`. */
+static void commit_two(uint8_t first, uint8_t second) {
+  region_store_clear(&store);
+  uint8_t bytes[REGION_BYTES];
+  fill(bytes, first);
+  region_store_commit(&store, bytes, REGION_BYTES);
+  fill(bytes, second);
+  region_store_commit(&store, bytes, REGION_BYTES);
+}
+
 TEST(crc32_matches_zlib) {
   CHECK_EQ(crc32_of((const uint8_t *)"123456789", 9), 0xCBF43926u);
   CHECK_EQ(crc32_update(crc32_of((const uint8_t *)"1234", 4), (const uint8_t *)"56789", 5), 0xCBF43926u);
@@ -61,12 +71,7 @@ TEST(commits_alternate_slots_and_the_newest_wins) {
 }
 
 TEST(a_torn_commit_leaves_the_previous_region) {
-  region_store_clear(&store);
-  uint8_t bytes[REGION_BYTES];
-  fill(bytes, 0xAA);
-  region_store_commit(&store, bytes, REGION_BYTES);
-  fill(bytes, 0xBB);
-  region_store_commit(&store, bytes, REGION_BYTES);
+  commit_two(0xAA, 0xBB);
   // a reset in the middle of the second commit: its bytes half written, the CRC stale
   region_slot *second = (region_slot *)region_store_active(&store);
   memset(second->bytes + 512, 0xCC, 512);
@@ -106,12 +111,7 @@ TEST(adopt_takes_a_saved_slot_only_when_ram_holds_none) {
 }
 
 TEST(verify_finds_the_newest_valid_slot_in_ram_of_unknown_state) {
-  region_store_clear(&store);
-  uint8_t bytes[REGION_BYTES];
-  fill(bytes, 3);
-  region_store_commit(&store, bytes, REGION_BYTES);
-  fill(bytes, 4);
-  region_store_commit(&store, bytes, REGION_BYTES);
+  commit_two(3, 4);
   store.active = 0x5a5a5a5a; // RAM kept over a reset: the index is garbage, the slots are not
   CHECK(region_store_active(&store) == NULL);
   CHECK_EQ(region_store_verify(&store)->bytes[0], 4);
