@@ -6,7 +6,7 @@
 
 #include "port_config.h"
 
-// Linear memory backed for the core (wasm3's runtime->memoryLimit). The core
+// Linear memory backed for the core (wasm3: runtime->memoryLimit; AOT: static RAM). The core
 // declares one 64 KiB page but uses far less (its mem_used() export); boot
 // fails loudly when mem_used() exceeds this.
 #ifndef CORE_MEMORY_LIMIT_BYTES
