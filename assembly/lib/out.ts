@@ -6,7 +6,7 @@
 // only core state, never a host call whose answer could change between passes.
 
 import { ByteBuf } from "./bytes";
-import { Text, textCopy, textLen } from "./text";
+import { T, Text, textCopy, textLen } from "./text";
 
 /** Receives a full staging buffer; returns false if the bytes could not be taken. */
 export type FlushFn = (ctx: i32, ptr: usize, len: i32) => bool;
@@ -91,6 +91,27 @@ export class Out {
 
   buf(b: ByteBuf): void {
     this.bytes(b.ptr, b.len);
+  }
+
+  /**
+   * A value kept only to be shown (a server's message): written whole, or, if
+   * it was cut to fit its buffer, up to the last whole UTF-8 character and
+   * marked "...", so a cut is never silent and never splits a character.
+   */
+  excerpt(b: ByteBuf): void {
+    let n = b.len;
+    if (b.overflow) {
+      // Step back over a trailing sequence that lost its continuation bytes.
+      let lead = n;
+      while (lead > 0 && n - lead < 4 && (b.at(lead - 1) & 0xc0) == 0x80) lead--;
+      if (lead > 0) {
+        const first = b.at(lead - 1);
+        const need = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : first >= 0xc0 ? 2 : 1;
+        if (n - (lead - 1) < need) n = lead - 1;
+      }
+    }
+    this.bytes(b.ptr, n);
+    if (b.overflow) this.ascii(T("..."));
   }
 
   /** A fixed text, copied straight into the staging buffer (no scratch: a flush may log). */
