@@ -143,13 +143,19 @@ test("status writes and the ConfigMap LIST honour a Retry-After of 300 s", async
 
 // ---- degradation 4: a watch event that does not decode ends the watch ----
 
-test("a garbage line in a watch stream ends the watch at once and re-LISTs, logged once", async () => {
+/** Boots, applies "0=1" from a LIST at version 100, and opens the watch stream. */
+async function watching() {
   const h = await boot();
   registerAll(h);
   const list = requestTo(h, "GET", LIST);
   h.deliver(list.c, apiResponse(200, configMapList("100", [configMap("100", "0=1")])));
   const watch = requestTo(h, "GET", LIST + "&watch=1");
   h.deliver(watch.c, apiResponse(200, "", { chunked: true }));
+  return { h, watch };
+}
+
+test("a garbage line in a watch stream ends the watch at once and re-LISTs, logged once", async () => {
+  const { h, watch } = await watching();
   h.deliver(watch.c, chunk(JSON.stringify({ type: "MODIFIED", object: configMap("101", "0=2") }) + "\n"));
   h.deliver(watch.c, chunk("<html>proxy error</html>\n"));
   assert.ok(watch.c.closed, "the watch connection is closed at once");
@@ -162,12 +168,7 @@ test("a garbage line in a watch stream ends the watch at once and re-LISTs, logg
 });
 
 test("a watch event of no known type ends the watch and re-LISTs", async () => {
-  const h = await boot();
-  registerAll(h);
-  const list = requestTo(h, "GET", LIST);
-  h.deliver(list.c, apiResponse(200, configMapList("100", [configMap("100", "0=1")])));
-  const watch = requestTo(h, "GET", LIST + "&watch=1");
-  h.deliver(watch.c, apiResponse(200, "", { chunked: true }));
+  const { h, watch } = await watching();
   h.deliver(watch.c, chunk(JSON.stringify({ kind: "Status", object: configMap("101", "0=2") }) + "\n"));
   assert.equal(h.region[0], 1, "not applied");
   const relist = waitFor(h, "GET", LIST, 1_000);
