@@ -18,7 +18,7 @@ import { RESOURCE_VERSION_BYTES } from "../api/limits";
 import { isSuccess, retryAfterFailure, retryAfterNoResponse } from "../api/outcome";
 import { metrics } from "../metrics/counters";
 import { MemoryValuesParser } from "../region/memory_values";
-import { conditions, COND_CONFIG, TRUE, FALSE, UNKNOWN } from "../node/conditions";
+import { conditions, COND_CONFIG, CONFIG_MESSAGE_BYTES, TRUE, FALSE, UNKNOWN } from "../node/conditions";
 import { region } from "./region";
 import { T, Text, textLen } from "../lib/text";
 
@@ -235,7 +235,7 @@ export class ConfigMapWatcher {
   evaluatedVersion: ByteBuf = ByteBuf.create(RESOURCE_VERSION_BYTES);
   private relist: bool = true;
   private restart: bool = false;
-  private msgOut: Out = new Out(200);
+  private msgOut: Out = new Out(CONFIG_MESSAGE_BYTES);
   private cm: ConfigMapCapture = new ConfigMapCapture();
   private statusFields: StatusFields = new StatusFields();
   private list: ListRequest = new ListRequest(this.statusFields, this.cm);

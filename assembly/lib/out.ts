@@ -5,7 +5,7 @@
 // the length sent is always the length written. Rendering must therefore read
 // only core state, never a host call whose answer could change between passes.
 
-import { ByteBuf } from "./bytes";
+import { ByteBuf, utf8Boundary } from "./bytes";
 import { T, Text, textCopy, textLen } from "./text";
 
 /** Receives a full staging buffer; returns false if the bytes could not be taken. */
@@ -99,18 +99,7 @@ export class Out {
    * marked "...", so a cut is never silent and never splits a character.
    */
   excerpt(b: ByteBuf): void {
-    let n = b.len;
-    if (b.overflow) {
-      // Step back over a trailing sequence that lost its continuation bytes.
-      let lead = n;
-      while (lead > 0 && n - lead < 4 && (b.at(lead - 1) & 0xc0) == 0x80) lead--;
-      if (lead > 0) {
-        const first = b.at(lead - 1);
-        const need = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : first >= 0xc0 ? 2 : 1;
-        if (n - (lead - 1) < need) n = lead - 1;
-      }
-    }
-    this.bytes(b.ptr, n);
+    this.bytes(b.ptr, b.overflow ? utf8Boundary(b.ptr, b.len) : b.len);
     if (b.overflow) this.ascii(T("..."));
   }
 

@@ -270,3 +270,14 @@ test("memory_values given as a string, then as a number: the last one wins and i
   h.deliver(list.c, apiResponse(200, `{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"50"},"items":[${item}]}`));
   assert.equal(h.commits, 0);
 });
+
+// ---- what is only shown (a server's message, a long log line) is cut visibly ----
+
+test("a long server message is logged cut at a whole UTF-8 character and marked, never split", async () => {
+  const { h, watch } = await watching();
+  h.deliver(watch.c, chunk(JSON.stringify({ type: "ERROR", object: status(500, "InternalError", "é".repeat(100)) }) + "\n"));
+  const [line] = logsMatching(h, /watch ended by the server: 500 /);
+  assert.ok(line, h.logText());
+  assert.match(line.line, /^configmap: watch ended by the server: 500 (é)+\.\.\.$/);
+  assert.ok(Buffer.byteLength(line.line) <= 160, `${Buffer.byteLength(line.line)} bytes`);
+});
