@@ -6,6 +6,7 @@ import { listDevices } from "./devices.js";
 import { reloadNginx, requireNginx, runningPid, startNginx, stopNginx } from "./nginx.js";
 import { enrollDevices, revokeDevices } from "./enroll.js";
 import { parseFault, readFaults, writeFaults } from "./faults.js";
+import { withProxyLock } from "./lock.js";
 
 type Opt = Record<string, string>;
 
@@ -77,7 +78,7 @@ export async function cmdProxy(pos: string[], opt: Opt): Promise<void> {
   if (!["start", "stop", "reload", "status", "fault"].includes(sub)) throw new Error("proxy: config, start, stop, reload, status or fault");
   const dir = proxyDirFrom(opt);
   const s = readProxySettings(dir);
-  if (sub === "fault") return cmdFault(s, pos.slice(2), opt);
+  if (sub === "fault") return withProxyLock(dir, (l) => console.log(l), () => cmdFault(s, pos.slice(2), opt));
   if (sub === "start") {
     const pid = await startNginx(s);
     console.log(`proxy running (nginx pid ${pid}) on ${s.listen}; Picos use api=${s.publicUrl}; access log ${path.join(dir, "logs/access.log")}`);
