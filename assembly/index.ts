@@ -8,7 +8,7 @@ import { seedRandom } from "./lib/random";
 import { ByteBuf } from "./lib/bytes";
 import { LOG_ERROR, LOG_INFO, log, logBegin, logEnd } from "./lib/log";
 import { config, parseConfig } from "./config";
-import { apiChannel, watchChannel } from "./api/channels";
+import { apiChannel, leaseChannel, watchChannel } from "./api/channels";
 import { identity, CORE_VERSION } from "./node/identity";
 import { facts } from "./node/facts";
 import { refreshConditions } from "./node/health";
@@ -96,25 +96,24 @@ export function start(nowMs: u32): i32 {
   return 0;
 }
 
-/** Starts whatever requests are due. Runs after every event, never inside one. */
+/** Starts whatever requests are due, on each connection independently. Runs after every event, never inside one. */
 function pump(): void {
-  // One candidate per loop turn, to bound wasm3's C stack (see node/render.ts):
+  // One connection per loop turn, to bound wasm3's C stack (see node/render.ts):
   // a started request renders its whole body below this frame.
-  for (let candidate = 0; candidate < API_CANDIDATES; candidate++) {
-    if (pumpApiCandidate(candidate)) break;
-  }
-  if (nodeController.registered()) watcher.pump(watchChannel);
-}
-
-const API_CANDIDATES = 3;
-
-/** True if the API channel is taken (or not ours yet) and later candidates must wait. */
-function pumpApiCandidate(candidate: i32): bool {
-  switch (candidate) {
-    case 0: return apiChannel.busy() || nodeController.pumpRegistration(apiChannel) || !nodeController.registered();
-    // Lease first (it keeps the node alive), unless the Node itself needs confirming.
-    case 1: return leaseController.pump(apiChannel);
-    default: return nodeController.pumpStatus(apiChannel);
+  for (let channel = 0; channel < 3; channel++) {
+    switch (channel) {
+      case 0: {
+        if (!apiChannel.busy() && !nodeController.pumpRegistration(apiChannel)) nodeController.pumpStatus(apiChannel);
+        break;
+      }
+      case 1: {
+        leaseController.pump(leaseChannel);
+        break;
+      }
+      default: {
+        if (nodeController.registered()) watcher.pump(watchChannel);
+      }
+    }
   }
 }
 
@@ -127,6 +126,7 @@ export function tick(nowMs: u32): void {
       facts.refresh();
       refreshConditions();
       apiChannel.tick();
+      leaseChannel.tick();
       watchChannel.tick();
       serverTick();
       blinker.tick();
@@ -143,6 +143,7 @@ function validLength(len: i32): bool {
 export function on_net_connected(handle: i32): void {
   if (!started) return;
   apiChannel.onConnected(handle);
+  leaseChannel.onConnected(handle);
   watchChannel.onConnected(handle);
   pump();
 }
@@ -151,6 +152,7 @@ export function on_net_connected(handle: i32): void {
 export function on_net_data(handle: i32, len: i32): void {
   if (!started || !validLength(len)) return;
   apiChannel.onData(handle, io.ptr, len);
+  leaseChannel.onData(handle, io.ptr, len);
   watchChannel.onData(handle, io.ptr, len);
   pump();
 }
@@ -159,6 +161,7 @@ export function on_net_data(handle: i32, len: i32): void {
 export function on_net_closed(handle: i32): void {
   if (!started) return;
   apiChannel.onClosed(handle);
+  leaseChannel.onClosed(handle);
   watchChannel.onClosed(handle);
   pump();
 }
@@ -167,6 +170,7 @@ export function on_net_closed(handle: i32): void {
 export function on_net_error(handle: i32, code: i32): void {
   if (!started) return;
   apiChannel.onError(handle, code);
+  leaseChannel.onError(handle, code);
   watchChannel.onError(handle, code);
   pump();
 }

@@ -14,6 +14,7 @@ import { ProxySettings, readProxySettings } from "./proxy.js";
 import { DeviceConfig, checkConfigMapRef, checkNodeName, deviceFiles, readDeviceConfig, writeDeviceConfig, writeDevicesConf, writePrivate } from "./devices.js";
 import { certUsable, chooseSigner, newKey, nodeCsr, signWithCa, signWithCsrApi } from "./signing.js";
 import { reloadNginx } from "./nginx.js";
+import { withProxyLock } from "./lock.js";
 
 export interface EnrollOptions {
   dir: string;
@@ -43,6 +44,11 @@ function existing(dir: string, name: string): DeviceConfig | null {
 
 export async function enrollDevices(names: string[], o: EnrollOptions): Promise<Enrolled[]> {
   const say = o.progress ?? (() => {});
+  readProxySettings(o.dir); // a clear error before anything else if there is no proxy here
+  return withProxyLock(o.dir, say, () => enrollLocked(names, o, say));
+}
+
+async function enrollLocked(names: string[], o: EnrollOptions, say: (line: string) => void): Promise<Enrolled[]> {
   if (!names.length) throw new Error("enroll: name the device(s) to enrol, e.g. `pico-node enroll pico-kitchen`");
   names.forEach(checkNodeName);
   if (new Set(names).size !== names.length) throw new Error("enroll: a device is named twice");
@@ -101,6 +107,11 @@ export interface RevokeOptions {
 /** Removes the devices' map entries, keys and RBAC, then reloads nginx and waits for old workers to go. */
 export async function revokeDevices(names: string[], o: RevokeOptions): Promise<void> {
   const say = o.progress ?? (() => {});
+  readProxySettings(o.dir);
+  return withProxyLock(o.dir, say, () => revokeLocked(names, o, say));
+}
+
+async function revokeLocked(names: string[], o: RevokeOptions, say: (line: string) => void): Promise<void> {
   if (!names.length) throw new Error("revoke: name the device(s) to revoke");
   names.forEach(checkNodeName);
   const s = readProxySettings(o.dir);

@@ -20,6 +20,9 @@ const USAGE = `usage: pico-node <command> [options]
       --rate 2r/s --burst 20 per-device rate limit
       --system               for the system nginx (conf.d include, /run/nginx.pid)
   proxy start|stop|reload|status   the stand-alone nginx of the proxy dir
+  proxy fault NAME ROUTE 500|503   the proxy answers that status for one device's route
+                             (node-register, node-read, node-status, lease-create, lease,
+                             config-map) instead of forwarding; --clear [NAME] ends it
       --dir DIR              proxy dir (default $PICO_NODE_PROXY_DIR, ~/.config/pico-node/proxy,
                              or <state>/proxy with --state); keys and tokens live here, 0600
   enroll NAME... [--config-map NS/NAME] [--signer auto|csr|ca] [--dir DIR]

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { ROOT, ClusterEnv } from "./cluster.js";
 import { writeDevicesConf } from "./devices.js";
+import { writeFaultsConf } from "./faults.js";
 
 export type SignerChoice = "auto" | "csr" | "ca";
 
@@ -163,5 +164,7 @@ export function writeProxyConfig(s: ProxySettings): string[] {
   }
   writeDevicesConf(s.dir);
   written.push(path.join(s.dir, "devices.conf"));
+  writeFaultsConf(s.dir);
+  written.push(path.join(s.dir, "faults.conf"));
   return written;
 }

@@ -1,10 +1,12 @@
 // pico-node proxy config|start|stop|reload|status, enroll, revoke.
 import path from "node:path";
 import { defaultStateDir, readEnv } from "./cluster.js";
-import { ProxyInput, SignerChoice, completeSettings, defaultProxyDir, localPlaneSettings, readProxySettings, writeProxyConfig, K3S } from "./proxy.js";
+import { ProxyInput, ProxySettings, SignerChoice, completeSettings, defaultProxyDir, localPlaneSettings, readProxySettings, writeProxyConfig, K3S } from "./proxy.js";
 import { listDevices } from "./devices.js";
 import { reloadNginx, requireNginx, runningPid, startNginx, stopNginx } from "./nginx.js";
 import { enrollDevices, revokeDevices } from "./enroll.js";
+import { parseFault, readFaults, writeFaults } from "./faults.js";
+import { withProxyLock } from "./lock.js";
 
 type Opt = Record<string, string>;
 
@@ -73,9 +75,10 @@ export async function cmdProxy(pos: string[], opt: Opt): Promise<void> {
     console.log(`Enrol a device:  pico-node enroll NAME --dir ${s.dir}`);
     return;
   }
-  if (!["start", "stop", "reload", "status"].includes(sub)) throw new Error("proxy: config, start, stop, reload or status");
+  if (!["start", "stop", "reload", "status", "fault"].includes(sub)) throw new Error("proxy: config, start, stop, reload, status or fault");
   const dir = proxyDirFrom(opt);
   const s = readProxySettings(dir);
+  if (sub === "fault") return withProxyLock(dir, (l) => console.log(l), () => cmdFault(s, pos.slice(2), opt));
   if (sub === "start") {
     const pid = await startNginx(s);
     console.log(`proxy running (nginx pid ${pid}) on ${s.listen}; Picos use api=${s.publicUrl}; access log ${path.join(dir, "logs/access.log")}`);
@@ -90,6 +93,23 @@ export async function cmdProxy(pos: string[], opt: Opt): Promise<void> {
     const devices = listDevices(dir);
     console.log(devices.length ? devices.map((d) => `  ${d.name}  (ConfigMap ${d.configMap})`).join("\n") : "  no devices enrolled");
   }
+}
+
+/** proxy fault NAME ROUTE CODE | proxy fault --clear [NAME] | proxy fault (lists them). */
+async function cmdFault(s: ProxySettings, args: string[], opt: Opt): Promise<void> {
+  let faults = readFaults(s.dir);
+  if (flag(opt, "clear")) {
+    faults = args[0] ? faults.filter((f) => f.device !== args[0]) : [];
+  } else if (args.length) {
+    const f = parseFault(args[0], args[1], args[2]);
+    faults = [...faults.filter((x) => x.device !== f.device || x.route !== f.route), f];
+  } else {
+    console.log(faults.length ? faults.map((f) => `  ${f.device} ${f.route} → ${f.code}`).join("\n") : "no faults injected");
+    return;
+  }
+  writeFaults(s.dir, faults);
+  if (!(await reloadNginx(s, false))) throw new Error(`no nginx is running for ${s.dir}`);
+  console.log(faults.length ? `faults now:\n${faults.map((f) => `  ${f.device} ${f.route} → ${f.code}`).join("\n")}` : "no faults injected");
 }
 
 export async function cmdEnroll(pos: string[], opt: Opt): Promise<void> {

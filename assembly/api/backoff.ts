@@ -1,11 +1,14 @@
 // Capped exponential backoff with jitter (virtual-kubelet / client-go style):
 // delay = min(cap, initial * 2^failures), then a random 0..50 % is added, never
-// past the cap. A server's Retry-After, when longer, wins (up to a hard ceiling).
+// past the cap. A server's Retry-After, when longer, wins up to the backoff's
+// own ceiling: the Lease's is its cap (a renewal must land well within
+// leaseDurationSeconds), other requests honour up to 5 minutes.
 
 import { now } from "../lib/clock";
 import { randomBelow } from "../lib/random";
 
-const RETRY_AFTER_CEILING_MS: u64 = 300_000;
+/** How long a Retry-After may hold back requests that nothing else waits on. */
+export const RETRY_AFTER_CEILING_MS: i32 = 300_000;
 
 // Plain data, created once: no managed header needed.
 @unmanaged
@@ -15,15 +18,19 @@ export class Backoff {
   notBefore: u64 = 0;
   initialMs: i32;
   capMs: i32;
+  /** Longest delay a server's Retry-After may impose. */
+  retryAfterCeilingMs: i32;
 
-  constructor(initialMs: i32, capMs: i32) {
+  constructor(initialMs: i32, capMs: i32, retryAfterCeilingMs: i32) {
     this.initialMs = initialMs;
     this.capMs = capMs;
+    this.retryAfterCeilingMs = retryAfterCeilingMs;
   }
 
-  configure(initialMs: i32, capMs: i32): void {
+  configure(initialMs: i32, capMs: i32, retryAfterCeilingMs: i32): void {
     this.initialMs = initialMs;
     this.capMs = capMs;
+    this.retryAfterCeilingMs = retryAfterCeilingMs;
   }
 
   succeeded(): void {
@@ -40,7 +47,7 @@ export class Backoff {
     if (delay > <u64>this.capMs) delay = <u64>this.capMs;
     if (retryAfterS >= 0) {
       let ra = <u64>retryAfterS * 1000;
-      if (ra > RETRY_AFTER_CEILING_MS) ra = RETRY_AFTER_CEILING_MS;
+      if (ra > <u64>this.retryAfterCeilingMs) ra = <u64>this.retryAfterCeilingMs;
       if (ra > delay) delay = ra;
     }
     if (this.failures < 30) this.failures++;

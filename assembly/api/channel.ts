@@ -18,8 +18,8 @@ import { txBegin, txCount, txEnd, txJson, tx } from "../net/tx";
 import { metrics, verbIndex } from "../metrics/counters";
 import { wallClock } from "./time";
 import { parseHttpDate } from "../lib/wallclock";
-import { ApiRequest, FAIL_CLOSED, FAIL_CONNECT, FAIL_PROTOCOL, FAIL_SEND, FAIL_TIMEOUT, failureName } from "./request";
-import { T, Text } from "../lib/text";
+import { ApiRequest, FAIL_CLOSED, FAIL_CONNECT, FAIL_PROTOCOL, FAIL_SEND, FAIL_TIMEOUT } from "./request";
+import { T, Text, textLen } from "../lib/text";
 
 const STATE_CLOSED = 0;
 const STATE_CONNECTING = 1;
@@ -129,7 +129,8 @@ export class ApiChannel extends ResponseHandler {
     this.deadline = now() + timeout;
   }
 
-  private fail(kind: i32): void {
+  /** Ends the request without a usable response: kind is one of FAIL_*, detail says what was wrong. */
+  private fail(kind: i32, detail: Text = T("")): void {
     const req = this.req;
     this.close();
     if (req == null) return;
@@ -141,11 +142,8 @@ export class ApiChannel extends ResponseHandler {
     }
     this.req = null;
     metrics.api.add(verbIndex(req.method), 0);
-    const o = logBegin(LOG_WARN, this.name);
-    o.ascii(req.label);
-    o.ascii(T(": "));
-    o.ascii(failureName(kind));
-    logEnd();
+    req.failure = kind;
+    req.failureDetail = detail;
     req.failed(kind);
   }
 
@@ -172,11 +170,13 @@ export class ApiChannel extends ResponseHandler {
     this.gotBytes = true;
     const used = this.parser.feed(ptr, len);
     if (used < 0) {
-      const o = logBegin(LOG_WARN, this.name);
-      o.ascii(T("response: "));
-      o.ascii(this.parser.errorReason);
-      logEnd();
-      this.fail(FAIL_PROTOCOL);
+      this.fail(FAIL_PROTOCOL, this.parser.errorReason);
+      return;
+    }
+    // A body that does not decode ends the request now: a stream would
+    // otherwise run on unread until its deadline.
+    if (this.req != null && this.json.failed) {
+      this.fail(FAIL_PROTOCOL, this.json.errorReason);
       return;
     }
     // done() has run if the message ended; leftovers mean the server is out of step.
@@ -215,39 +215,37 @@ export class ApiChannel extends ResponseHandler {
   // ---- response parser callbacks ----
 
   head(p: HttpResponseParser): void {
-    const t = parseHttpDate(p.date.ptr, p.date.len);
-    if (t >= 0) wallClock.observe(t, now());
+    const date = p.date;
+    if (date.len > 0 && (date.overflow || !wallClock.observe(parseHttpDate(date.ptr, date.len), now()))) metrics.datesIgnored++;
     this.jsonBody = p.contentTypeJson;
     const req = this.req;
     if (req != null) req.begin(p);
   }
 
   body(p: HttpResponseParser, ptr: usize, len: i32): void {
-    if (!this.jsonBody) return;
-    if (!this.json.feed(ptr, len)) {
-      // Unreadable JSON is a protocol failure, but the HTTP framing is intact; let done() decide.
-      this.jsonBody = false;
-    }
+    // Once the JSON failed, the rest is not read; onData ends the request.
+    if (this.jsonBody) this.json.feed(ptr, len);
   }
 
   done(p: HttpResponseParser): void {
     const req = this.req;
     if (req == null) return;
-    const readable = !this.json.failed;
+    // JSON that failed or stopped short; or a well-formed response whose content
+    // cannot be used (a value over its bound).
+    if (this.jsonBody && !this.json.finish()) {
+      this.fail(FAIL_PROTOCOL, this.json.errorReason);
+      return;
+    }
+    if (textLen(req.unusable) > 0) {
+      this.fail(FAIL_PROTOCOL, req.unusable);
+      return;
+    }
     // The channel's bookkeeping, then the request's own handling in a loop
     // turn of its own, to bound wasm3's C stack (see node/render.ts).
     for (let step = 0; step < 2; step++) {
       if (step == 1) {
-        if (readable) req.complete(p);
-        else req.failed(FAIL_PROTOCOL);
+        req.complete(p);
         break;
-      }
-      if (!readable) {
-        const o = logBegin(LOG_WARN, this.name);
-        o.ascii(req.label);
-        o.ascii(T(": unreadable JSON body: "));
-        o.ascii(this.json.errorReason);
-        logEnd();
       }
       this.req = null;
       this.hadResponse = true;

@@ -1,5 +1,6 @@
-// The core's two API connections: one for node and lease requests (one request
-// in flight at a time), one for the ConfigMap LIST/WATCH stream.
+// The core's API connections, each with one request in flight at a time: node
+// registration and status, the Lease (so a renewal never waits behind a status
+// write, as with the kubelet), and the ConfigMap LIST/WATCH stream.
 
 import { ApiChannel } from "./channel";
 import { T } from "../lib/text";
@@ -7,4 +8,5 @@ import { T } from "../lib/text";
 const JSON_VALUE_BYTES = 128;
 
 export const apiChannel = new ApiChannel(T("api"), JSON_VALUE_BYTES);
+export const leaseChannel = new ApiChannel(T("lease"), JSON_VALUE_BYTES);
 export const watchChannel = new ApiChannel(T("watch"), JSON_VALUE_BYTES);

@@ -5,9 +5,9 @@ import { HttpResponseParser } from "../http/response_parser";
 import { config } from "../config";
 import { LOG_ERROR, LOG_WARN, logBegin, logEnd } from "../lib/log";
 import { Backoff } from "./backoff";
-import { ApiRequest } from "./request";
+import { ApiRequest, failureName } from "./request";
 import { Out } from "../lib/out";
-import { T, Text } from "../lib/text";
+import { T, Text, textLen } from "../lib/text";
 
 export function isSuccess(status: i32): bool {
   return status >= 200 && status < 300;
@@ -40,12 +40,19 @@ export function retryAfterFailure(component: Text, req: ApiRequest, p: HttpRespo
   logEnd();
 }
 
-/** After a request got no response at all. */
+/** After a request got no usable response (req.failure says how, req.failureDetail what was wrong). */
 export function retryAfterNoResponse(component: Text, req: ApiRequest, backoff: Backoff): void {
   const delay = backoff.failed(-1);
   const o = logBegin(LOG_WARN, component);
   o.ascii(req.label);
-  o.ascii(T(": no response; retrying in "));
+  o.ascii(T(": "));
+  o.ascii(failureName(req.failure));
+  if (textLen(req.failureDetail) > 0) {
+    o.ascii(T(" ("));
+    o.ascii(req.failureDetail);
+    o.ascii(T(")"));
+  }
+  o.ascii(T("; retrying in "));
   o.dec(delay);
   o.ascii(T(" ms"));
   logEnd();
@@ -54,6 +61,6 @@ export function retryAfterNoResponse(component: Text, req: ApiRequest, backoff: 
 function writeServerMessage(o: Out, req: ApiRequest): void {
   if (req.status.message.len == 0) return;
   o.ascii(T(" ("));
-  o.buf(req.status.message);
+  o.excerpt(req.status.message);
   o.ascii(T(")"));
 }

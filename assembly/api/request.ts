@@ -7,7 +7,7 @@ import { Out } from "../lib/out";
 import { JsonHandler, JsonReader, JSON_STRING, JSON_NUMBER } from "../json/reader";
 import { JsonWriter } from "../json/writer";
 import { HttpResponseParser } from "../http/response_parser";
-import { T, Text } from "../lib/text";
+import { T, Text, textLen } from "../lib/text";
 
 /** Why a request got no complete response. */
 export const FAIL_CONNECT: i32 = 1;
@@ -52,6 +52,11 @@ export class ApiRequest extends JsonHandler {
   contentType: Text = T("application/json");
   /** Watches stream for minutes; other requests must finish within the request timeout. */
   isStream: bool = false;
+  /** Why this response, though well-formed, cannot be used (a value over its bound); "" if it can. */
+  unusable: Text = T("");
+  /** How the last attempt failed (FAIL_*), and what was wrong, for the retry's log line. */
+  failure: i32 = 0;
+  failureDetail: Text = T("");
 
   constructor(status: StatusFields, label: Text) {
     super();
@@ -65,6 +70,19 @@ export class ApiRequest extends JsonHandler {
   /** Head received: reset whatever the body will fill. */
   begin(p: HttpResponseParser): void {
     this.status.clear();
+    this.unusable = T("");
+  }
+
+  /**
+   * Keeps the string scalar r is at in dst. A value longer than dst holds makes
+   * the whole response unusable (see api/limits.ts): it is never kept shorter.
+   */
+  capture(dst: ByteBuf, r: JsonReader, tooLong: Text): void {
+    if (r.value.overflow || r.value.len > dst.cap) {
+      if (textLen(this.unusable) == 0) this.unusable = tooLong;
+      return;
+    }
+    dst.copyFrom(r.value);
   }
   /** The whole response arrived (any status). */
   complete(p: HttpResponseParser): void {}

@@ -7,6 +7,7 @@ import { Out } from "../lib/out";
 import { ByteBuf } from "../lib/bytes";
 import { crc32, crc32Update } from "../lib/crc32";
 import { REGION_SIZE } from "../region/memory_values";
+import { RESOURCE_VERSION_BYTES } from "../api/limits";
 
 const WINDOW_BYTES = 64;
 
@@ -14,7 +15,7 @@ const WINDOW_BYTES = 64;
 @unmanaged
 export class Region {
   /** resourceVersion of the ConfigMap applied; empty if none since boot. */
-  version: ByteBuf = ByteBuf.create(32);
+  version: ByteBuf = ByteBuf.create(RESOURCE_VERSION_BYTES);
   crc: u32 = 0;
   /** Number of bytes the applied value set (entries). */
   entries: i32 = 0;

@@ -12,14 +12,15 @@ import { LOG_INFO, LOG_WARN, logBegin, logEnd } from "../lib/log";
 import { JsonReader, JSON_STRING, JSON_NUMBER } from "../json/reader";
 import { HttpResponseParser } from "../http/response_parser";
 import { ApiChannel } from "../api/channel";
-import { ApiRequest, StatusFields } from "../api/request";
-import { Backoff } from "../api/backoff";
+import { ApiRequest, FAIL_PROTOCOL, StatusFields } from "../api/request";
+import { Backoff, RETRY_AFTER_CEILING_MS } from "../api/backoff";
+import { RESOURCE_VERSION_BYTES } from "../api/limits";
 import { isSuccess, retryAfterFailure, retryAfterNoResponse } from "../api/outcome";
 import { metrics } from "../metrics/counters";
 import { MemoryValuesParser } from "../region/memory_values";
-import { conditions, COND_CONFIG, TRUE, FALSE, UNKNOWN } from "../node/conditions";
+import { conditions, COND_CONFIG, CONFIG_MESSAGE_BYTES, TRUE, FALSE, UNKNOWN } from "../node/conditions";
 import { region } from "./region";
-import { T, Text } from "../lib/text";
+import { T, Text, textLen } from "../lib/text";
 
 const COMPONENT = T("configmap");
 
@@ -34,7 +35,7 @@ const EV_ERROR = 5;
 // Plain data, created once: no managed header needed.
 @unmanaged
 class ConfigMapCapture {
-  version: ByteBuf = ByteBuf.create(32);
+  version: ByteBuf = ByteBuf.create(RESOURCE_VERSION_BYTES);
   hasMemoryValues: bool = false;
   memoryValuesNotString: bool = false;
   inBinaryData: bool = false;
@@ -53,18 +54,26 @@ class ConfigMapCapture {
     return r.depth == base + 2 && r.keyIs(base + 1, k1) && r.keyIs(base + 2, k2);
   }
 
+  /** A memory_values string starts. A key given twice counts once, its last value
+   *  (Go's encoding/json, which the API server decodes with): start over. */
   wantsStream(r: JsonReader, base: i32): bool {
-    return this.at(r, base, T("data"), T("memory_values"));
+    if (!this.at(r, base, T("data"), T("memory_values"))) return false;
+    this.parser.reset();
+    return true;
   }
 
-  scalar(r: JsonReader, base: i32, kind: i32): void {
+  scalar(req: ApiRequest, r: JsonReader, base: i32, kind: i32): void {
     if (this.at(r, base, T("data"), T("memory_values"))) {
       this.hasMemoryValues = true;
-      if (kind != JSON_STRING) this.memoryValuesNotString = true;
+      this.memoryValuesNotString = kind != JSON_STRING; // the last value decides
     } else if (kind == JSON_STRING) {
-      if (this.at(r, base, T("metadata"), T("resourceVersion"))) this.version.copyFrom(r.value);
+      if (this.at(r, base, T("metadata"), T("resourceVersion"))) this.captureVersion(req, this.version, r);
       else if (this.at(r, base, T("binaryData"), T("memory_values"))) this.inBinaryData = true;
     }
+  }
+
+  captureVersion(req: ApiRequest, dst: ByteBuf, r: JsonReader): void {
+    req.capture(dst, r, T("metadata.resourceVersion is longer than 64 bytes"));
   }
 }
 
@@ -89,7 +98,7 @@ function writeListTarget(out: Out): void {
 
 class ListRequest extends ApiRequest {
   cm: ConfigMapCapture;
-  listVersion: ByteBuf = ByteBuf.create(32);
+  listVersion: ByteBuf = ByteBuf.create(RESOURCE_VERSION_BYTES);
   items: i32 = 0;
 
   constructor(status: StatusFields, cm: ConfigMapCapture) {
@@ -119,8 +128,8 @@ class ListRequest extends ApiRequest {
   }
   scalar(r: JsonReader, kind: i32): void {
     super.scalar(r, kind);
-    if (kind == JSON_STRING && r.at2(T("metadata"), T("resourceVersion"))) this.listVersion.copyFrom(r.value);
-    else if (this.inFirstItem(r)) this.cm.scalar(r, 2, kind);
+    if (kind == JSON_STRING && r.at2(T("metadata"), T("resourceVersion"))) this.cm.captureVersion(this, this.listVersion, r);
+    else if (this.inFirstItem(r)) this.cm.scalar(this, r, 2, kind);
   }
   complete(p: HttpResponseParser): void {
     watcher.listDone(this, p);
@@ -134,7 +143,9 @@ class WatchRequest extends ApiRequest {
   cm: ConfigMapCapture;
   eventType: i32 = EV_NONE;
   errorCode: i32 = 0;
-  /** An ERROR event ended this stream's usefulness; ignore the rest. */
+  /** The body is a stream of events (a 2xx response). */
+  events: bool = false;
+  /** An ERROR or unusable event ended the stream (and scheduled a LIST): ignore the rest. */
   stopped: bool = false;
 
   constructor(status: StatusFields, cm: ConfigMapCapture) {
@@ -151,6 +162,8 @@ class WatchRequest extends ApiRequest {
   }
   begin(p: HttpResponseParser): void {
     super.begin(p);
+    // Only a 2xx body is a stream of events; any other is one Status (watchDone reads it).
+    this.events = isSuccess(p.status);
     this.stopped = false;
     this.startEvent();
   }
@@ -158,6 +171,7 @@ class WatchRequest extends ApiRequest {
     this.cm.reset();
     this.eventType = EV_NONE;
     this.errorCode = 0;
+    this.unusable = T(""); // each event is judged on its own (see event())
   }
   enter(r: JsonReader, isArray: bool): void {
     if (r.depth == 0) this.startEvent();
@@ -175,18 +189,22 @@ class WatchRequest extends ApiRequest {
     } else if (r.depth >= 1 && r.keyIs(1, T("object"))) {
       if (r.depth == 2 && kind == JSON_NUMBER && r.keyIs(2, T("code"))) this.errorCode = <i32>r.intValue();
       else if (r.depth == 2 && kind == JSON_STRING && r.keyIs(2, T("message"))) this.status.message.copyFrom(r.value);
-      else this.cm.scalar(r, 1, kind);
+      else this.cm.scalar(this, r, 1, kind);
     }
   }
   documentEnd(r: JsonReader): void {
-    if (this.stopped) return;
-    if (this.eventType == EV_ERROR) this.stopped = true;
+    if (!this.events || this.stopped) return;
+    // An ERROR ends the stream's usefulness; so does an event that cannot be used.
+    if (this.eventType == EV_ERROR || this.eventType == EV_NONE || textLen(this.unusable) > 0) this.stopped = true;
     watcher.event(this);
   }
   complete(p: HttpResponseParser): void {
     watcher.watchDone(this, p);
   }
   failed(kind: i32): void {
+    if (this.stopped) return; // the event that stopped it was logged and scheduled the LIST
+    // A stream that stopped making sense: start over from a LIST, as client-go's reflector does.
+    if (kind == FAIL_PROTOCOL) watcher.relistNext();
     watcher.noResponse(this);
   }
 }
@@ -210,21 +228,21 @@ const OUTCOME_APPLIED = 3;
 // Plain data, created once: no managed header needed.
 @unmanaged
 export class ConfigMapWatcher {
-  backoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs);
+  backoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
   /** resourceVersion to watch from (list, last event or bookmark); empty: LIST first. */
-  lastVersion: ByteBuf = ByteBuf.create(32);
+  lastVersion: ByteBuf = ByteBuf.create(RESOURCE_VERSION_BYTES);
   /** resourceVersion of the ConfigMap last evaluated (applied or rejected). */
-  evaluatedVersion: ByteBuf = ByteBuf.create(32);
+  evaluatedVersion: ByteBuf = ByteBuf.create(RESOURCE_VERSION_BYTES);
   private relist: bool = true;
   private restart: bool = false;
-  private msgOut: Out = new Out(200);
+  private msgOut: Out = new Out(CONFIG_MESSAGE_BYTES);
   private cm: ConfigMapCapture = new ConfigMapCapture();
   private statusFields: StatusFields = new StatusFields();
   private list: ListRequest = new ListRequest(this.statusFields, this.cm);
   private watch: WatchRequest = new WatchRequest(this.statusFields, this.cm);
 
   configure(): void {
-    this.backoff.configure(config.backoffInitialMs, config.backoffMaxMs);
+    this.backoff.configure(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
   }
 
   start(): void {
@@ -272,12 +290,29 @@ export class ConfigMapWatcher {
     metrics.watchRestarts++;
   }
 
+  relistNext(): void {
+    this.relist = true;
+  }
+
   noResponse(req: ApiRequest): void {
     retryAfterNoResponse(COMPONENT, req, this.backoff);
   }
 
   event(req: WatchRequest): void {
     const cm = req.cm;
+    if (req.eventType == EV_NONE || textLen(req.unusable) > 0) {
+      // An event that does not decode into one the core knows: what follows
+      // cannot be trusted to be in step either. End the watch, LIST again.
+      const o = logBegin(LOG_WARN, COMPONENT);
+      o.ascii(T("watch event cannot be used ("));
+      o.ascii(req.eventType == EV_NONE ? T("no known event type") : req.unusable);
+      o.ascii(T("); listing again"));
+      logEnd();
+      this.relist = true;
+      this.restart = true;
+      this.backoff.failed(-1);
+      return;
+    }
     switch (req.eventType) {
       case EV_ADDED:
       case EV_MODIFIED:
@@ -297,7 +332,7 @@ export class ConfigMapWatcher {
         o.ascii(T("watch ended by the server: "));
         o.dec(<u64>req.errorCode);
         o.ascii(T(" "));
-        o.buf(req.status.message);
+        o.excerpt(req.status.message);
         logEnd();
         // 410: the resourceVersion is too old; anything else: start over as well.
         this.relist = true;

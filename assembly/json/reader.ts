@@ -118,6 +118,10 @@ export class JsonReader {
   private code: i32 = 0;
   /** Pending high surrogate, 0 if none. */
   private high: i32 = 0;
+  /** UTF-8 continuation bytes still expected, and the range the next one must fall in. */
+  private utf8Need: i32 = 0;
+  private utf8Low: u8 = 0x80;
+  private utf8High: u8 = 0xbf;
   private parsedInt: i64 = 0;
 
   constructor(handler: JsonHandler, valueCap: i32 = 256) {
@@ -138,6 +142,7 @@ export class JsonReader {
     this.pos = 0;
     this.state = ST_TOP;
     this.high = 0;
+    this.utf8Need = 0;
     this.value.clear();
   }
 
@@ -149,11 +154,18 @@ export class JsonReader {
       const b = load<u8>(ptr + <usize>i);
       switch (this.state) {
         case ST_STR: {
-          // Copy the run of plain bytes in one go: most bytes are here.
+          // Copy the run of plain bytes in one go: most bytes are here. Bytes
+          // from 0x80 must form UTF-8 (RFC 8259 §8.1): what the core keeps
+          // from a response is later written into JSON and HTTP of its own.
           let j = i;
           let c: u8 = b;
           while (true) {
-            if (c == 0x22 || c == 0x5c || c < 0x20) break;
+            if (c < 0x80) {
+              if (this.utf8Need != 0) return this.fail(T("invalid UTF-8 in string"), j);
+              if (c == 0x22 || c == 0x5c || c < 0x20) break;
+            } else if (!this.utf8Byte(c)) {
+              return this.fail(T("invalid UTF-8 in string"), j);
+            }
             if (++j == len) break;
             c = load<u8>(ptr + <usize>j);
           }
@@ -515,6 +527,35 @@ export class JsonReader {
       store<u8>(this.keyPtrAt(d) + <usize>kl, b);
       this.setSlotLen(d, kl + 1);
     }
+  }
+
+  /**
+   * One byte from 0x80 of a string: a lead byte or the continuation it
+   * expects. Well-formed UTF-8 per RFC 3629 §4: no overlong forms, no
+   * surrogates (U+D800..DFFF), nothing above U+10FFFF.
+   */
+  private utf8Byte(c: u8): bool {
+    if (this.utf8Need > 0) {
+      if (c < this.utf8Low || c > this.utf8High) return false;
+      this.utf8Need--;
+      this.utf8Low = 0x80;
+      this.utf8High = 0xbf;
+      return true;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+      this.utf8Need = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      this.utf8Need = 2;
+      if (c == 0xe0) this.utf8Low = 0xa0;
+      else if (c == 0xed) this.utf8High = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      this.utf8Need = 3;
+      if (c == 0xf0) this.utf8Low = 0x90;
+      else if (c == 0xf4) this.utf8High = 0x8f;
+    } else {
+      return false;
+    }
+    return true;
   }
 
   /** A \uXXXX escape completed (Go's rules: an unpaired surrogate is U+FFFD). */

@@ -3,6 +3,7 @@
 
 import { now } from "../lib/clock";
 import { Out } from "../lib/out";
+import { ByteBuf } from "../lib/bytes";
 import { JsonWriter } from "../json/writer";
 import { wallClock, wallMicrosNow } from "../api/time";
 import { facts, SRAM_BYTES, TEMPERATURE_UNKNOWN } from "../node/facts";
@@ -23,6 +24,19 @@ function family(o: Out, name: Text, type: Text, help: Text): void {
   o.byte(0x20);
   o.ascii(type);
   o.byte(0x0a);
+}
+
+/** A label value from outside (the API server's resourceVersion), escaped as the text format requires. */
+function labelValue(o: Out, b: ByteBuf): void {
+  for (let i = 0; i < b.len; i++) {
+    const c = b.at(i);
+    if (c == 0x5c || c == 0x22) o.byte(0x5c);
+    if (c == 0x0a) {
+      o.ascii(T("\\n"));
+      continue;
+    }
+    o.byte(c);
+  }
 }
 
 function sample(o: Out, name: Text, value: u64): void {
@@ -63,7 +77,7 @@ function labelled(o: Out, name: Text, table: PairCounter, byRoute: bool): void {
   }
 }
 
-const METRIC_FAMILIES = 19;
+const METRIC_FAMILIES = 20;
 
 export function renderMetrics(w: JsonWriter): void {
   // One family per loop turn, to bound wasm3's C stack (see node/render.ts).
@@ -99,13 +113,14 @@ function writeMetricFamily(o: Out, index: i32): void {
     case 16: {
       family(o, T("pico_config_info"), T("gauge"), T("Applied ConfigMap version and region CRC-32."));
       o.ascii(T("pico_config_info{resource_version=\""));
-      o.buf(region.version);
+      labelValue(o, region.version);
       o.ascii(T("\",crc32=\"0x"));
       o.hex32(region.crc);
       o.ascii(T("\"} 1\n"));
       break;
     }
-    case 17: {
+    case 17: counter(o, T("pico_wall_clock_dates_ignored_total"), T("API server Date headers not believed (unparsable, outside 2020-2200, or an unconfirmed step)."), metrics.datesIgnored); break;
+    case 18: {
       if (facts.rssiDbm != 0) gauge(o, T("pico_wifi_rssi_dbm"), T("Wi-Fi RSSI."), facts.rssiDbm);
       break;
     }

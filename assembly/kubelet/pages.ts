@@ -14,7 +14,7 @@ import { conditions, COND_CONFIG, statusName } from "../node/conditions";
 import { leaseController } from "../node/lease";
 import { writeMessage } from "../node/render";
 import { nodeController } from "../node/controller";
-import { apiChannel } from "../api/channels";
+import { apiChannel, leaseChannel } from "../api/channels";
 import { region } from "../config_map/region";
 import { REGION_SIZE } from "../region/memory_values";
 import { T, Text, textLen } from "../lib/text";
@@ -120,7 +120,9 @@ function writePicoStatusSection(w: JsonWriter, section: i32): void {
     }
     case 2: {
       w.kBool(T("registered"), nodeController.registered());
-      writeTime(w, T("last_api_success"), apiChannel.lastResponseAt, apiChannel.hadResponse);
+      // The newer of the node's and the Lease's last answers (the watch streams for minutes).
+      const last = leaseChannel.lastResponseAt > apiChannel.lastResponseAt ? leaseChannel : apiChannel;
+      writeTime(w, T("last_api_success"), last.lastResponseAt, last.hadResponse);
       w.key(T("lease_age_seconds"));
       if (leaseController.renewedOnce) w.decimal(<i64>(now() - leaseController.lastRenewAt), 3);
       else w.nul();

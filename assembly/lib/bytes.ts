@@ -135,6 +135,17 @@ export function hexValue(b: u8): i32 {
   return -1;
 }
 
+/** The largest m <= n such that bytes [0, m) at ptr do not end inside a UTF-8 sequence
+ *  (for cutting text that was UTF-8 whole). */
+export function utf8Boundary(ptr: usize, n: i32): i32 {
+  let lead = n;
+  while (lead > 0 && n - lead < 4 && (load<u8>(ptr + <usize>(lead - 1)) & 0xc0) == 0x80) lead--;
+  if (lead == 0) return n;
+  const first = load<u8>(ptr + <usize>(lead - 1));
+  const need = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : first >= 0xc0 ? 2 : 1;
+  return n - (lead - 1) < need ? lead - 1 : n;
+}
+
 export function isSpaceOrTab(b: u8): bool {
   return b == 0x20 || b == 0x09;
 }

@@ -1,8 +1,10 @@
 // Leveled log lines, built in one fixed buffer and handed to the host whole.
-// A line longer than the buffer is cut (the host still gets the prefix).
+// A line longer than the buffer is cut at a whole UTF-8 character and ends
+// in "..." (the host still gets the prefix, and sees that it is one).
 
 import { host_log } from "../host";
 import { Out } from "./out";
+import { utf8Boundary } from "./bytes";
 import { T, Text } from "./text";
 
 export const LOG_ERROR: i32 = 0;
@@ -29,7 +31,14 @@ export function logBegin(level: i32, component: Text): Out {
 }
 
 export function logEnd(): void {
-  if (lineLevel <= logThreshold) host_log(lineLevel, line.stage.ptr, line.stage.len);
+  if (lineLevel > logThreshold) return;
+  const stage = line.stage;
+  if (line.failed) {
+    // The buffer filled: keep room for the marker.
+    stage.len = utf8Boundary(stage.ptr, stage.cap - 3);
+    for (let i = 0; i < 3; i++) stage.push(0x2e);
+  }
+  host_log(lineLevel, stage.ptr, stage.len);
 }
 
 /** A whole line from literals. */

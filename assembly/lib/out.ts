@@ -5,8 +5,8 @@
 // the length sent is always the length written. Rendering must therefore read
 // only core state, never a host call whose answer could change between passes.
 
-import { ByteBuf } from "./bytes";
-import { Text, textCopy, textLen } from "./text";
+import { ByteBuf, utf8Boundary } from "./bytes";
+import { T, Text, textCopy, textLen } from "./text";
 
 /** Receives a full staging buffer; returns false if the bytes could not be taken. */
 export type FlushFn = (ctx: i32, ptr: usize, len: i32) => bool;
@@ -91,6 +91,16 @@ export class Out {
 
   buf(b: ByteBuf): void {
     this.bytes(b.ptr, b.len);
+  }
+
+  /**
+   * A value kept only to be shown (a server's message): written whole, or, if
+   * it was cut to fit its buffer, up to the last whole UTF-8 character and
+   * marked "...", so a cut is never silent and never splits a character.
+   */
+  excerpt(b: ByteBuf): void {
+    this.bytes(b.ptr, b.overflow ? utf8Boundary(b.ptr, b.len) : b.len);
+    if (b.overflow) this.ascii(T("..."));
   }
 
   /** A fixed text, copied straight into the staging buffer (no scratch: a flush may log). */

@@ -181,6 +181,13 @@ function utcDigits(secs: i64): u64 {
 
 /** Beyond this, an observation behind the estimate means the server's clock stepped back. */
 const REBASE_MICROS: i64 = 2000000;
+/** Dates outside 2020-01-01 .. 2200-12-31 are not believed (nor written: RFC 3339 has four-digit years). */
+const EARLIEST_UNIX_S: i64 = 1577836800;
+const LATEST_UNIX_S: i64 = 7289654399;
+/** A step of the server's clock up to this far is taken at once (NTP corrections, our own drift). */
+const PLAUSIBLE_STEP_MICROS: i64 = 300_000_000;
+/** A larger step is believed once this many Dates in a row agree on it. */
+const STEP_CONFIRMATIONS: i32 = 3;
 
 /**
  * Wall time from Date observations and the monotonic clock.
@@ -192,6 +199,11 @@ const REBASE_MICROS: i64 = 2000000;
  * it is consistent with any Date up to ~1 s behind it. If it is more than 2 s
  * ahead of an observation, the server's clock stepped back (or ours drifted
  * fast): re-base onto that observation.
+ *
+ * What a hostile or broken server could do with one Date is bounded: a date
+ * outside 2020..2200 is ignored, and a step of more than 5 minutes either way
+ * is ignored until three Dates in a row confirm it (a server whose clock was
+ * really set is believed within three responses).
  */
 // Plain data, created once: no managed header needed.
 @unmanaged
@@ -199,18 +211,39 @@ export class WallClock {
   known: bool = false;
   /** Estimated wall time minus monotonic time, in microseconds. */
   private offset: i64 = 0;
+  /** A large step seen but not yet believed: its offset and how many Dates agreed. */
+  private stepOffset: i64 = 0;
+  private stepSeen: i32 = 0;
 
-  /** A Date header's Unix seconds (negative, i.e. unparsable, is ignored) at arrival time monoMs. */
-  observe(dateUnixSec: i64, monoMs: u64): void {
-    if (dateUnixSec < 0) return;
-    const lower = dateUnixSec * MICROS;
-    const mono = <i64>monoMs * 1000;
-    if (this.known) {
-      const ahead = this.offset + mono - lower;
-      if (ahead >= 0 && ahead <= REBASE_MICROS) return;
+  /**
+   * A Date header's Unix seconds (negative: unparsable) at arrival time monoMs.
+   * Returns false if the date was ignored as implausible.
+   */
+  observe(dateUnixSec: i64, monoMs: u64): bool {
+    if (dateUnixSec < EARLIEST_UNIX_S || dateUnixSec > LATEST_UNIX_S) return false;
+    const candidate = dateUnixSec * MICROS - <i64>monoMs * 1000;
+    if (!this.known) {
+      this.offset = candidate;
+      this.known = true;
+      return true;
     }
-    this.offset = lower - mono;
-    this.known = true;
+    const ahead = this.offset - candidate;
+    if (ahead >= 0 && ahead <= REBASE_MICROS) {
+      this.stepSeen = 0;
+      return true;
+    }
+    if (ahead >= -PLAUSIBLE_STEP_MICROS && ahead <= PLAUSIBLE_STEP_MICROS) {
+      this.offset = candidate;
+      this.stepSeen = 0;
+      return true;
+    }
+    const agrees = this.stepSeen > 0 && abs<i64>(candidate - this.stepOffset) <= REBASE_MICROS;
+    this.stepSeen = agrees ? this.stepSeen + 1 : 1;
+    this.stepOffset = candidate;
+    if (this.stepSeen < STEP_CONFIRMATIONS) return false;
+    this.offset = candidate;
+    this.stepSeen = 0;
+    return true;
   }
 
   /** Estimated Unix time in microseconds at monoMs, or -1 before any observation. */

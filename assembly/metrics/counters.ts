@@ -76,6 +76,8 @@ export class Metrics {
   configRejects: u64 = 0;
   watchRestarts: u64 = 0;
   relists: u64 = 0;
+  /** Date headers not believed (unparsable, out of range, an unconfirmed step). */
+  datesIgnored: u64 = 0;
 }
 
 export const metrics = new Metrics();

@@ -48,8 +48,13 @@ export function statusName(s: i32): Text {
 const CONDITION_TYPES: usize = memory.data<u32>([
   T("Ready"), T("MemoryPressure"), T("DiskPressure"), T("PIDPressure"), T("NetworkUnavailable"), <u32>CONFIG_CONDITION_TYPE,
 ]);
-/** Room for the config condition's message, built at run time. */
-const CONFIG_MESSAGE_BYTES = 200;
+/**
+ * Room for the config condition's message, built at run time. Its longest
+ * form is a rejection: 'entry NNNN "' (12) + 32 entry bytes escaped as \xHH
+ * (128) + '..." : ' (6) + the longest reason (70) + ' (resourceVersion ' (18)
+ * + a 64-byte version + ' rejected; region unchanged)' (28) = 326 bytes.
+ */
+export const CONFIG_MESSAGE_BYTES = 336;
 
 // Plain data, created once: no managed header needed.
 @unmanaged

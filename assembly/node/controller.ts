@@ -1,6 +1,8 @@
 // NodeController: registers the Node (POST; 409 → GET and adopt its uid),
-// writes status on change and at least every status_report_ms, and
-// re-registers at once when a status write finds the Node gone (404).
+// writes status on change and at least every status_report_ms, re-registers
+// at once when a status write finds the Node gone (404), and confirms the Node
+// with a GET when the Lease controller finds its Lease gone. Status writes and
+// the Lease use different connections: neither waits for the other.
 
 import { config } from "../config";
 import { now } from "../lib/clock";
@@ -10,8 +12,10 @@ import { JsonReader, JSON_STRING } from "../json/reader";
 import { JsonWriter } from "../json/writer";
 import { HttpResponseParser } from "../http/response_parser";
 import { ApiChannel } from "../api/channel";
-import { ApiRequest, StatusFields } from "../api/request";
-import { Backoff } from "../api/backoff";
+import { ApiRequest, FAIL_PROTOCOL, StatusFields } from "../api/request";
+import { Backoff, RETRY_AFTER_CEILING_MS } from "../api/backoff";
+import { UID_BYTES } from "../api/limits";
+import { ByteBuf } from "../lib/bytes";
 import { isSuccess, retryAfterFailure, retryAfterNoResponse } from "../api/outcome";
 import { wallMicrosNow } from "../api/time";
 import { metrics } from "../metrics/counters";
@@ -24,6 +28,9 @@ const NEED_REGISTER = 0;
 const NEED_GET = 1;
 const REGISTERED = 2;
 
+/** metadata.uid of the Node in the response being read; adopted only once the whole response is good. */
+const seenUid = ByteBuf.create(UID_BYTES);
+
 const COMPONENT = T("node");
 
 function writeNodePath(out: Out): void {
@@ -33,9 +40,13 @@ function writeNodePath(out: Out): void {
 
 /** Captures metadata.uid from a Node in a response. */
 class NodeRequest extends ApiRequest {
+  begin(p: HttpResponseParser): void {
+    super.begin(p);
+    seenUid.clear();
+  }
   scalar(r: JsonReader, kind: i32): void {
     super.scalar(r, kind);
-    if (kind == JSON_STRING && r.at2(T("metadata"), T("uid"))) identity.uid.copyFrom(r.value);
+    if (kind == JSON_STRING && r.at2(T("metadata"), T("uid"))) this.capture(seenUid, r, T("metadata.uid is longer than 64 bytes"));
   }
 }
 
@@ -70,7 +81,7 @@ class GetNodeRequest extends NodeRequest {
     nodeController.getDone(this, p);
   }
   failed(kind: i32): void {
-    retryAfterNoResponse(COMPONENT, this, nodeController.backoff);
+    retryAfterNoResponse(COMPONENT, this, nodeController.getBackoff());
   }
 }
 
@@ -103,14 +114,19 @@ class StatusRequest extends ApiRequest {
 @unmanaged
 export class NodeController {
   private state: i32 = NEED_REGISTER;
-  backoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs);
-  statusBackoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs);
+  backoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
+  statusBackoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
+  /** The Lease waits for a confirmation, so its retries are the Lease's. */
+  confirmBackoff: Backoff = new Backoff(config.backoffInitialMs, config.leaseBackoffMaxMs, config.leaseBackoffMaxMs);
   private lastStatusAt: u64 = 0;
   private statusWritten: bool = false;
-  /** The Lease vanished (the garbage collector removes it with its Node): confirm the
-   *  Node with a status write before anything else, so a deleted Node is re-registered
-   *  within one renewal interval rather than at the next periodic status write. */
-  confirmRequested: bool = false;
+  /** The Lease vanished (the garbage collector removes it with its Node): read the
+   *  Node, so that a deleted one is registered again and the re-created Lease
+   *  names the uid of the Node that exists now. A status write could not tell:
+   *  one that fails says nothing about the Node. */
+  confirming: bool = false;
+  /** A status write is wanted now (after a late Lease renewal), whatever changed. */
+  private statusRequested: bool = false;
   /** Bumped on every (re-)registration, so the lease controller re-creates its Lease. */
   generation: i32 = 0;
   private statusFields: StatusFields;
@@ -126,30 +142,43 @@ export class NodeController {
   }
 
   configure(): void {
-    this.backoff.configure(config.backoffInitialMs, config.backoffMaxMs);
-    this.statusBackoff.configure(config.backoffInitialMs, config.backoffMaxMs);
+    this.backoff.configure(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
+    this.statusBackoff.configure(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
+    this.confirmBackoff.configure(config.backoffInitialMs, config.leaseBackoffMaxMs, config.leaseBackoffMaxMs);
   }
 
   registered(): bool {
     return this.state == REGISTERED;
   }
 
-  /** Starts registration work if any is due. True if the channel was used. */
+  /** The backoff of the Node GET in progress: a confirmation's or an adoption's. */
+  getBackoff(): Backoff {
+    return this.state == REGISTERED ? this.confirmBackoff : this.backoff;
+  }
+
+  /** Starts registration or confirmation work if any is due. True if the channel was used. */
   pumpRegistration(ch: ApiChannel): bool {
-    if (this.state == REGISTERED || !this.backoff.ready()) return false;
-    ch.start(this.state == NEED_GET ? <ApiRequest>this.getNode : <ApiRequest>this.register);
+    if (this.state == REGISTERED && !this.confirming) return false;
+    if (!this.getBackoff().ready()) return false;
+    ch.start(this.state == NEED_REGISTER ? <ApiRequest>this.register : <ApiRequest>this.getNode);
     return true;
   }
 
   statusDue(): bool {
     if (this.state != REGISTERED || !this.statusBackoff.ready()) return false;
-    if (this.confirmRequested || !this.statusWritten) return true;
+    if (this.statusRequested || !this.statusWritten) return true;
     const since = now() - this.lastStatusAt;
     return (conditions.dirty && since >= <u64>config.statusMinIntervalMs) || since >= <u64>config.statusReportMs;
   }
 
+  /** The Lease is gone or was re-created by a renewal: read the Node before the Lease is created again. */
   requestConfirm(): void {
-    this.confirmRequested = true;
+    if (this.state == REGISTERED) this.confirming = true;
+  }
+
+  /** Write status as soon as the status backoff allows, changed or not. */
+  requestStatusWrite(): void {
+    this.statusRequested = true;
   }
 
   pumpStatus(ch: ApiChannel): bool {
@@ -162,7 +191,7 @@ export class NodeController {
 
   registerDone(req: ApiRequest, p: HttpResponseParser): void {
     if (isSuccess(p.status)) {
-      this.adopt(T("registered"));
+      this.adoptSeen(req, T("registered"), this.backoff);
     } else if (p.status == 409) {
       this.state = NEED_GET; // it exists already (our previous life, or a re-flash): adopt it
     } else {
@@ -171,20 +200,34 @@ export class NodeController {
   }
 
   getDone(req: ApiRequest, p: HttpResponseParser): void {
+    const backoff = this.getBackoff();
     if (isSuccess(p.status)) {
-      this.adopt(T("adopted the existing"));
+      if (this.state == REGISTERED && seenUid.len > 0 && seenUid.equals(identity.uid)) {
+        this.confirming = false;
+        backoff.succeeded();
+        const o = logBegin(LOG_INFO, COMPONENT);
+        o.ascii(T("Node "));
+        o.buf(config.nodeName);
+        o.ascii(T(" confirmed (uid unchanged)"));
+        logEnd();
+        return;
+      }
+      this.adoptSeen(req, T("adopted the existing"), backoff);
     } else if (p.status == 404) {
-      this.state = NEED_REGISTER; // deleted between our POST and GET
+      // Deleted between our POST and GET, or since the Lease last saw it: register again.
+      backoff.succeeded();
+      this.confirming = false;
+      this.state = NEED_REGISTER;
     } else {
-      retryAfterFailure(COMPONENT, req, p, this.backoff);
+      retryAfterFailure(COMPONENT, req, p, backoff);
     }
   }
 
   statusDone(req: ApiRequest, p: HttpResponseParser): void {
-    if (p.status == 404 || isSuccess(p.status)) this.confirmRequested = false;
     if (isSuccess(p.status)) {
       this.statusBackoff.succeeded();
       this.statusWritten = true;
+      this.statusRequested = false;
       this.lastStatusAt = now();
       metrics.statusWrites++;
     } else if (p.status == 404) {
@@ -195,6 +238,7 @@ export class NodeController {
       o.ascii(T(" gone (404); registering again"));
       logEnd();
       this.state = NEED_REGISTER;
+      this.confirming = false;
       this.backoff.succeeded();
       conditions.dirty = true;
     } else {
@@ -203,9 +247,23 @@ export class NodeController {
     }
   }
 
+  /** Adopts the uid the response named; one that names none is retried after the backoff. */
+  private adoptSeen(req: ApiRequest, how: Text, backoff: Backoff): void {
+    if (seenUid.len == 0) {
+      req.failure = FAIL_PROTOCOL;
+      req.failureDetail = T("the Node in the response has no metadata.uid");
+      retryAfterNoResponse(COMPONENT, req, backoff);
+      return;
+    }
+    identity.uid.copyFrom(seenUid);
+    this.adopt(how);
+  }
+
   private adopt(how: Text): void {
     this.state = REGISTERED;
+    this.confirming = false;
     this.backoff.succeeded();
+    this.confirmBackoff.succeeded();
     this.statusWritten = false;
     this.generation++;
     metrics.registrations++;

@@ -3,6 +3,7 @@
 
 import { board_platform, board_unique_id, random_u32 } from "../host";
 import { ByteBuf } from "../lib/bytes";
+import { UID_BYTES } from "../api/limits";
 import { Out } from "../lib/out";
 import { JsonWriter } from "../json/writer";
 import { T, Text } from "../lib/text";
@@ -15,7 +16,7 @@ export const INSTANCE_TYPE: Text = T("rp2040-pico-w");
 // Plain data, created once: no managed header needed.
 @unmanaged
 export class Identity {
-  uid: ByteBuf = ByteBuf.create(40);
+  uid: ByteBuf = ByteBuf.create(UID_BYTES);
   /** Board unique id in hex (machineID). */
   boardId: ByteBuf = ByteBuf.create(32);
   platform: ByteBuf = ByteBuf.create(48);

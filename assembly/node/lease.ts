@@ -1,7 +1,9 @@
 // LeaseController: keeps kube-node-lease/<node> renewed every lease_renew_ms,
-// as the kubelet does. Optimistic updates with the cached resourceVersion;
-// 404 → create; 409 → re-read and retry, at most DEFAULT_LEASE_MAX_TRIES
-// times per renewal; failures back off (capped at lease_backoff_max_ms).
+// as the kubelet does, on a connection of its own: it never waits for status
+// writes or the ConfigMap. Optimistic updates with the cached resourceVersion;
+// 404 → create (once the Node is confirmed); 409 → re-read and retry, at most
+// DEFAULT_LEASE_MAX_TRIES times per renewal; failures back off, capped at
+// lease_backoff_max_ms, and so is a server's Retry-After.
 
 import { config, DEFAULT_LEASE_MAX_TRIES } from "../config";
 import { ByteBuf } from "../lib/bytes";
@@ -15,11 +17,12 @@ import { HttpResponseParser } from "../http/response_parser";
 import { ApiChannel } from "../api/channel";
 import { ApiRequest, StatusFields } from "../api/request";
 import { Backoff } from "../api/backoff";
+import { RESOURCE_VERSION_BYTES } from "../api/limits";
 import { isSuccess, retryAfterFailure, retryAfterNoResponse } from "../api/outcome";
 import { renewTimes, wallMicrosNow } from "../api/time";
 import { metrics } from "../metrics/counters";
 import { identity } from "./identity";
-import { nodeController, apiStatusFields } from "./controller";
+import { nodeController } from "./controller";
 import { T, Text } from "../lib/text";
 
 const COMPONENT = T("lease");
@@ -38,7 +41,7 @@ class LeaseRequest extends ApiRequest {
   op: i32 = OP_GET;
   renewMicros: i64 = 0;
   /** resourceVersion read from the response. */
-  seenVersion: ByteBuf = ByteBuf.create(32);
+  seenVersion: ByteBuf = ByteBuf.create(RESOURCE_VERSION_BYTES);
 
   constructor(status: StatusFields) {
     super(status, T("lease read"));
@@ -65,7 +68,9 @@ class LeaseRequest extends ApiRequest {
   }
   scalar(r: JsonReader, kind: i32): void {
     super.scalar(r, kind);
-    if (kind == JSON_STRING && r.at2(T("metadata"), T("resourceVersion"))) this.seenVersion.copyFrom(r.value);
+    if (kind == JSON_STRING && r.at2(T("metadata"), T("resourceVersion"))) {
+      this.capture(this.seenVersion, r, T("metadata.resourceVersion is longer than 64 bytes"));
+    }
   }
   complete(p: HttpResponseParser): void {
     leaseController.done(this, p);
@@ -78,9 +83,9 @@ class LeaseRequest extends ApiRequest {
 // Plain data, created once: no managed header needed.
 @unmanaged
 export class LeaseController {
-  backoff: Backoff = new Backoff(config.backoffInitialMs, config.leaseBackoffMaxMs);
+  backoff: Backoff = new Backoff(config.backoffInitialMs, config.leaseBackoffMaxMs, config.leaseBackoffMaxMs);
   /** resourceVersion of our Lease as last read or written; empty: unknown. */
-  version: ByteBuf = ByteBuf.create(32);
+  version: ByteBuf = ByteBuf.create(RESOURCE_VERSION_BYTES);
   private nextOp: i32 = OP_GET;
   private nextRenewAt: u64 = 0;
   private conflicts: i32 = 0;
@@ -96,7 +101,8 @@ export class LeaseController {
   }
 
   configure(): void {
-    this.backoff.configure(config.backoffInitialMs, config.leaseBackoffMaxMs);
+    // A server's Retry-After is honoured only up to the Lease's own cap.
+    this.backoff.configure(config.backoffInitialMs, config.leaseBackoffMaxMs, config.leaseBackoffMaxMs);
   }
 
   /** Renewed within the lease duration: what /readyz reports. */
@@ -104,7 +110,9 @@ export class LeaseController {
     return this.renewedOnce && now() - this.lastRenewAt <= <u64>config.leaseDurationS * 1000;
   }
 
+  /** Starts the next Lease request if one is due. True if the channel was used. */
   pump(ch: ApiChannel): bool {
+    if (ch.busy() || !nodeController.registered()) return false; // the Lease names the Node's uid
     if (nodeController.generation != this.nodeGeneration) {
       // A new Node object (new uid): its Lease must be read or created afresh.
       this.nodeGeneration = nodeController.generation;
@@ -112,7 +120,8 @@ export class LeaseController {
       this.nextOp = OP_GET;
       this.nextRenewAt = 0;
     }
-    if (nodeController.confirmRequested) return false; // the node controller goes first
+    // A re-created Lease must name the Node that exists now, or the garbage collector deletes it again.
+    if (this.nextOp == OP_CREATE && nodeController.confirming) return false;
     if (now() < this.nextRenewAt || !this.backoff.ready()) return false;
     this.req.setOp(this.nextOp);
     if (this.nextOp != OP_GET) this.req.renewMicros = renewTimes.next(wallMicrosNow());
@@ -135,8 +144,8 @@ export class LeaseController {
       return;
     }
     if (status == 404) {
-      // Gone: create it again — after the Node is confirmed, since the garbage
-      // collector deletes a Lease when its owner Node is deleted.
+      // Gone: create it again, after the Node is confirmed when the Lease had
+      // existed, since the garbage collector deletes a Lease with its owner Node.
       this.version.clear();
       this.nextOp = OP_CREATE;
       if (req.op != OP_GET) nodeController.requestConfirm();
@@ -169,7 +178,7 @@ export class LeaseController {
     // node lifecycle controller may have marked the Node Unknown meanwhile (the
     // core cannot know its grace period), and only a status write from the node
     // sets it Ready again. One write after a hiccup is cheap.
-    if (!first && now() - this.lastRenewAt > <u64>config.leaseRenewMs + LATE_RENEWAL_SLACK_MS) nodeController.requestConfirm();
+    if (!first && now() - this.lastRenewAt > <u64>config.leaseRenewMs + LATE_RENEWAL_SLACK_MS) nodeController.requestStatusWrite();
     this.conflicts = 0;
     this.backoff.succeeded();
     this.nextOp = OP_UPDATE;
@@ -229,4 +238,4 @@ export class LeaseController {
   }
 }
 
-export const leaseController = new LeaseController(apiStatusFields);
+export const leaseController = new LeaseController(new StatusFields());

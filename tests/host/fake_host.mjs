@@ -78,6 +78,7 @@ export class FakeHost {
   _net_send(h, ptr, len) {
     const c = this.conns.get(h);
     if (!c || c.closed) return -1;
+    checkUtf8(c, this.mem.subarray(ptr, ptr + len));
     c.out += this.text(ptr, len);
     return 0;
   }
@@ -194,6 +195,17 @@ export class FakeHost {
   }
 }
 
+/** Everything the core sends on a connection must be UTF-8 (its HTTP heads are ASCII, its bodies JSON or text): c.badUtf8 says it was not. */
+function checkUtf8(c, bytes) {
+  c.utf8 ??= new TextDecoder("utf-8", { fatal: true });
+  try {
+    c.utf8.decode(bytes, { stream: true });
+  } catch {
+    c.badUtf8 = true;
+    c.utf8 = new TextDecoder("utf-8", { fatal: true });
+  }
+}
+
 export function parseRequest(raw) {
   const end = raw.indexOf("\r\n\r\n");
   if (end < 0) return null;
@@ -223,10 +235,10 @@ export function parseResponse(raw) {
 const DATE = "Sun, 22 Nov 2026 22:03:00 GMT";
 
 /** A response as kube-apiserver writes it (headers as seen from 1.34). */
-export function apiResponse(status, body, { chunked = false, extraHeaders = "" } = {}) {
-  const reason = { 200: "OK", 201: "Created", 404: "Not Found", 409: "Conflict", 410: "Gone", 401: "Unauthorized", 403: "Forbidden", 429: "Too Many Requests", 500: "Internal Server Error" }[status] || "Status";
+export function apiResponse(status, body, { chunked = false, extraHeaders = "", date = DATE } = {}) {
+  const reason = { 200: "OK", 201: "Created", 404: "Not Found", 409: "Conflict", 410: "Gone", 401: "Unauthorized", 403: "Forbidden", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable" }[status] || "Status";
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  let head = `HTTP/1.1 ${status} ${reason}\r\nAudit-Id: 6f1c2a0e-8d7e-4a59-9a38-0c2c1f0e5a11\r\nCache-Control: no-cache, private\r\nContent-Type: application/json\r\nX-Kubernetes-Pf-Flowschema-Uid: 3f7c1c43-6a7e-4b0e-9b8c-5f0d0a6d2c11\r\nX-Kubernetes-Pf-Prioritylevel-Uid: 0b6c6a8e-2f8c-4e0b-8a4e-7c0f2b1d9e22\r\nDate: ${DATE}\r\n${extraHeaders}`;
+  let head = `HTTP/1.1 ${status} ${reason}\r\nAudit-Id: 6f1c2a0e-8d7e-4a59-9a38-0c2c1f0e5a11\r\nCache-Control: no-cache, private\r\nContent-Type: application/json\r\nX-Kubernetes-Pf-Flowschema-Uid: 3f7c1c43-6a7e-4b0e-9b8c-5f0d0a6d2c11\r\nX-Kubernetes-Pf-Prioritylevel-Uid: 0b6c6a8e-2f8c-4e0b-8a4e-7c0f2b1d9e22\r\nDate: ${date}\r\n${extraHeaders}`;
   if (chunked) return `${head}Transfer-Encoding: chunked\r\n\r\n`;
   return `${head}Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`;
 }

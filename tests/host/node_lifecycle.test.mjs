@@ -191,13 +191,17 @@ test("5xx and refused connections back off exponentially with jitter, capped, ho
   requestTo(h2, "POST", "/api/v1/nodes");
 });
 
-test("at most one API request is in flight besides the watch", async () => {
+test("the Lease and status writes go on connections of their own, one request each", async () => {
   const h = await boot();
   registerAll(h);
   h.freeHeap = 1000;
   h.tick(10_000); // lease due and status dirty at once
   const inFlight = h.pending().filter((c) => c.out && !c.out.includes("configmaps"));
-  assert.equal(inFlight.length, 1);
+  assert.deepEqual(inFlight.map((c) => c.out.split(" ")[0]).sort(), ["PATCH", "PUT"]);
+  assert.notEqual(inFlight[0].handle, inFlight[1].handle);
+  // Nothing more starts while both are unanswered.
+  h.tick(200);
+  assert.equal(h.pending().filter((c) => c.out && !c.out.includes("configmaps")).length, 2);
 });
 
 test("Lease renewal failures back off from 200 ms and never wait more than 7 s", async () => {
@@ -217,44 +221,94 @@ test("Lease renewal failures back off from 200 ms and never wait more than 7 s",
   assert.ok(gaps[gaps.length - 1] >= 3_500, `grew toward the cap: ${gaps}`);
 });
 
-test("a Lease that vanished makes the node confirm its Node first: deleted → registered again within one renewal", async () => {
+const LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
+
+test("a Lease that vanished makes the node read its Node: deleted → registered again, the new Lease owned by the new uid", async () => {
   const h = await boot();
   registerAll(h);
   h.tick(10_000);
-  const put = requestTo(h, "PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/");
+  const put = requestTo(h, "PUT", `${LEASES}/`);
   h.deliver(put.c, apiResponse(404, status(404, "NotFound", "leases.coordination.k8s.io not found")));
-  const st = requestTo(h, "PATCH", `/api/v1/nodes/${NODE}/status`);
-  h.deliver(st.c, apiResponse(404, status(404, "NotFound", `nodes "${NODE}" not found`)));
+  const get = requestTo(h, "GET", `/api/v1/nodes/${NODE}`);
+  h.deliver(get.c, apiResponse(404, status(404, "NotFound", `nodes "${NODE}" not found`)));
   const reg = requestTo(h, "POST", "/api/v1/nodes");
   h.deliver(reg.c, apiResponse(201, nodeObject({ metadata: { name: NODE, uid: "new-uid-2" } })));
-  const get = requestTo(h, "GET", `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE}`);
-  h.deliver(get.c, apiResponse(404, status(404, "NotFound", "not found")));
-  const create = requestTo(h, "POST", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases");
+  const read = requestTo(h, "GET", `${LEASES}/${NODE}`);
+  h.deliver(read.c, apiResponse(404, status(404, "NotFound", "not found")));
+  const create = requestTo(h, "POST", LEASES);
   assert.equal(create.req.json.metadata.ownerReferences[0].uid, "new-uid-2");
 });
 
-test("a Lease deleted while the Node still exists is simply created again after the check", async () => {
+test("a Lease deleted while the Node still exists is created again after the Node is read", async () => {
   const h = await boot();
   registerAll(h);
   h.tick(10_000);
-  const put = requestTo(h, "PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/");
+  const put = requestTo(h, "PUT", `${LEASES}/`);
   h.deliver(put.c, apiResponse(404, status(404, "NotFound", "not found")));
-  const st = requestTo(h, "PATCH", `/api/v1/nodes/${NODE}/status`);
-  h.deliver(st.c, apiResponse(200, nodeObject()));
-  const create = requestTo(h, "POST", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases");
+  const get = requestTo(h, "GET", `/api/v1/nodes/${NODE}`);
+  h.deliver(get.c, apiResponse(200, nodeObject()));
+  const create = requestTo(h, "POST", LEASES);
   assert.equal(create.req.json.metadata.ownerReferences[0].uid, UID);
 });
 
-test("a renewal answered 201 (the Lease was re-created by the PUT) also makes the node confirm its Node", async () => {
+test("a renewal answered 201 (the Lease was re-created by the PUT) also makes the node read its Node", async () => {
   const h = await boot();
   registerAll(h);
   h.tick(10_000);
-  const put = requestTo(h, "PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/");
+  const put = requestTo(h, "PUT", `${LEASES}/`);
   h.deliver(put.c, apiResponse(201, leaseObject("990")));
-  const st = requestTo(h, "PATCH", `/api/v1/nodes/${NODE}/status`);
-  h.deliver(st.c, apiResponse(404, status(404, "NotFound", `nodes "${NODE}" not found`)));
+  const get = requestTo(h, "GET", `/api/v1/nodes/${NODE}`);
+  h.deliver(get.c, apiResponse(404, status(404, "NotFound", `nodes "${NODE}" not found`)));
   requestTo(h, "POST", "/api/v1/nodes");
 });
+
+/** Plays the API server for ms: status PATCHes get `statusAnswer`, everything else a healthy answer. Returns Lease PUT times. */
+function serveWithFailingStatus(h, ms, statusAnswer, { onLease } = {}) {
+  const renewals = [];
+  let rv = 700;
+  for (let t = 0; t < ms; t += 100) {
+    h.tick(100);
+    for (const c of h.pending()) {
+      if (!c.open) h.connect(c);
+      if (!c.out || c.out.includes("/configmaps")) continue;
+      const r = h.takeRequest(c);
+      if (r.method === "PATCH") h.deliver(c, statusAnswer());
+      else if (r.method === "PUT") {
+        renewals.push(h.now);
+        h.deliver(c, (onLease && onLease(renewals.length)) || apiResponse(200, leaseObject(String(rv++))));
+      } else if (r.method === "GET" && r.target === `/api/v1/nodes/${NODE}`) h.deliver(c, apiResponse(200, nodeObject()));
+      else if (r.method === "GET") h.deliver(c, apiResponse(200, leaseObject(String(rv++))));
+      else if (r.method === "POST" && r.target === LEASES) h.deliver(c, apiResponse(201, leaseObject(String(rv++))));
+      else assert.fail(`unexpected ${r.method} ${r.target}`);
+    }
+  }
+  return renewals;
+}
+
+function readyz(h) {
+  return h.client("GET /readyz HTTP/1.1\r\nHost: pico\r\n\r\n").out.split(" ")[1];
+}
+
+for (const [name, answer] of [
+  ["500", () => apiResponse(500, status(500, "InternalError", "etcdserver: request timed out"))],
+  ["503 with Retry-After: 300", () => apiResponse(503, status(503, "ServiceUnavailable", "busy"), { extraHeaders: "Retry-After: 300\r\n" })],
+]) {
+  for (const [what, leaseAnswer] of [
+    ["404", () => apiResponse(404, status(404, "NotFound", "leases.coordination.k8s.io not found"))],
+    ["201", () => apiResponse(201, leaseObject("990"))],
+  ]) {
+    test(`status writes failing with ${name} and one renewal answered ${what}: the Lease goes on every 10 s and the node stays ready`, async () => {
+      const h = await boot();
+      registerAll(h);
+      h.freeHeap = 1000; // a condition change: status writes are due, and they all fail
+      const renewals = serveWithFailingStatus(h, 180_000, answer, { onLease: (n) => (n === 3 ? leaseAnswer() : null) });
+      const gaps = renewals.slice(1).map((t, i) => t - renewals[i]);
+      assert.ok(renewals.length >= 17, `renewals in 3 minutes: ${renewals.length}`);
+      assert.ok(Math.max(...gaps) <= 10_500, `gaps between Lease writes: ${gaps}`);
+      assert.equal(readyz(h), "200");
+    });
+  }
+}
 
 test("after a long gap between renewals (hung board, outage) the node writes its status again", async () => {
   const h = await boot();

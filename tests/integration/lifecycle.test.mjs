@@ -51,6 +51,8 @@ test("a fleet of three: each Ready, each holding only its own Lease", async () =
 
 test("over a minute: the Lease is renewed, status is not rewritten, and the watch resumes each time the server ends it", async () => {
   const p = fleet[0];
+  // Start-up settled: the Node reports the ConfigMap applied (the first status write may precede the first LIST).
+  await until("ConfigMap applied on the Node", () => plane.json(["get", "node", p.opts.name]).status.conditions?.find((c) => c.type === "PicoConfigApplied")?.reason === "Applied");
   const before = await metric(p, "pico_node_status_writes_total");
   const renewals = await metric(p, "pico_lease_renewals_total");
   const restarts = await metric(p, "pico_config_watch_restarts_total");

@@ -48,7 +48,9 @@ export async function withPlane(env = {}, { proxy: withProxy = true } = {}) {
     },
     async sim(names, extraConfig = "lease_renew_ms=10000\n", { direct = !proxy } = {}) {
       const kubeletPort = 30250 + picos.length * 10;
-      const common = { names, kubeletPort, state, extraConfig, log: () => {} };
+      // PICO_IT_LOG=1 shows the simulated Picos' core logs (quiet otherwise).
+      const log = process.env.PICO_IT_LOG ? (name, level, line) => console.error(`[${name} ${level}] ${line}`) : () => {};
+      const common = { names, kubeletPort, state, extraConfig, log };
       let started;
       if (direct) started = await startSims({ ...common, api: cluster.apiUrl });
       else {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { withPlane, until } from "./plane.mjs";
 import { startSims } from "../../dist/cli/sims.js";
@@ -219,6 +219,29 @@ test("enrolment with the cluster's client CA files (the k3s way) through the CLI
     assert.ok(logLines(/"GET \/api\/v1\/namespaces\/default\/configmaps\?fieldSelector=metadata\.name%3Dpico-config[^"]*" status=401 .*upstream=-$/).length > 0, "its ConfigMap re-list refused after the watch was cut");
   } finally {
     await pico.stop();
+  }
+});
+
+test("enrolments started at once on one proxy dir take turns: the same device ends with a key that matches its certificate", async () => {
+  const dir = plane.proxy.dir;
+  const run = (name) =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [path.join(ROOT, "bin/pico-node.mjs"), "enroll", name, "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (out += d));
+      child.on("exit", (code) => resolve({ code, out }));
+    });
+  const results = await Promise.all([run("pico-px-twice"), run("pico-px-twice"), run("pico-px-other")]);
+  for (const r of results) assert.equal(r.code, 0, r.out);
+  assert.ok(results.some((r) => /waiting for another enrol, revoke or fault/.test(r.out)), "one run waited for another");
+  const f = deviceFiles(dir, "pico-px-twice");
+  const certKey = crypto.createPublicKey(fs.readFileSync(f.cert)).export({ type: "spki", format: "der" });
+  const ownKey = crypto.createPublicKey(fs.readFileSync(f.key)).export({ type: "spki", format: "der" });
+  assert.ok(certKey.equals(ownKey), "the certificate is for the device's own key");
+  const maps = fs.readFileSync(path.join(dir, "devices.conf"), "utf8");
+  for (const name of ["pico-px-twice", "pico-px-other"]) {
+    assert.ok(maps.includes(`Bearer ${readDeviceConfig(deviceFiles(dir, name).env).token}`), `${name} in the maps`);
   }
 });
 

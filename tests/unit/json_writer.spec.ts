@@ -25,6 +25,24 @@ function bufOf(s: string): ByteBuf {
 const NEEDS_ESCAPES = bufOf('say "hi"\\ \n\t\r' + String.fromCharCode(1) + String.fromCharCode(0x7f));
 const NEEDS_ESCAPES_JSON = '"say \\"hi\\"\\\\ \\n\\t\\r\\u0001\\u007f"';
 
+function controlsAndUtf8(): string {
+  let raw = "";
+  for (let c = 0; c < 0x20; c++) raw += String.fromCharCode(c);
+  return raw + "é€";
+}
+function controlsEscaped(): string {
+  let want = '"';
+  for (let c = 0; c < 0x20; c++) {
+    if (c == 0x0a) want += "\\n";
+    else if (c == 0x0d) want += "\\r";
+    else if (c == 0x09) want += "\\t";
+    else want += "\\u00" + (c < 16 ? "0" : "") + c.toString(16);
+  }
+  return want + 'é€"';
+}
+const CONTROLS = bufOf(controlsAndUtf8());
+const CONTROLS_JSON = controlsEscaped();
+
 describe("JsonWriter", () => {
   it("places commas between members and elements at every depth", () => {
     const s = render((w: JsonWriter): void => {
@@ -47,6 +65,12 @@ describe("JsonWriter", () => {
       w.str(T('say "hi"\\ \n\t\r\x01\x7f'));
     });
     expect(t).toBe(NEEDS_ESCAPES_JSON);
+  });
+
+  it("escapes every control character U+0000..U+001F (RFC 8259 §7) and passes UTF-8 through", () => {
+    expect(render((w: JsonWriter): void => {
+      w.strBuf(CONTROLS);
+    })).toBe(CONTROLS_JSON);
   });
 
   it("writes fixed-point decimals", () => {

@@ -156,6 +156,50 @@ describe("WallClock", () => {
     expect(c.nowMicros(11000)).toBe(L + 100000000);
   });
 
+  it("ignores Dates outside 2020..2200 (so a year never wraps into RFC 3339's four digits)", () => {
+    const c = new WallClock();
+    expect(c.observe(1577836799, 1000)).toBe(false); // 2019-12-31T23:59:59Z
+    expect(c.observe(7289654400, 1000)).toBe(false); // 2201-01-01T00:00:00Z
+    expect(c.known).toBe(false);
+    expect(c.observe(1577836800, 1000)).toBe(true); // 2020-01-01T00:00:00Z
+    const d = new WallClock();
+    expect(d.observe(7289654399, 1000)).toBe(true); // 2200-12-31T23:59:59Z
+    expect(rfc3339(d.nowMicros(1000), false)).toBe("2200-12-31T23:59:59Z");
+  });
+
+  it("takes a step of up to 5 minutes either way at once", () => {
+    const c = new WallClock();
+    c.observe(NOV22_2026, 10000);
+    expect(c.observe(NOV22_2026 + 301, 11000)).toBe(true);
+    expect(c.nowMicros(11000)).toBe(L + 301000000);
+    expect(c.observe(NOV22_2026 + 2, 12000)).toBe(true);
+    expect(c.nowMicros(12000)).toBe(L + 2000000);
+  });
+
+  it("believes a larger step only when three Dates in a row agree on it", () => {
+    const c = new WallClock();
+    const DAY: i64 = 86400;
+    c.observe(NOV22_2026, 10000);
+    expect(c.observe(NOV22_2026 + DAY, 20000)).toBe(false);
+    expect(c.observe(NOV22_2026 + DAY + 10, 30000)).toBe(false);
+    expect(c.nowMicros(30000)).toBe(L + 20000000);
+    expect(c.observe(NOV22_2026 + DAY + 20, 40000)).toBe(true);
+    expect(c.nowMicros(40000)).toBe(L + (DAY + 20) * 1000000);
+  });
+
+  it("starts counting agreement afresh after a Date consistent with the estimate, or one that disagrees", () => {
+    const c = new WallClock();
+    const DAY: i64 = 86400;
+    c.observe(NOV22_2026, 10000);
+    expect(c.observe(NOV22_2026 + DAY, 20000)).toBe(false);
+    expect(c.observe(NOV22_2026 + DAY + 10, 30000)).toBe(false);
+    expect(c.observe(NOV22_2026 + 30, 40000)).toBe(true); // the real clock again
+    expect(c.observe(NOV22_2026 + DAY + 40, 50000)).toBe(false);
+    expect(c.observe(NOV22_2026 + 2 * DAY, 60000)).toBe(false); // a different step
+    expect(c.observe(NOV22_2026 + DAY + 60, 70000)).toBe(false);
+    expect(c.nowMicros(70000)).toBe(L + 60000000);
+  });
+
   it("keeps an estimate up to 2 s ahead, re-bases beyond", () => {
     const c = new WallClock();
     c.observe(NOV22_2026 + 10, 10000);
