@@ -4,7 +4,7 @@
 #define PORT_CONFIG_H
 
 // ---- the core ----
-// Linear memory backed for the core: its mem_used() is ~12.9 KB (boot checks it).
+// Linear memory backed for the core: its mem_used() is ~14.7 KB (boot checks it).
 #define CORE_MEMORY_LIMIT_BYTES (16u * 1024u)
 
 #if PICO_NODE_ENGINE_WASM3
@@ -18,14 +18,14 @@
 // its function returns (BRIEF §2): long straight-line core functions (the
 // status and Lease writers, /pico/status, /metrics) go deep, so the core runs
 // them a section per loop turn. The emulator measured a high-water mark of
-// 11.0 KB after every path, error answers included, had run (npm run
-// bench:firmware); this leaves ~3 KB.
+// 11.6 KB after every path, error answers included, had run (npm run
+// bench:firmware); this leaves ~2.4 KB.
 #define SHELL_STACK_BYTES (14u * 1024u)
 #else
 // AOT: each wasm function is a C function with a frame of its own (the
-// largest 280 bytes). The emulator measured a high-water mark of 2.1 KB
+// largest 280 bytes). The emulator measured a high-water mark of 2.2 KB
 // after every path, error answers included (npm run bench:firmware): this
-// leaves 3.9 KB, 2.4 KB of it above the floor where wasm calls trap.
+// leaves 3.8 KB, 2.3 KB of it above the floor where wasm calls trap.
 #define SHELL_STACK_BYTES (6u * 1024u)
 #endif
 // Room below the floor wasm code may reach (hal_stack_floor), for the host
