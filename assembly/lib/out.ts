@@ -85,8 +85,19 @@ export class Out {
     stage.len++;
   }
 
+  /** Bytes from linear memory, copied into the staging buffer a run at a time. */
   bytes(ptr: usize, len: i32): void {
-    for (let i = 0; i < len; i++) this.byte(load<u8>(ptr + <usize>i));
+    this.count += len;
+    if (this.counting || this.failed) return;
+    const stage = this.stage;
+    for (let done = 0; done < len; ) {
+      if (stage.len == stage.cap && !this.flush()) return;
+      const room = stage.cap - stage.len;
+      const take = len - done <= room ? len - done : room;
+      memory.copy(stage.ptr + <usize>stage.len, ptr + <usize>done, <usize>take);
+      stage.len += take;
+      done += take;
+    }
   }
 
   buf(b: ByteBuf): void {
