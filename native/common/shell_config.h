@@ -47,4 +47,13 @@
 #define EVENT_PAYLOAD_BYTES 512
 #endif
 
+// How long a region commit may wait before it is saved to persistent
+// storage (region_persistence.h): commits within it are saved once. The board
+// sets it from flash wear (port_config.h); the ConfigMap restores the newest
+// state once the node is online again, so only a power cut while offline can
+// serve a state up to this old.
+#ifndef REGION_PERSIST_DELAY_MS
+#define REGION_PERSIST_DELAY_MS 60000u
+#endif
+
 #endif

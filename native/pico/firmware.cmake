@@ -74,13 +74,14 @@ else()
   set(board_include_dirs ${EMULATOR_DIR})
   set(network_sources ${EMULATOR_DIR}/board_emulator.c ${EMULATOR_DIR}/fake_link.c ${EMULATOR_DIR}/net_fake.c)
   list(APPEND board_libraries hardware_uart hardware_irq)
+  set(board_definitions REGION_PERSIST_DELAY_MS=0u) # each save goes to the script at once (port_config.h)
 endif()
 
 function(pico_node_target target)
   target_include_directories(${target} PRIVATE ${PICO_DIR} ${board_include_dirs} ${SHELL_COMMON_DIR})
   target_compile_definitions(${target} PRIVATE
     PICO_NODE_VERSION="${PICO_NODE_VERSION}" PICO_NODE_URL="${PICO_NODE_URL}"
-    PICO_STDIO_ENABLE_CRLF_SUPPORT=1)
+    PICO_STDIO_ENABLE_CRLF_SUPPORT=1 ${board_definitions})
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
   target_link_libraries(${target} PRIVATE wasm3_engine ${board_libraries})
   pico_enable_stdio_uart(${target} 1)

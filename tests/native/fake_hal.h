@@ -9,6 +9,7 @@
 #include "region_store.h"
 
 typedef struct fake_hal {
+  uint32_t now_ms; // hal_now_ms()
   char last_log[256];
   int last_log_level;
   int log_count;
