@@ -57,6 +57,24 @@ export function loadElf(mcu, file) {
   }
 }
 
+/** A symbol's address and size from the ELF's symbol table, or null. */
+export function elfSymbol(file, name) {
+  const elf = fs.readFileSync(file);
+  const shoff = elf.readUInt32LE(32), shentsize = elf.readUInt16LE(46), shnum = elf.readUInt16LE(48);
+  const section = (i) => ({ type: elf.readUInt32LE(shoff + i * shentsize + 4), offset: elf.readUInt32LE(shoff + i * shentsize + 16),
+    size: elf.readUInt32LE(shoff + i * shentsize + 20), link: elf.readUInt32LE(shoff + i * shentsize + 24) });
+  for (let i = 0; i < shnum; i++) {
+    const symtab = section(i);
+    if (symtab.type !== 2) continue; // SHT_SYMTAB
+    const strtab = section(symtab.link);
+    for (let at = symtab.offset; at < symtab.offset + symtab.size; at += 16) {
+      const nameAt = strtab.offset + elf.readUInt32LE(at);
+      if (elf.toString("latin1", nameAt, nameAt + name.length + 1) === name + "\0") return { address: elf.readUInt32LE(at + 4), size: elf.readUInt32LE(at + 8) };
+    }
+  }
+  return null;
+}
+
 /**
  * Flash and static RAM of an ELF from its section headers: flash holds every
  * section with contents (code, read-only data, .data's initial values); RAM
@@ -76,6 +94,17 @@ export function elfFootprint(file) {
     if (addr >= RAM && addr < RAM_END) ram += size;
   }
   return { flash, ram };
+}
+
+/** Writes text over the image's embedded device configuration (DEVICE_CONFIG_TEXT), padded with blank lines. */
+function patchDeviceConfig(mcu, elf, text) {
+  const symbol = elfSymbol(elf, "DEVICE_CONFIG_TEXT");
+  if (!symbol) throw new Error(`${elf} has no DEVICE_CONFIG_TEXT symbol`);
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length > symbol.size - 1) throw new Error(`the device configuration is ${bytes.length} bytes; the image holds ${symbol.size - 1}`);
+  const padded = Buffer.alloc(symbol.size - 1, "\n");
+  bytes.copy(padded);
+  mcu.flash.set(padded, symbol.address - FLASH_BASE);
 }
 
 // ---- the link's frames (native/pico/emulator/fake_link.h) ----
@@ -109,20 +138,22 @@ function completeMessage(text) {
 // ---- the emulated board ----
 
 export class EmulatedPico {
-  /** @param {{ elf?: string, bootrom: Uint32Array, api?: (req, conn) => string|null }} opt */
-  constructor({ elf = EMULATOR_ELF, bootrom, api } = {}) {
-    const sim = new Simulator(); // only for its RP2040 on a simulation clock (125 MHz): runUntil drives it
-    this.clock = sim.clock;
-    this.mcu = sim.rp2040;
-    this.mcu.logger = new ConsoleLogger(LogLevel.Error); // not its notes on registers it does not model (UART FIFO levels)
-    this.mcu.loadBootrom(bootrom);
-    loadElf(this.mcu, elf);
-    this.mcu.core.PC = FLASH_BASE;
+  /**
+   * @param {{ elf?: string, bootrom: Uint32Array, api?: (req, conn) => string|null, deviceConfig?: string }} opt
+   * deviceConfig replaces the device configuration embedded in the image (same length or shorter).
+   */
+  constructor({ elf = EMULATOR_ELF, bootrom, api, deviceConfig } = {}) {
+    this.bootrom = bootrom;
+    this.nanosBase = 0;   // emulated time and cycles before the last reboot
+    this.cyclesBase = 0;
+    this.resets = [];     // watchdog resets: { ms, reason } (the firmware asked, or it was not fed)
+    this.powerOn((mcu) => {
+      loadElf(mcu, elf);
+      if (deviceConfig !== undefined) patchDeviceConfig(mcu, elf, deviceConfig);
+    });
     this.console = "";
     this.lines = [];
-    this.mcu.uart[0].onByte = (b) => this.onConsoleByte(b);
     this.rx = []; // bytes received on the link, not yet a whole frame
-    this.mcu.uart[1].onByte = (b) => this.onLinkByte(b);
     this.tx = []; // frames waiting to enter the UART's FIFO
     this.txOffset = 0;
     this.conns = new Map(); // handle -> { handle, target, server, out, closed, events: [{what, cycles}] }
@@ -138,8 +169,47 @@ export class EmulatedPico {
     this.unsettled = [];  // answered exchanges whose processing has not ended yet
   }
 
-  get cycles() { return this.mcu.core.cycles; }
-  get ms() { return this.clock.nanos / 1e6; }
+  /** A fresh RP2040 (bootrom, then fill(mcu) for flash and what survives a reset), started at boot2. */
+  powerOn(fill) {
+    const sim = new Simulator(); // only for its RP2040 on a simulation clock (125 MHz): runUntil drives it
+    this.clock = sim.clock;
+    this.mcu = sim.rp2040;
+    this.mcu.logger = new ConsoleLogger(LogLevel.Error); // not its notes on registers it does not model (UART FIFO levels)
+    this.mcu.loadBootrom(this.bootrom);
+    fill(this.mcu);
+    this.mcu.core.PC = FLASH_BASE;
+    this.mcu.uart[0].onByte = (b) => this.onConsoleByte(b);
+    this.mcu.uart[1].onByte = (b) => this.onLinkByte(b);
+    this.watchdog = Object.values(this.mcu.peripherals).find((p) => p.name === "WATCHDOG_BASE");
+    this.watchdog.onWatchdogTrigger = () => {
+      this.resetPending = true; // the reboot happens between instructions (runUntil)
+      this.watchdog.alarm.enable = this.watchdog.timer.enable = false; // rp2040js would fire it again at once
+    };
+    this.resetPending = false;
+  }
+
+  /** The watchdog reset the chip: flash, SRAM and the watchdog's scratch and reason registers carry over. */
+  reboot() {
+    const old = this.mcu, watchdog = this.watchdog;
+    this.resets.push({ ms: this.ms, reason: watchdog.reason === 2 ? "forced" : "timer" });
+    this.nanosBase += this.clock.nanos;
+    this.cyclesBase += old.core.cycles;
+    this.powerOn((mcu) => {
+      mcu.flash.set(old.flash);
+      mcu.sram.set(old.sram);
+      const next = Object.values(mcu.peripherals).find((p) => p.name === "WATCHDOG_BASE");
+      next.scratchData.set(watchdog.scratchData);
+      next.reason = watchdog.reason;
+    });
+    this.console = "";
+    this.rx = [];
+    this.tx = [];
+    this.txOffset = 0;
+  }
+
+  get cycles() { return this.cyclesBase + this.mcu.core.cycles; }
+  get nanos() { return this.nanosBase + this.clock.nanos; }
+  get ms() { return this.nanos / 1e6; }
 
   onConsoleByte(b) {
     if (b === 10) {
@@ -242,8 +312,8 @@ export class EmulatedPico {
    * executed cycles only, so differences of it are the firmware's work.
    */
   runUntil(done, { what = "condition", maxMs = 60_000, wallMs = 300_000 } = {}) {
-    const { core } = this.mcu;
-    const limitNs = this.clock.nanos + maxMs * 1e6;
+    let core = this.mcu.core;
+    const limitNs = this.nanos + maxMs * 1e6;
     const wallEnd = Date.now() + wallMs;
     while (!done()) {
       for (let i = 0; i < 4096; i++) {
@@ -253,14 +323,16 @@ export class EmulatedPico {
           if (this.tx.length && !this.mcu.uart[1].rxFIFO.full) { this.feed(); continue; }
           const ns = this.clock.nanosToNextAlarm;
           this.clock.tick(ns > 0 ? ns : 1000);
+          if (this.resetPending) { this.reboot(); core = this.mcu.core; continue; }
           if (!core.waiting) continue;
           if (done()) return;
         } else {
-          if (this.asleep) { this.asleep = false; this.lastWake = core.cycles; }
+          if (this.asleep) { this.asleep = false; this.lastWake = this.cycles; }
           this.clock.tick(core.executeInstruction() * NS_PER_CYCLE);
+          if (this.resetPending) { this.reboot(); core = this.mcu.core; }
         }
       }
-      if (this.clock.nanos > limitNs) throw new Error(`emulator: no ${what} within ${maxMs} emulated ms (console:\n${this.lines.slice(-15).join("\n")})`);
+      if (this.nanos > limitNs) throw new Error(`emulator: no ${what} within ${maxMs} emulated ms (console:\n${this.lines.slice(-15).join("\n")})`);
       if (Date.now() > wallEnd) throw new Error(`emulator: no ${what} within ${wallMs / 1000} s of real time`);
     }
   }
@@ -269,14 +341,14 @@ export class EmulatedPico {
   fallAsleep() {
     this.asleep = true;
     if (this.tx.length) return; // bytes still to go in: it sleeps only because the FIFO waits for the ring
-    for (const e of this.unsettled) e.end = this.mcu.core.cycles;
+    for (const e of this.unsettled) e.end = this.cycles;
     this.unsettled = [];
   }
 
   /** Lets emulated time pass (the firmware ticks, renews its Lease, …). */
   idle(ms) {
-    const until = this.clock.nanos + ms * 1e6;
-    this.runUntil(() => this.clock.nanos >= until, { what: `${ms} ms`, maxMs: ms + 1000 });
+    const until = this.nanos + ms * 1e6;
+    this.runUntil(() => this.nanos >= until, { what: `${ms} ms`, maxMs: ms + 1000 });
   }
 
   /** One kubelet-port client: connects, sends raw, waits for the close; returns the response and its cost. */

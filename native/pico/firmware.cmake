@@ -81,7 +81,7 @@ function(pico_node_target target)
   target_include_directories(${target} PRIVATE ${PICO_DIR} ${board_include_dirs} ${SHELL_COMMON_DIR})
   target_compile_definitions(${target} PRIVATE
     PICO_NODE_VERSION="${PICO_NODE_VERSION}" PICO_NODE_URL="${PICO_NODE_URL}"
-    PICO_STDIO_ENABLE_CRLF_SUPPORT=1 ${board_definitions})
+    PICO_STDIO_ENABLE_CRLF_SUPPORT=1 PICO_PANIC_FUNCTION=pico_panic ${board_definitions})
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
   target_link_libraries(${target} PRIVATE wasm3_engine ${board_libraries})
   pico_enable_stdio_uart(${target} 1)
@@ -90,7 +90,7 @@ function(pico_node_target target)
 endfunction()
 
 add_executable(k3s_pico_node
-  ${PICO_DIR}/firmware_main.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
+  ${PICO_DIR}/firmware_main.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
   ${PICO_DIR}/binary_info.c ${network_sources} ${SHELL_COMMON_SOURCES}
   ${generated}/core_wasm.c ${generated}/device_config_text.c)
 pico_node_target(k3s_pico_node)
@@ -98,7 +98,7 @@ pico_set_program_name(k3s_pico_node "k3s_pico_node")
 
 if(PICO_BOARD STREQUAL "pico_w")
   add_executable(k3s_pico_node_selftest
-    ${PICO_DIR}/selftest.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
+    ${PICO_DIR}/selftest.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
     ${network_sources} ${SHELL_COMMON_SOURCES} ${generated}/core_wasm.c)
   pico_node_target(k3s_pico_node_selftest)
   pico_set_program_name(k3s_pico_node_selftest "k3s_pico_node_selftest")

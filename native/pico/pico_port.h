@@ -30,6 +30,12 @@ void pico_network_start(event_queue *events, const char *ssid, const char *passw
 /** Per main-loop step: link supervision and connection housekeeping. */
 void pico_network_step(void);
 
+// ---- fatal errors (fatal_reboot.c) ----
+/** Fatal errors in a row before this boot, counting a hang the watchdog ended. */
+uint32_t pico_fatal_count_at_boot(void);
+/** The node ran FATAL_COUNT_RESET_MS: the next fatal error is the first in a row again. */
+void pico_fatal_count_clear(void);
+
 /** Marks time spent waiting for work, so board_cpu_busy_ms counts only the rest. */
 void pico_idle_begin(void);
 void pico_idle_end(void);
