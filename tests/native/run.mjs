@@ -33,7 +33,10 @@ if (!wasm3 || !fs.existsSync(path.join(wasm3, "source/wasm3.h"))) {
 console.log("POSIX shell (native/posix, wasm3)");
 quiet("cmake", ["-S", "native/posix", "-B", "build/posix", ...generator, `-DFETCHCONTENT_SOURCE_DIR_WASM3=${wasm3}`]);
 quiet("cmake", ["--build", "build/posix"]);
-run("node", ["--test", "tests/native/posix_plane.test.mjs"], { PICO_POSIX_SHELL: path.join(root, "build/posix/pico-node-posix") });
+run("node", ["--test", "--test-concurrency=1", "tests/native/posix_plane.test.mjs", "tests/native/posix_keepalive.test.mjs"], {
+  PICO_POSIX_SHELL: path.join(root, "build/posix/pico-node-posix"),
+  PICO_BLACKHOLE_RELAY: path.join(root, "build/native-tests/blackhole_relay"),
+});
 
 if (!process.env.PICO_SDK_PATH) {
   console.log("firmware build and emulator runs: skipped — PICO_SDK_PATH is not set (pico-sdk 2.2 with cyw43-driver and lwIP)");
