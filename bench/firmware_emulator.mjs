@@ -96,6 +96,25 @@ export function elfFootprint(file) {
   return { flash, ram };
 }
 
+// The boot ROM's function table (RP2040 datasheet 2.8.3): erase and program become a BKPT the harness takes.
+const ROM_ERASE = 0xe0, ROM_PROGRAM = 0xe1;
+function hookRomFlash(mcu, onFlash) {
+  const rom = new Uint8Array(mcu.bootrom.buffer, mcu.bootrom.byteOffset, mcu.bootrom.byteLength);
+  const u16 = (at) => rom[at] | (rom[at + 1] << 8);
+  const put16 = (at, v) => { rom[at] = v & 0xff; rom[at + 1] = v >> 8; };
+  const stubs = { RE: ROM_ERASE, RP: ROM_PROGRAM };
+  for (let at = u16(0x14); u16(at); at += 4) {
+    const name = String.fromCharCode(u16(at) & 0xff, u16(at) >> 8);
+    if (!(name in stubs)) continue;
+    const entry = u16(at + 2) & ~1;
+    put16(entry, 0xbe00 | stubs[name]); // bkpt #code
+    put16(entry + 2, 0x4770);          // bx lr
+  }
+  mcu.onBreak = (code) => {
+    if (code === ROM_ERASE || code === ROM_PROGRAM) onFlash(code);
+  };
+}
+
 /** Writes text over the image's embedded device configuration (DEVICE_CONFIG_TEXT), padded with blank lines. */
 function patchDeviceConfig(mcu, elf, text) {
   const symbol = elfSymbol(elf, "DEVICE_CONFIG_TEXT");
@@ -147,6 +166,9 @@ export class EmulatedPico {
     this.nanosBase = 0;   // emulated time and cycles before the last reboot
     this.cyclesBase = 0;
     this.resets = [];     // watchdog resets: { ms, reason } (the firmware asked, or it was not fed)
+    this.flashOps = [];   // erases and programs through the boot ROM: { op, offset, bytes, ms }
+    this.flashViolations = []; // what the RP2040's flash cannot do (a program asking for a 0 -> 1 bit, misalignment)
+    this.cutPowerAtFlashOp = 0; // n > 0: power fails during the nth flash operation from now, which is left torn
     this.powerOn((mcu) => {
       loadElf(mcu, elf);
       if (deviceConfig !== undefined) patchDeviceConfig(mcu, elf, deviceConfig);
@@ -176,6 +198,7 @@ export class EmulatedPico {
     this.mcu = sim.rp2040;
     this.mcu.logger = new ConsoleLogger(LogLevel.Error); // not its notes on registers it does not model (UART FIFO levels)
     this.mcu.loadBootrom(this.bootrom);
+    hookRomFlash(this.mcu, (code) => this.onRomFlash(code));
     fill(this.mcu);
     this.mcu.core.PC = FLASH_BASE;
     this.mcu.uart[0].onByte = (b) => this.onConsoleByte(b);
@@ -186,6 +209,50 @@ export class EmulatedPico {
       this.watchdog.alarm.enable = this.watchdog.timer.enable = false; // rp2040js would fire it again at once
     };
     this.resetPending = false;
+  }
+
+  /**
+   * The boot ROM's flash_range_erase (r0 offset, r1 bytes) and flash_range_program (r0 offset, r1 data in
+   * RAM, r2 bytes), as the chip's flash does them: erase 4 KB sectors to 0xFF, program 256-byte pages, bits
+   * only from 1 to 0. A power cut set with cutPowerAtFlashOp leaves that operation half done.
+   */
+  onRomFlash(code) {
+    const r = this.mcu.core.registers, flash = this.mcu.flash;
+    const [offset, second, third] = [r[0], r[1], r[2]];
+    const erase = code === ROM_ERASE, bytes = erase ? second : third;
+    const unit = erase ? 4096 : 256;
+    this.flashOps.push({ op: erase ? "erase" : "program", offset, bytes, ms: this.ms });
+    if (offset % unit || bytes % unit) this.flashViolations.push(`${erase ? "erase" : "program"} of ${bytes} B at 0x${offset.toString(16)}: not whole ${unit}-byte units`);
+    const cut = this.cutPowerAtFlashOp > 0 && --this.cutPowerAtFlashOp === 0;
+    const done = cut ? bytes >> 1 : bytes; // torn: the first half made it
+    if (erase) flash.fill(0xff, offset, offset + done);
+    else {
+      for (let i = 0; i < done; i++) {
+        const want = this.mcu.readUint8(second + i), now = flash[offset + i];
+        if (want & ~now) this.flashViolations.push(`program at 0x${(offset + i).toString(16)}: 0x${want.toString(16)} over 0x${now.toString(16)} needs a 0 bit to become 1`);
+        flash[offset + i] = now & want;
+      }
+    }
+    if (cut) this.powerCutPending = true;
+  }
+
+  /** Power off and on: only the flash is kept (SRAM and the watchdog's registers start afresh). */
+  powerCycle() {
+    const old = this.mcu;
+    this.nanosBase += this.clock.nanos;
+    this.cyclesBase += old.core.cycles;
+    this.powerOn((mcu) => mcu.flash.set(old.flash));
+    this.afterRestart();
+  }
+
+  afterRestart() {
+    this.powerCutPending = false;
+    this.console = "";
+    this.rx = [];
+    this.tx = [];
+    this.txOffset = 0;
+    this.listening = 0;
+    this.watch = null;
   }
 
   /** The watchdog reset the chip: flash, SRAM and the watchdog's scratch and reason registers carry over. */
@@ -201,10 +268,12 @@ export class EmulatedPico {
       next.scratchData.set(watchdog.scratchData);
       next.reason = watchdog.reason;
     });
-    this.console = "";
-    this.rx = [];
-    this.tx = [];
-    this.txOffset = 0;
+    this.afterRestart();
+  }
+
+  restart() {
+    if (this.powerCutPending) this.powerCycle();
+    else this.reboot();
   }
 
   get cycles() { return this.cyclesBase + this.mcu.core.cycles; }
@@ -323,13 +392,13 @@ export class EmulatedPico {
           if (this.tx.length && !this.mcu.uart[1].rxFIFO.full) { this.feed(); continue; }
           const ns = this.clock.nanosToNextAlarm;
           this.clock.tick(ns > 0 ? ns : 1000);
-          if (this.resetPending) { this.reboot(); core = this.mcu.core; continue; }
+          if (this.resetPending || this.powerCutPending) { this.restart(); core = this.mcu.core; continue; }
           if (!core.waiting) continue;
           if (done()) return;
         } else {
           if (this.asleep) { this.asleep = false; this.lastWake = this.cycles; }
           this.clock.tick(core.executeInstruction() * NS_PER_CYCLE);
-          if (this.resetPending) { this.reboot(); core = this.mcu.core; }
+          if (this.resetPending || this.powerCutPending) { this.restart(); core = this.mcu.core; }
         }
       }
       if (this.nanos > limitNs) throw new Error(`emulator: no ${what} within ${maxMs} emulated ms (console:\n${this.lines.slice(-15).join("\n")})`);

@@ -41,6 +41,8 @@ void pico_board_poll(void) {
 
 void pico_board_wait(uint32_t ms) { cyw43_arch_wait_for_work_until(make_timeout_time_ms(ms)); }
 
+void pico_region_saved(const region_slot *slot) { (void)slot; }
+
 void pico_network_start(event_queue *events, const char *ssid, const char *password) {
   net_lwip_init(events);
   if (ssid[0]) wifi_start(ssid, password, "k3s-pico-node");

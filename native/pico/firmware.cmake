@@ -67,14 +67,14 @@ target_link_libraries(wasm3_engine PUBLIC pico_stdlib)
 
 set(board_libraries pico_stdlib hardware_adc hardware_flash hardware_watchdog pico_flash pico_rand pico_unique_id)
 if(PICO_BOARD STREQUAL "pico_w")
-  set(network_sources ${PICO_DIR}/net_lwip.c ${PICO_DIR}/wifi.c ${PICO_DIR}/board_radio.c ${PICO_DIR}/region_flash.c)
+  set(network_sources ${PICO_DIR}/net_lwip.c ${PICO_DIR}/wifi.c ${PICO_DIR}/board_radio.c)
   list(APPEND board_libraries pico_cyw43_arch_lwip_poll)
 else()
   set(EMULATOR_DIR ${PICO_DIR}/emulator)
   set(board_include_dirs ${EMULATOR_DIR})
   set(network_sources ${EMULATOR_DIR}/board_emulator.c ${EMULATOR_DIR}/fake_link.c ${EMULATOR_DIR}/net_fake.c)
   list(APPEND board_libraries hardware_uart hardware_irq)
-  set(board_definitions REGION_PERSIST_DELAY_MS=0u) # each save goes to the script at once (port_config.h)
+  set(board_definitions REGION_PERSIST_DELAY_MS=0u) # each commit is saved at once, for the script to see (port_config.h)
 endif()
 
 function(pico_node_target target)
@@ -90,7 +90,8 @@ function(pico_node_target target)
 endfunction()
 
 add_executable(k3s_pico_node
-  ${PICO_DIR}/firmware_main.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
+  ${PICO_DIR}/firmware_main.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/region_flash.c
+  ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
   ${PICO_DIR}/binary_info.c ${network_sources} ${SHELL_COMMON_SOURCES}
   ${generated}/core_wasm.c ${generated}/device_config_text.c)
 pico_node_target(k3s_pico_node)
@@ -98,7 +99,8 @@ pico_set_program_name(k3s_pico_node "k3s_pico_node")
 
 if(PICO_BOARD STREQUAL "pico_w")
   add_executable(k3s_pico_node_selftest
-    ${PICO_DIR}/selftest.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
+    ${PICO_DIR}/selftest.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/region_flash.c
+    ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
     ${network_sources} ${SHELL_COMMON_SOURCES} ${generated}/core_wasm.c)
   pico_node_target(k3s_pico_node_selftest)
   pico_set_program_name(k3s_pico_node_selftest "k3s_pico_node_selftest")

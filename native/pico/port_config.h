@@ -26,8 +26,8 @@
 #define WATCHDOG_TIMEOUT_MS 8000u     // the RP2040's longest is ~8.3 s; fed after each clean tick
 // A region commit reaches flash within a minute: one change every 10 s, even
 // of all 1024 bytes, then wears the log's sectors for > 10 years
-// (flash_layout.h; npm run bench:flash). The emulator image sets 0: it has no
-// flash to wear and its script watches each save.
+// (flash_layout.h; npm run bench:flash). The emulator image sets 0: its
+// script sees each commit go to the (emulated) flash at once.
 #ifndef REGION_PERSIST_DELAY_MS
 #define REGION_PERSIST_DELAY_MS 60000u
 #endif

@@ -2,7 +2,9 @@
 // boot (so it survives a watchdog reboot; the slots' CRCs tell whether it
 // did), and the region log in flash (native/common/region_log.h, at the place
 // flash_layout.h gives it), which survives power loss. Here: the flash
-// contract over the SDK, and the HAL's load and save over the log.
+// contract over the SDK, and the HAL's load and save over the log. The
+// emulator image runs this too: its harness stands in for the boot ROM's
+// flash_range_erase and flash_range_program.
 #include <string.h>
 
 #include "flash_layout.h"
@@ -12,6 +14,7 @@
 #include "pico/binary_info.h"
 #include "pico/flash.h"
 #include "pico/platform.h"
+#include "pico_port.h"
 #include "region_log.h"
 #include "region_store.h"
 
@@ -107,5 +110,6 @@ bool hal_region_save(const void *slot, size_t size) {
   if (!region_log_append(&flash_log, s->bytes, s->sequence)) return false;
   logf_line(LOG_DEBUG, "region log: %lu B record in sector %lu", (unsigned long)flash_log.stats.last_record_bytes,
             (unsigned long)flash_log.head);
+  pico_region_saved(s);
   return true;
 }

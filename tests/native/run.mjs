@@ -54,4 +54,4 @@ console.log(`emulator image (PICO_BOARD=pico) in ${path.relative(root, EMULATOR_
 quiet("node", ["bin/pico-node.mjs", "firmware", "build", "--board", "pico", "--device", device]);
 const bootrom = findBootrom();
 if (!bootrom.words) console.log(`emulator run: skipped — ${bootrom.reason}`);
-run("node", ["--test", "tests/native/emulator.test.mjs", "tests/native/emulator_fatal.test.mjs"]);
+run("node", ["--test", "tests/native/emulator.test.mjs", "tests/native/emulator_fatal.test.mjs", "tests/native/emulator_flash.test.mjs"]);
