@@ -15,6 +15,7 @@
 #include "region_log.h"
 #include "region_persistence.h"
 #include "shell_config.h"
+#include "xorshift.h"
 
 #define DAY_MS (24u * 3600u * 1000u)
 #define CHANGE_EVERY_MS 10000u
@@ -43,12 +44,7 @@ bool hal_region_save(const void *slot, size_t size) {
 // ---- edits ----
 
 static uint32_t rng = 1;
-static uint32_t next_random(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 17;
-  rng ^= rng << 5;
-  return rng;
-}
+static uint32_t next_random(void) { return xorshift32(&rng); }
 
 typedef struct edit {
   const char *name;

@@ -3,13 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint32_t next_random(fake_flash *f) {
-  uint32_t x = f->random;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  return f->random = x;
-}
+#include "xorshift.h"
+
+static uint32_t next_random(fake_flash *f) { return xorshift32(&f->random); }
 
 static void violation(fake_flash *f, const char *what, uint32_t offset) {
   if (f->violations++ == 0)

@@ -15,11 +15,11 @@ import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { spawn } from "node:child_process";
+import { startPosixShell } from "./posix_shell.mjs";
 
 const SHELL = process.env.PICO_POSIX_SHELL;
 const RELAY = process.env.PICO_BLACKHOLE_RELAY;
 const NAME = "posix-keepalive-1";
-const WASM = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../build/core.wasm");
 const NOTICE_WITHIN_MS = 90_000;
 
 /** The relay's stdout as events, and a way to wait for one. */
@@ -68,16 +68,7 @@ test("POSIX shell: a watch connection whose peer goes silent is ended by TCP kee
     relay = startRelay(proxy.hostname, proxy.port);
     const listening = await relay.next((e) => e.kind === "listening", 5_000);
     const kubeletPort = await freePort(31260);
-    const config = path.join(state, "device.env");
-    const enrolledText = fs.readFileSync(enrolled.deviceEnv, "utf8").replace(/^api=.*$/m, `api=http://127.0.0.1:${listening.n}`);
-    fs.writeFileSync(config, enrolledText.trimEnd() + "\n" + [
-      "wifi_ssid=unused-on-posix",
-      `kubelet_port=${kubeletPort}`,
-      "lease_renew_ms=2000",
-      "",
-    ].join("\n"));
-    shell = spawn(SHELL, ["--config", config, "--wasm", WASM, "--state", state], { stdio: ["ignore", "ignore", "pipe"] });
-    shell.stderr.on("data", (d) => (log += d));
+    shell = startPosixShell({ enrolled, state, kubeletPort, api: `http://127.0.0.1:${listening.n}`, onLog: (d) => (log += d) });
 
     // The watch is open through the relay; it goes silent.
     const watch = await relay.next(isWatch, 30_000);

@@ -9,11 +9,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn } from "node:child_process";
+import { startPosixShell } from "./posix_shell.mjs";
 
 const SHELL = process.env.PICO_POSIX_SHELL;
 const NAME = "posix-shell-1";
-const WASM = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../build/core.wasm");
 
 test("POSIX shell: Node registered, Lease renewed, ConfigMap applied and saved, kubelet request served", { skip: SHELL ? false : "the POSIX shell was not built (no wasm3)", timeout: 120_000 }, async () => {
   const { withPlane, until, get } = await import("../integration/plane.mjs");
@@ -22,19 +21,9 @@ test("POSIX shell: Node registered, Lease renewed, ConfigMap applied and saved, 
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "pico-posix-"));
   let shell, log = "";
   try {
-    // The device configuration enrolment wrote (node_name, api = the proxy, api_token,
-    // configmap), plus what a board's file adds.
     const [enrolled] = await plane.enroll([NAME]);
     const kubeletPort = await freePort(31250);
-    const config = path.join(state, "device.env");
-    fs.writeFileSync(config, fs.readFileSync(enrolled.deviceEnv, "utf8").trimEnd() + "\n" + [
-      "wifi_ssid=unused-on-posix",
-      `kubelet_port=${kubeletPort}`,
-      "lease_renew_ms=2000",
-      "",
-    ].join("\n"));
-    shell = spawn(SHELL, ["--config", config, "--wasm", WASM, "--state", state], { stdio: ["ignore", "ignore", "pipe"] });
-    shell.stderr.on("data", (d) => (log += d));
+    shell = startPosixShell({ enrolled, state, kubeletPort, onLog: (d) => (log += d) });
     const exited = new Promise((resolve) => shell.on("exit", (code) => resolve(code)));
     const alive = () => { if (shell.exitCode !== null) throw new Error(`shell exited (${shell.exitCode}):\n${log}`); };
 

@@ -5,17 +5,13 @@
 #include "fake_flash.h"
 #include "region_log.h"
 #include "test.h"
+#include "xorshift.h"
 
 static fake_flash flash;
 static region_log log_, again;
 
 static uint32_t rng = 12345;
-static uint32_t next_random(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 17;
-  rng ^= rng << 5;
-  return rng;
-}
+static uint32_t next_random(void) { return xorshift32(&rng); }
 
 static void fill(uint8_t *bytes, uint8_t value) { memset(bytes, value, REGION_BYTES); }
 
