@@ -191,8 +191,9 @@ static void accept_clients(void) {
 
 /** The connection is gone: tell the core (unless it closed it) and free the slot. */
 static void gone(connection *c, int error) {
-  if (error == ETIMEDOUT)
-    logf_line(LOG_WARN, "connection %ld: the peer stopped answering (keepalive timed out); closed", (long)c->handle);
+  if (error == ETIMEDOUT && c->state != CONN_CONNECTING) // on a quiet connection, only keepalive probes time out
+    logf_line(LOG_WARN, "connection %ld: the peer stopped answering (keepalive or retransmission timeout); closed",
+              (long)c->handle);
   else if (error)
     logf_line(LOG_INFO, "connection %ld lost: %s", (long)c->handle, strerror(error));
   if (c->state != CONN_CLOSING) {
