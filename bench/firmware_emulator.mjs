@@ -60,6 +60,24 @@ export function loadElf(mcu, file) {
   }
 }
 
+/** A symbol's address and size from the ELF's symbol table, or null. */
+export function elfSymbol(file, name) {
+  const elf = fs.readFileSync(file);
+  const shoff = elf.readUInt32LE(32), shentsize = elf.readUInt16LE(46), shnum = elf.readUInt16LE(48);
+  const section = (i) => ({ type: elf.readUInt32LE(shoff + i * shentsize + 4), offset: elf.readUInt32LE(shoff + i * shentsize + 16),
+    size: elf.readUInt32LE(shoff + i * shentsize + 20), link: elf.readUInt32LE(shoff + i * shentsize + 24) });
+  for (let i = 0; i < shnum; i++) {
+    const symtab = section(i);
+    if (symtab.type !== 2) continue; // SHT_SYMTAB
+    const strtab = section(symtab.link);
+    for (let at = symtab.offset; at < symtab.offset + symtab.size; at += 16) {
+      const nameAt = strtab.offset + elf.readUInt32LE(at);
+      if (elf.toString("latin1", nameAt, nameAt + name.length + 1) === name + "\0") return { address: elf.readUInt32LE(at + 4), size: elf.readUInt32LE(at + 8) };
+    }
+  }
+  return null;
+}
+
 /**
  * Flash and static RAM of an ELF from its section headers: flash holds every
  * section with contents (code, read-only data, .data's initial values); RAM
@@ -79,6 +97,36 @@ export function elfFootprint(file) {
     if (addr >= RAM && addr < RAM_END) ram += size;
   }
   return { flash, ram };
+}
+
+// The boot ROM's function table (RP2040 datasheet 2.8.3): erase and program become a BKPT the harness takes.
+const ROM_ERASE = 0xe0, ROM_PROGRAM = 0xe1;
+function hookRomFlash(mcu, onFlash) {
+  const rom = new Uint8Array(mcu.bootrom.buffer, mcu.bootrom.byteOffset, mcu.bootrom.byteLength);
+  const u16 = (at) => rom[at] | (rom[at + 1] << 8);
+  const put16 = (at, v) => { rom[at] = v & 0xff; rom[at + 1] = v >> 8; };
+  const stubs = { RE: ROM_ERASE, RP: ROM_PROGRAM };
+  for (let at = u16(0x14); u16(at); at += 4) {
+    const name = String.fromCharCode(u16(at) & 0xff, u16(at) >> 8);
+    if (!(name in stubs)) continue;
+    const entry = u16(at + 2) & ~1;
+    put16(entry, 0xbe00 | stubs[name]); // bkpt #code
+    put16(entry + 2, 0x4770);          // bx lr
+  }
+  mcu.onBreak = (code) => {
+    if (code === ROM_ERASE || code === ROM_PROGRAM) onFlash(code);
+  };
+}
+
+/** Writes text over the image's embedded device configuration (DEVICE_CONFIG_TEXT), padded with blank lines. */
+function patchDeviceConfig(mcu, elf, text) {
+  const symbol = elfSymbol(elf, "DEVICE_CONFIG_TEXT");
+  if (!symbol) throw new Error(`${elf} has no DEVICE_CONFIG_TEXT symbol`);
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length > symbol.size - 1) throw new Error(`the device configuration is ${bytes.length} bytes; the image holds ${symbol.size - 1}`);
+  const padded = Buffer.alloc(symbol.size - 1, "\n");
+  bytes.copy(padded);
+  mcu.flash.set(padded, symbol.address - FLASH_BASE);
 }
 
 // ---- the link's frames (native/pico/emulator/fake_link.h) ----
@@ -111,20 +159,25 @@ function completeMessage(text) {
 // ---- the emulated board ----
 
 export class EmulatedPico {
-  /** @param {{ elf: string, bootrom: Uint32Array, api?: (req, conn) => string|null }} opt */
-  constructor({ elf, bootrom, api } = {}) {
-    const sim = new Simulator(); // only for its RP2040 on a simulation clock (125 MHz): runUntil drives it
-    this.clock = sim.clock;
-    this.mcu = sim.rp2040;
-    this.mcu.logger = new ConsoleLogger(LogLevel.Error); // not its notes on registers it does not model (UART FIFO levels)
-    this.mcu.loadBootrom(bootrom);
-    loadElf(this.mcu, elf);
-    this.mcu.core.PC = FLASH_BASE;
+  /**
+   * @param {{ elf: string, bootrom: Uint32Array, api?: (req, conn) => string|null, deviceConfig?: string }} opt
+   * deviceConfig replaces the device configuration embedded in the image (same length or shorter).
+   */
+  constructor({ elf, bootrom, api, deviceConfig } = {}) {
+    this.bootrom = bootrom;
+    this.nanosBase = 0;   // emulated time and cycles before the last reboot
+    this.cyclesBase = 0;
+    this.resets = [];     // watchdog resets: { ms, reason } (the firmware asked, or it was not fed)
+    this.flashOps = [];   // erases and programs through the boot ROM: { op, offset, bytes, ms }
+    this.flashViolations = []; // what the RP2040's flash cannot do (a program asking for a 0 -> 1 bit, misalignment)
+    this.cutPowerAtFlashOp = 0; // n > 0: power fails during the nth flash operation from now, which is left torn
+    this.powerOn((mcu) => {
+      loadElf(mcu, elf);
+      if (deviceConfig !== undefined) patchDeviceConfig(mcu, elf, deviceConfig);
+    });
     this.console = "";
     this.lines = [];
-    this.mcu.uart[0].onByte = (b) => this.onConsoleByte(b);
     this.rx = []; // bytes received on the link, not yet a whole frame
-    this.mcu.uart[1].onByte = (b) => this.onLinkByte(b);
     this.tx = []; // frames waiting to enter the UART's FIFO
     this.txOffset = 0;
     this.conns = new Map(); // handle -> { handle, target, server, out, closed, events: [{what, cycles}] }
@@ -140,8 +193,94 @@ export class EmulatedPico {
     this.unsettled = [];  // answered exchanges whose processing has not ended yet
   }
 
-  get cycles() { return this.mcu.core.cycles; }
-  get ms() { return this.clock.nanos / 1e6; }
+  /** A fresh RP2040 (bootrom, then fill(mcu) for flash and what survives a reset), started at boot2. */
+  powerOn(fill) {
+    const sim = new Simulator(); // only for its RP2040 on a simulation clock (125 MHz): runUntil drives it
+    this.clock = sim.clock;
+    this.mcu = sim.rp2040;
+    this.mcu.logger = new ConsoleLogger(LogLevel.Error); // not its notes on registers it does not model (UART FIFO levels)
+    this.mcu.loadBootrom(this.bootrom);
+    hookRomFlash(this.mcu, (code) => this.onRomFlash(code));
+    fill(this.mcu);
+    this.mcu.core.PC = FLASH_BASE;
+    this.mcu.uart[0].onByte = (b) => this.onConsoleByte(b);
+    this.mcu.uart[1].onByte = (b) => this.onLinkByte(b);
+    this.watchdog = Object.values(this.mcu.peripherals).find((p) => p.name === "WATCHDOG_BASE");
+    this.watchdog.onWatchdogTrigger = () => {
+      this.resetPending = true; // the reboot happens between instructions (runUntil)
+      this.watchdog.alarm.enable = this.watchdog.timer.enable = false; // rp2040js would fire it again at once
+    };
+    this.resetPending = false;
+  }
+
+  /**
+   * The boot ROM's flash_range_erase (r0 offset, r1 bytes) and flash_range_program (r0 offset, r1 data in
+   * RAM, r2 bytes), as the chip's flash does them: erase 4 KB sectors to 0xFF, program 256-byte pages, bits
+   * only from 1 to 0. A power cut set with cutPowerAtFlashOp leaves that operation half done.
+   */
+  onRomFlash(code) {
+    const r = this.mcu.core.registers, flash = this.mcu.flash;
+    const [offset, second, third] = [r[0], r[1], r[2]];
+    const erase = code === ROM_ERASE, bytes = erase ? second : third;
+    const unit = erase ? 4096 : 256;
+    this.flashOps.push({ op: erase ? "erase" : "program", offset, bytes, ms: this.ms });
+    if (offset % unit || bytes % unit) this.flashViolations.push(`${erase ? "erase" : "program"} of ${bytes} B at 0x${offset.toString(16)}: not whole ${unit}-byte units`);
+    const cut = this.cutPowerAtFlashOp > 0 && --this.cutPowerAtFlashOp === 0;
+    const done = cut ? bytes >> 1 : bytes; // torn: the first half made it
+    if (erase) flash.fill(0xff, offset, offset + done);
+    else {
+      for (let i = 0; i < done; i++) {
+        const want = this.mcu.readUint8(second + i), now = flash[offset + i];
+        if (want & ~now) this.flashViolations.push(`program at 0x${(offset + i).toString(16)}: 0x${want.toString(16)} over 0x${now.toString(16)} needs a 0 bit to become 1`);
+        flash[offset + i] = now & want;
+      }
+    }
+    if (cut) this.powerCutPending = true;
+  }
+
+  /** Power off and on: only the flash is kept (SRAM and the watchdog's registers start afresh). */
+  powerCycle() {
+    const old = this.mcu;
+    this.nanosBase += this.clock.nanos;
+    this.cyclesBase += old.core.cycles;
+    this.powerOn((mcu) => mcu.flash.set(old.flash));
+    this.afterRestart();
+  }
+
+  afterRestart() {
+    this.powerCutPending = false;
+    this.console = "";
+    this.rx = [];
+    this.tx = [];
+    this.txOffset = 0;
+    this.listening = 0;
+    this.watch = null;
+  }
+
+  /** The watchdog reset the chip: flash, SRAM and the watchdog's scratch and reason registers carry over. */
+  reboot() {
+    const old = this.mcu, watchdog = this.watchdog;
+    this.resets.push({ ms: this.ms, reason: watchdog.reason === 2 ? "forced" : "timer" });
+    this.nanosBase += this.clock.nanos;
+    this.cyclesBase += old.core.cycles;
+    this.powerOn((mcu) => {
+      mcu.flash.set(old.flash);
+      mcu.sram.set(old.sram);
+      const next = Object.values(mcu.peripherals).find((p) => p.name === "WATCHDOG_BASE");
+      next.scratchData.set(watchdog.scratchData);
+      next.reason = watchdog.reason;
+    });
+    this.afterRestart();
+  }
+
+  restart() {
+    if (this.powerCutPending) this.powerCycle();
+    else this.reboot();
+  }
+
+  get cycles() { return this.cyclesBase + this.mcu.core.cycles; }
+  get nanos() { return this.nanosBase + this.clock.nanos; }
+  get ms() { return this.nanos / 1e6; }
 
   onConsoleByte(b) {
     if (b === 10) {
@@ -244,8 +383,8 @@ export class EmulatedPico {
    * executed cycles only, so differences of it are the firmware's work.
    */
   runUntil(done, { what = "condition", maxMs = 60_000, wallMs = 300_000 } = {}) {
-    const { core } = this.mcu;
-    const limitNs = this.clock.nanos + maxMs * 1e6;
+    let core = this.mcu.core;
+    const limitNs = this.nanos + maxMs * 1e6;
     const wallEnd = Date.now() + wallMs;
     while (!done()) {
       for (let i = 0; i < 4096; i++) {
@@ -255,14 +394,16 @@ export class EmulatedPico {
           if (this.tx.length && !this.mcu.uart[1].rxFIFO.full) { this.feed(); continue; }
           const ns = this.clock.nanosToNextAlarm;
           this.clock.tick(ns > 0 ? ns : 1000);
+          if (this.resetPending || this.powerCutPending) { this.restart(); core = this.mcu.core; continue; }
           if (!core.waiting) continue;
           if (done()) return;
         } else {
-          if (this.asleep) { this.asleep = false; this.lastWake = core.cycles; }
+          if (this.asleep) { this.asleep = false; this.lastWake = this.cycles; }
           this.clock.tick(core.executeInstruction() * NS_PER_CYCLE);
+          if (this.resetPending || this.powerCutPending) { this.restart(); core = this.mcu.core; }
         }
       }
-      if (this.clock.nanos > limitNs) throw new Error(`emulator: no ${what} within ${maxMs} emulated ms (console:\n${this.lines.slice(-15).join("\n")})`);
+      if (this.nanos > limitNs) throw new Error(`emulator: no ${what} within ${maxMs} emulated ms (console:\n${this.lines.slice(-15).join("\n")})`);
       if (Date.now() > wallEnd) throw new Error(`emulator: no ${what} within ${wallMs / 1000} s of real time`);
     }
   }
@@ -271,14 +412,14 @@ export class EmulatedPico {
   fallAsleep() {
     this.asleep = true;
     if (this.tx.length) return; // bytes still to go in: it sleeps only because the FIFO waits for the ring
-    for (const e of this.unsettled) e.end = this.mcu.core.cycles;
+    for (const e of this.unsettled) e.end = this.cycles;
     this.unsettled = [];
   }
 
   /** Lets emulated time pass (the firmware ticks, renews its Lease, …). */
   idle(ms) {
-    const until = this.clock.nanos + ms * 1e6;
-    this.runUntil(() => this.clock.nanos >= until, { what: `${ms} ms`, maxMs: ms + 1000 });
+    const until = this.nanos + ms * 1e6;
+    this.runUntil(() => this.nanos >= until, { what: `${ms} ms`, maxMs: ms + 1000 });
   }
 
   /** One kubelet-port client: connects, sends raw, waits for the close; returns the response and its cost. */

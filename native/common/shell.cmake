@@ -8,6 +8,8 @@ set(SHELL_COMMON_SOURCES
   ${SHELL_COMMON_DIR}/event_queue.c
   ${SHELL_COMMON_DIR}/host_imports.c
   ${SHELL_COMMON_DIR}/logf.c
+  ${SHELL_COMMON_DIR}/reboot_backoff.c
+  ${SHELL_COMMON_DIR}/region_log.c
   ${SHELL_COMMON_DIR}/region_persistence.c
   ${SHELL_COMMON_DIR}/region_store.c
   ${SHELL_COMMON_DIR}/send_queue.c

@@ -57,4 +57,44 @@
 #define EVENT_PAYLOAD_BYTES 512
 #endif
 
+// TCP keepalive on every connection: a peer that vanished without a FIN or
+// RST (a router or access point gone, a NAT that forgot the mapping) is
+// noticed after IDLE + PROBES x INTERVAL without an answer, 60 s, rather than
+// when the watch's own deadline passes (watch_timeout_s + 30 s = 320 s) or,
+// for an idle kept-alive connection, at the next request's timeout. A probe
+// is a bare ACK every 30 s on a quiet connection.
+#ifndef NET_KEEPALIVE_IDLE_MS
+#define NET_KEEPALIVE_IDLE_MS 30000u
+#endif
+#ifndef NET_KEEPALIVE_INTERVAL_MS
+#define NET_KEEPALIVE_INTERVAL_MS 10000u
+#endif
+#ifndef NET_KEEPALIVE_PROBES
+#define NET_KEEPALIVE_PROBES 3u
+#endif
+
+// How long a region commit may wait before it is saved to persistent
+// storage (region_persistence.h): commits within it are saved once. The board
+// sets it from flash wear (port_config.h); the ConfigMap restores the newest
+// state once the node is online again, so only a power cut while offline can
+// serve a state up to this old.
+#ifndef REGION_PERSIST_DELAY_MS
+#define REGION_PERSIST_DELAY_MS 60000u
+#endif
+
+// A fatal error (hal_fatal, or hal_reboot after repeated traps) reboots the
+// board after a delay that doubles with each one in a row, up to the maximum
+// (reboot_backoff.h): a transient failure is retried in seconds, a boot loop
+// settles at one attempt every five minutes. A run this long without one
+// starts the count again.
+#ifndef FATAL_REBOOT_DELAY_MS
+#define FATAL_REBOOT_DELAY_MS 5000u
+#endif
+#ifndef FATAL_REBOOT_DELAY_MAX_MS
+#define FATAL_REBOOT_DELAY_MAX_MS (5u * 60u * 1000u)
+#endif
+#ifndef FATAL_COUNT_RESET_MS
+#define FATAL_COUNT_RESET_MS (2u * 60u * 1000u)
+#endif
+
 #endif

@@ -10,7 +10,11 @@ bi_decl(bi_program_feature("Wi-Fi station (CYW43), DHCP, lwIP raw TCP"));
 // The CYW43 radio hangs off these RP2040 pins (the board LED is the radio's GPIO 0).
 bi_decl(bi_4pins_with_names(23, "CYW43 WL_ON", 24, "CYW43 SPI data/IRQ", 25, "CYW43 SPI CS", 29, "CYW43 SPI CLK"));
 
-void hal_led_set(bool on) { cyw43_arch_gpio_put(CYW43_WL_GPIO_LED_PIN, on); }
+static bool radio_up; // nothing here may touch the CYW43 before cyw43_arch_init succeeded
+
+void hal_led_set(bool on) {
+  if (radio_up) cyw43_arch_gpio_put(CYW43_WL_GPIO_LED_PIN, on);
+}
 
 uint32_t hal_net_ipv4(void) {
   if (cyw43_tcpip_link_status(&cyw43_state, CYW43_ITF_STA) != CYW43_LINK_UP) return 0;
@@ -26,13 +30,18 @@ int32_t hal_net_rssi_dbm(void) {
 
 bool pico_board_start(void) {
   if (cyw43_arch_init() != 0) return false;
+  radio_up = true;
   hal_led_set(false);
   return true;
 }
 
-void pico_board_poll(void) { cyw43_arch_poll(); }
+void pico_board_poll(void) {
+  if (radio_up) cyw43_arch_poll();
+}
 
 void pico_board_wait(uint32_t ms) { cyw43_arch_wait_for_work_until(make_timeout_time_ms(ms)); }
+
+void pico_region_saved(const region_slot *slot) { (void)slot; }
 
 void pico_network_start(event_queue *events, const char *ssid, const char *password) {
   net_lwip_init(events);

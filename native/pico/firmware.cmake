@@ -79,13 +79,14 @@ endif()
 
 set(board_libraries pico_stdlib hardware_adc hardware_flash hardware_watchdog pico_flash pico_rand pico_unique_id)
 if(PICO_BOARD STREQUAL "pico_w")
-  set(network_sources ${PICO_DIR}/net_lwip.c ${PICO_DIR}/wifi.c ${PICO_DIR}/board_radio.c ${PICO_DIR}/region_flash.c)
+  set(network_sources ${PICO_DIR}/net_lwip.c ${PICO_DIR}/wifi.c ${PICO_DIR}/board_radio.c)
   list(APPEND board_libraries pico_cyw43_arch_lwip_poll)
 else()
   set(EMULATOR_DIR ${PICO_DIR}/emulator)
   set(board_include_dirs ${EMULATOR_DIR})
   set(network_sources ${EMULATOR_DIR}/board_emulator.c ${EMULATOR_DIR}/fake_link.c ${EMULATOR_DIR}/net_fake.c)
   list(APPEND board_libraries hardware_uart hardware_irq)
+  set(board_definitions REGION_PERSIST_DELAY_MS=0u) # each commit is saved at once, for the script to see (port_config.h)
 endif()
 
 function(pico_node_target target)
@@ -93,7 +94,7 @@ function(pico_node_target target)
   target_compile_definitions(${target} PRIVATE
     PICO_NODE_VERSION="${PICO_NODE_VERSION}" PICO_NODE_URL="${PICO_NODE_URL}"
     PICO_NODE_ENGINE_FEATURE="${PICO_NODE_ENGINE_DESCRIPTION}, host ABI 2"
-    PICO_STDIO_ENABLE_CRLF_SUPPORT=1)
+    PICO_STDIO_ENABLE_CRLF_SUPPORT=1 PICO_PANIC_FUNCTION=pico_panic ${board_definitions})
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
   target_link_libraries(${target} PRIVATE core_engine ${board_libraries})
   pico_enable_stdio_uart(${target} 1)
@@ -102,7 +103,8 @@ function(pico_node_target target)
 endfunction()
 
 add_executable(k3s_pico_node
-  ${PICO_DIR}/firmware_main.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
+  ${PICO_DIR}/firmware_main.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/region_flash.c
+  ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
   ${PICO_DIR}/binary_info.c ${network_sources} ${SHELL_COMMON_SOURCES}
   ${generated}/core_wasm.c ${generated}/device_config_text.c)
 pico_node_target(k3s_pico_node)
@@ -110,7 +112,8 @@ pico_set_program_name(k3s_pico_node "k3s_pico_node")
 
 if(PICO_BOARD STREQUAL "pico_w")
   add_executable(k3s_pico_node_selftest
-    ${PICO_DIR}/selftest.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
+    ${PICO_DIR}/selftest.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/region_flash.c
+    ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
     ${network_sources} ${SHELL_COMMON_SOURCES} ${generated}/core_wasm.c)
   pico_node_target(k3s_pico_node_selftest)
   pico_set_program_name(k3s_pico_node_selftest "k3s_pico_node_selftest")

@@ -53,21 +53,30 @@ static void report_resources(void) {
 
 static void firmware_main(void *arg) {
   (void)arg;
+  bool by_watchdog = watchdog_caused_reboot();
+  uint32_t fatal_in_a_row = pico_fatal_count_at_boot(); // before the watchdog is enabled again
+  // From here a hang anywhere in boot ends in a reboot; each step below is far shorter than the timeout.
+  watchdog_enable(WATCHDOG_TIMEOUT_MS, true);
   logf_line(LOG_INFO, "k3s-pico-node firmware %s (%s), reset by %s", PICO_NODE_VERSION, hal_board_platform(),
-            watchdog_caused_reboot() ? "the watchdog" : "power-on or the reset pin");
+            by_watchdog ? "the watchdog" : "power-on or the reset pin");
+  if (fatal_in_a_row > 0) logf_line(LOG_WARN, "%lu fatal error(s) in a row before this boot", (unsigned long)fatal_in_a_row);
   char error[96];
   if (device_config_parse(DEVICE_CONFIG_TEXT, DEVICE_CONFIG_TEXT_SIZE - 1, &config, error, sizeof error) != 0) {
     logf_line(LOG_ERROR, "device configuration: %s", error);
     hal_fatal("device configuration rejected: fix device.env and rebuild");
   }
   region_restore(&sh.persistence, pico_region_ram()); // before the network is up
+  hal_watchdog_feed();
   if (!pico_board_start()) hal_fatal("the radio (CYW43) did not start: no network");
+  hal_watchdog_feed();
   event_queue_init(&events);
   pico_network_start(&events, config.wifi_ssid, config.wifi_password);
+  hal_watchdog_feed();
   shell_start(&sh, CORE_WASM, CORE_WASM_LENGTH, &config, &events);
+  hal_watchdog_feed();
   heap_after_boot = hal_heap_used();
-  watchdog_enable(WATCHDOG_TIMEOUT_MS, true);
-  uint32_t last_report = hal_now_ms();
+  uint32_t last_report = hal_now_ms(), loop_start = last_report;
+  bool count_cleared = fatal_in_a_row == 0;
   report_resources();
   for (;;) {
     pico_board_poll();
@@ -76,6 +85,10 @@ static void firmware_main(void *arg) {
     if (hal_now_ms() - last_report >= 60000u) {
       last_report = hal_now_ms();
       report_resources();
+    }
+    if (!count_cleared && hal_now_ms() - loop_start >= FATAL_COUNT_RESET_MS) {
+      count_cleared = true;
+      pico_fatal_count_clear();
     }
     if (wait_ms > 0 && event_queue_empty(&events)) {
       pico_idle_begin();

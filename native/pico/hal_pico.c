@@ -1,5 +1,6 @@
-// The Pico W's HAL: clock, UART log, board facts, watchdog. Network and
-// region storage live in net_lwip.c and region_flash.c.
+// The Pico W's HAL: clock, UART log, board facts, watchdog. Network,
+// region storage and the fatal paths live in net_lwip.c, region_flash.c and
+// fatal_reboot.c.
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,22 +76,4 @@ uint32_t hal_random_u32(void) { return get_rand_32(); }
 
 void hal_watchdog_feed(void) { watchdog_update(); }
 
-void hal_reboot(const char *why) {
-  hal_log(0, why, strlen(why));
-  stdio_flush();
-  watchdog_reboot(0, 0, 10);
-  for (;;) tight_loop_contents();
-}
-
-void hal_fatal(const char *why) {
-  // No restart can fix this: say so every few seconds on the console and blink fast, fed so the board stays up.
-  for (;;) {
-    hal_log(0, why, strlen(why));
-    for (int i = 0; i < 20; i++) {
-      hal_led_set(i & 1);
-      pico_board_poll();
-      watchdog_update();
-      sleep_ms(150);
-    }
-  }
-}
+// hal_fatal and hal_reboot: fatal_reboot.c.

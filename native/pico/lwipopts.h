@@ -47,7 +47,7 @@
 #define LWIP_TCP 1
 #define LWIP_UDP 1               // DHCP and DNS
 #define LWIP_DNS 1               // api= may name a host
-#define LWIP_TCP_KEEPALIVE 1     // a dead watch stream is noticed
+#define LWIP_TCP_KEEPALIVE 1     // per-pcb keepalive times: net_lwip.c sets them on every connection (shell_config.h)
 #define LWIP_NETIF_TX_SINGLE_PBUF 1
 #define DHCP_DOES_ARP_CHECK 0    // joins faster; address conflicts are the DHCP server's job
 #define LWIP_DHCP_DOES_ACD_CHECK 0

@@ -170,6 +170,8 @@ static void on_err(void *arg, err_t err) {
   connection *c = arg;
   if (c == NULL) return;
   c->pcb = NULL; // lwIP has freed it already
+  // ERR_ABRT: keepalive probes or retransmissions went unanswered; ERR_RST: the peer reset it.
+  logf_line(LOG_WARN, "connection %ld lost (lwIP error %d)", (long)c->handle, err);
   gone(c, EVENT_NET_ERROR, err);
 }
 
@@ -181,6 +183,11 @@ static void attach(connection *c, struct tcp_pcb *pcb) {
   tcp_err(pcb, on_err);
   tcp_poll(pcb, on_poll, 2); // every second: retries sends and closes
   tcp_nagle_disable(pcb);
+  // A peer that went silent is noticed (shell_config.h): lwIP aborts the pcb and calls on_err.
+  ip_set_option(pcb, SOF_KEEPALIVE);
+  pcb->keep_idle = NET_KEEPALIVE_IDLE_MS;
+  pcb->keep_intvl = NET_KEEPALIVE_INTERVAL_MS;
+  pcb->keep_cnt = NET_KEEPALIVE_PROBES;
 }
 
 static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err) {

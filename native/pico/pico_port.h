@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "event_queue.h"
+#include "region_store.h"
 
 /** The network layer: bytes and events go into events. */
 void net_lwip_init(event_queue *events);
@@ -29,6 +30,14 @@ void pico_board_wait(uint32_t ms);
 void pico_network_start(event_queue *events, const char *ssid, const char *password);
 /** Per main-loop step: link supervision and connection housekeeping. */
 void pico_network_step(void);
+/** A region record reached the flash log (the emulator image tells its script). */
+void pico_region_saved(const region_slot *slot);
+
+// ---- fatal errors (fatal_reboot.c) ----
+/** Fatal errors in a row before this boot, counting a hang the watchdog ended. */
+uint32_t pico_fatal_count_at_boot(void);
+/** The node ran FATAL_COUNT_RESET_MS: the next fatal error is the first in a row again. */
+void pico_fatal_count_clear(void);
 
 /** Marks time spent waiting for work, so board_cpu_busy_ms counts only the rest. */
 void pico_idle_begin(void);

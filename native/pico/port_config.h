@@ -34,6 +34,13 @@
 
 // ---- main loop ----
 #define WATCHDOG_TIMEOUT_MS 8000u     // the RP2040's longest is ~8.3 s; fed after each clean tick
+// A region commit reaches flash within a minute: one change every 10 s, even
+// of all 1024 bytes, then wears the log's sectors for > 10 years
+// (flash_layout.h; npm run bench:flash). The emulator image sets 0: its
+// script sees each commit go to the (emulated) flash at once.
+#ifndef REGION_PERSIST_DELAY_MS
+#define REGION_PERSIST_DELAY_MS 60000u
+#endif
 #define EVENT_QUEUE_SLOTS 8           // x 512 bytes: 4 KB of received data in flight (lwIP holds back the rest)
 
 // ---- network ----

@@ -1,50 +1,115 @@
 // The region's two homes on the board: RAM the runtime does not clear at
 // boot (so it survives a watchdog reboot; the slots' CRCs tell whether it
-// did), and the last 4 KB flash sector (so it survives power loss).
+// did), and the region log in flash (native/common/region_log.h, at the place
+// flash_layout.h gives it), which survives power loss. Here: the flash
+// contract over the SDK, and the HAL's load and save over the log. The
+// emulator image runs this too: its harness stands in for the boot ROM's
+// flash_range_erase and flash_range_program.
 #include <string.h>
 
+#include "flash_layout.h"
 #include "hal.h"
 #include "hardware/flash.h"
-#include "hardware/sync.h"
+#include "logf.h"
+#include "pico/binary_info.h"
 #include "pico/flash.h"
 #include "pico/platform.h"
+#include "pico_port.h"
+#include "region_log.h"
 #include "region_store.h"
+
+_Static_assert(FLASH_TOTAL_BYTES == PICO_FLASH_SIZE_BYTES, "flash_layout.h describes this board's flash");
+_Static_assert(FLASH_SECTOR_BYTES == FLASH_SECTOR_SIZE && FLASH_ERASE_BYTES == FLASH_SECTOR_SIZE &&
+                   FLASH_PROGRAM_BYTES == FLASH_PAGE_SIZE,
+               "the flash contract's units are the SDK's");
+_Static_assert(FLASH_REGION_LOG_OFFSET % FLASH_SECTOR_SIZE == 0, "the log starts on a sector");
+
+bi_decl(bi_block_device(BINARY_INFO_MAKE_TAG('K', 'P'), "region log", XIP_BASE + FLASH_REGION_LOG_OFFSET,
+                        FLASH_REGION_LOG_BYTES, NULL,
+                        BINARY_INFO_BLOCK_DEV_FLAG_READ | BINARY_INFO_BLOCK_DEV_FLAG_WRITE |
+                            BINARY_INFO_BLOCK_DEV_FLAG_PT_UNKNOWN));
 
 // Not zeroed by crt0: holds the region across a watchdog reboot.
 region_store __uninitialized_ram(region_ram);
 
 region_store *pico_region_ram(void) { return &region_ram; }
 
-#define REGION_FLASH_OFFSET (PICO_FLASH_SIZE_BYTES - FLASH_SECTOR_SIZE)
-_Static_assert(sizeof(region_slot) <= FLASH_SECTOR_SIZE, "the region record fits one sector");
-#define REGION_FLASH_PAGES ((sizeof(region_slot) + FLASH_PAGE_SIZE - 1) / FLASH_PAGE_SIZE)
+// ---- the flash contract: erase and program stop XIP, so they run with interrupts off (flash_safe_execute) ----
 
-bool hal_region_load(void *slot, size_t size) {
-  if (size != sizeof(region_slot)) return false;
-  memcpy(slot, (const void *)(XIP_BASE + REGION_FLASH_OFFSET), size); // the caller checks the CRC
+#define FLASH_SAFE_TIMEOUT_MS 1000u // to stop and restart the other core's access (only core 0 runs here)
+
+typedef struct flash_op {
+  uint32_t offset; // from the start of flash
+  const uint8_t *page;
+} flash_op;
+
+static void run_erase(void *param) { flash_range_erase(((const flash_op *)param)->offset, FLASH_SECTOR_SIZE); }
+
+static void run_program(void *param) {
+  const flash_op *op = param;
+  flash_range_program(op->offset, op->page, FLASH_PAGE_SIZE); // page is in RAM (region_log's stack buffer)
+}
+
+static bool log_erase(void *ctx, uint32_t offset) {
+  (void)ctx;
+  flash_op op = {FLASH_REGION_LOG_OFFSET + offset, NULL};
+  return offset < FLASH_REGION_LOG_BYTES && flash_safe_execute(run_erase, &op, FLASH_SAFE_TIMEOUT_MS) == PICO_OK;
+}
+
+static bool log_program(void *ctx, uint32_t offset, const uint8_t *page) {
+  (void)ctx;
+  flash_op op = {FLASH_REGION_LOG_OFFSET + offset, page};
+  return offset < FLASH_REGION_LOG_BYTES && flash_safe_execute(run_program, &op, FLASH_SAFE_TIMEOUT_MS) == PICO_OK;
+}
+
+static bool log_read(void *ctx, uint32_t offset, uint8_t *out, uint32_t len) {
+  (void)ctx;
+  if (offset > FLASH_REGION_LOG_BYTES || len > FLASH_REGION_LOG_BYTES - offset) return false;
+  // Past the XIP cache, so reading the log does not evict the code that runs.
+  memcpy(out, (const void *)(XIP_NOCACHE_NOALLOC_BASE + FLASH_REGION_LOG_OFFSET + offset), len);
   return true;
 }
 
-typedef struct flash_write {
-  const void *slot;
-  size_t size;
-} flash_write;
+static const flash_device log_flash = {
+    .size = FLASH_REGION_LOG_BYTES, .erase = log_erase, .program = log_program, .read = log_read, .ctx = NULL};
 
-static uint8_t page_buffer[REGION_FLASH_PAGES * FLASH_PAGE_SIZE];
+// ---- the HAL over the log ----
 
-static void erase_and_program(void *param) {
-  const flash_write *w = param;
-  memset(page_buffer, 0xff, sizeof page_buffer);
-  memcpy(page_buffer, w->slot, w->size);
-  flash_range_erase(REGION_FLASH_OFFSET, FLASH_SECTOR_SIZE);
-  flash_range_program(REGION_FLASH_OFFSET, page_buffer, sizeof page_buffer);
+extern char __flash_binary_end; // the linker's end of the image in flash
+
+static region_log flash_log;
+static enum { MOUNT_PENDING, MOUNT_DONE, MOUNT_REFUSED } log_state;
+
+static bool log_ready(void) {
+  if (log_state == MOUNT_PENDING) {
+    uint32_t image_end = (uint32_t)(uintptr_t)&__flash_binary_end - XIP_BASE;
+    if (image_end > FLASH_REGION_LOG_OFFSET) { // never erase the program itself
+      logf_line(LOG_ERROR, "the image (%lu KB) reaches into the region log at 0x%06lx: the region is not persisted",
+                (unsigned long)(image_end / 1024), (unsigned long)FLASH_REGION_LOG_OFFSET);
+      log_state = MOUNT_REFUSED;
+    } else {
+      region_log_mount(&flash_log, &log_flash, REGION_LOG_DELTAS);
+      log_state = MOUNT_DONE;
+    }
+  }
+  return log_state == MOUNT_DONE;
+}
+
+bool hal_region_load(void *slot, size_t size) {
+  if (size != sizeof(region_slot) || !log_ready() || !flash_log.has_region) return false;
+  region_slot *s = slot;
+  s->sequence = flash_log.commit;
+  memcpy(s->bytes, flash_log.image, REGION_BYTES);
+  region_slot_seal(s);
+  return true;
 }
 
 bool hal_region_save(const void *slot, size_t size) {
-  if (size != sizeof(region_slot)) return false;
-  if (memcmp((const void *)(XIP_BASE + REGION_FLASH_OFFSET), slot, size) == 0) return true; // no wear for nothing
-  flash_write w = {slot, size};
-  // Interrupts off and code outside flash while it is written (the SDK's safe-execute helper).
-  if (flash_safe_execute(erase_and_program, &w, 1000) != PICO_OK) return false;
-  return memcmp((const void *)(XIP_BASE + REGION_FLASH_OFFSET), slot, size) == 0;
+  if (size != sizeof(region_slot) || !log_ready()) return false;
+  const region_slot *s = slot;
+  if (!region_log_append(&flash_log, s->bytes, s->sequence)) return false;
+  logf_line(LOG_DEBUG, "region log: %lu B record in sector %lu", (unsigned long)flash_log.stats.last_record_bytes,
+            (unsigned long)flash_log.head);
+  pico_region_saved(s);
+  return true;
 }

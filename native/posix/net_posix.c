@@ -79,6 +79,16 @@ static void set_nonblocking(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+/** TCP keepalive as on the board (shell_config.h): a peer gone silent ends the connection with ETIMEDOUT. */
+static void set_keepalive(int fd) {
+  int on = 1, idle = NET_KEEPALIVE_IDLE_MS / 1000, interval = NET_KEEPALIVE_INTERVAL_MS / 1000,
+      probes = NET_KEEPALIVE_PROBES;
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+}
+
 int32_t hal_net_open(const char *host, uint16_t port) {
   struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *found = NULL;
   char service[8];
@@ -94,6 +104,7 @@ int32_t hal_net_open(const char *host, uint16_t port) {
     return -1;
   }
   set_nonblocking(fd);
+  set_keepalive(fd);
   rc = connect(fd, found->ai_addr, found->ai_addrlen);
   freeaddrinfo(found);
   if (rc != 0 && errno != EINPROGRESS) {
@@ -167,6 +178,7 @@ static void accept_clients(void) {
     int fd = accept(listener, NULL, NULL);
     if (fd < 0) return;
     set_nonblocking(fd);
+    set_keepalive(fd);
     connection *c = queue->count < EVENT_QUEUE_SLOTS ? claim(fd, true, CONN_OPEN) : NULL;
     if (c == NULL) {
       close(fd); // over the connection limit: refused at once rather than left hanging
@@ -179,6 +191,11 @@ static void accept_clients(void) {
 
 /** The connection is gone: tell the core (unless it closed it) and free the slot. */
 static void gone(connection *c, int error) {
+  if (error == ETIMEDOUT && c->state != CONN_CONNECTING) // on a quiet connection, only keepalive probes time out
+    logf_line(LOG_WARN, "connection %ld: the peer stopped answering (keepalive or retransmission timeout); closed",
+              (long)c->handle);
+  else if (error)
+    logf_line(LOG_INFO, "connection %ld lost: %s", (long)c->handle, strerror(error));
   if (c->state != CONN_CLOSING) {
     if (c->server) event_queue_push(queue, EVENT_SERVER_CLOSED, c->handle, 0);
     else if (error) event_queue_push(queue, EVENT_NET_ERROR, c->handle, -error);

@@ -9,6 +9,7 @@
 #define POSIX_MAX_CONNECTIONS 16       // outbound and kubelet-port ones together
 #define POSIX_SEND_QUEUE_BYTES 65536   // per connection; the ABI needs at least 8 KiB
 #define POSIX_WATCHDOG_SECONDS 8       // SIGALRM ends a loop that stops ticking, like the board's watchdog
+#define REGION_PERSIST_DELAY_MS 1000u  // a file wears nothing: a second still coalesces a burst of commits
 
 // ---- wasm3: the board's settings (BRIEF §2), so the same limits are exercised ----
 #define d_m3CodePageAlignSize 1024

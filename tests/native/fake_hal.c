@@ -12,9 +12,10 @@ void fake_hal_reset(void) {
   fake.next_handle = 7;
   fake.closed_handle = -1;
   fake.led = -1;
+  fake.now_ms = 1000;
 }
 
-uint32_t hal_now_ms(void) { return 1000; }
+uint32_t hal_now_ms(void) { return fake.now_ms; }
 void hal_log(int level, const char *text, size_t len) {
   if (len >= sizeof fake.last_log) len = sizeof fake.last_log - 1;
   memcpy(fake.last_log, text, len);

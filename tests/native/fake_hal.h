@@ -11,6 +11,7 @@
 typedef struct fake_hal {
   char log_history[8192]; // every line, each ended by a newline (what fits)
   size_t log_history_len;
+  uint32_t now_ms; // hal_now_ms()
   char last_log[256];
   int last_log_level;
   int log_count;

@@ -10,10 +10,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn } from "node:child_process";
+import { startPosixShell } from "./posix_shell.mjs";
 
 const SHELLS = (process.env.PICO_POSIX_SHELLS ?? "").split(",").filter(Boolean).map((s) => s.split("="));
-const WASM = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../build/core.wasm");
 const ENGINE_NAMES = { aot: /, aot \(wasm2c 1\.0\.32\)$/, wasm3: /, wasm3$/ };
 
 let plane, get, until, freePort;
@@ -32,19 +31,9 @@ for (const [index, [engine, SHELL]] of (SHELLS.length ? SHELLS : [["none", null]
     const state = fs.mkdtempSync(path.join(os.tmpdir(), "pico-posix-"));
     let shell, log = "";
     try {
-      // The device configuration enrolment wrote (node_name, api = the proxy, api_token,
-      // configmap), plus what a board's file adds.
       const [enrolled] = await plane.enroll([NAME]);
       const kubeletPort = await freePort(31250);
-      const config = path.join(state, "device.env");
-      fs.writeFileSync(config, fs.readFileSync(enrolled.deviceEnv, "utf8").trimEnd() + "\n" + [
-        "wifi_ssid=unused-on-posix",
-        `kubelet_port=${kubeletPort}`,
-        "lease_renew_ms=2000",
-        "",
-      ].join("\n"));
-      shell = spawn(SHELL, ["--config", config, "--wasm", WASM, "--state", state], { stdio: ["ignore", "ignore", "pipe"] });
-      shell.stderr.on("data", (d) => (log += d));
+      shell = startPosixShell({ shell: SHELL, enrolled, state, kubeletPort, onLog: (d) => (log += d) });
       const exited = new Promise((resolve) => shell.on("exit", (code) => resolve(code)));
       const alive = () => { if (shell.exitCode !== null) throw new Error(`shell exited (${shell.exitCode}):\n${log}`); };
 

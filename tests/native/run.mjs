@@ -74,8 +74,11 @@ for (const [engine, dir] of shells) {
   quiet("cmake", ["--build", dir]);
 }
 if (!withWasm3) console.log("POSIX shell with wasm3: skipped — wasm3 is not present (set FETCHCONTENT_SOURCE_DIR_WASM3)");
-run("node", ["--test", "tests/native/posix_plane.test.mjs"], {
+run("node", ["--test", "--test-concurrency=1", "tests/native/posix_plane.test.mjs", "tests/native/posix_keepalive.test.mjs"], {
   PICO_POSIX_SHELLS: shells.map(([engine, dir]) => `${engine}=${path.join(root, dir, "pico-node-posix")}`).join(","),
+  // The keepalive test is the shell's own socket code: once, with the default engine.
+  PICO_POSIX_SHELL: path.join(root, "build/posix/pico-node-posix"),
+  PICO_BLACKHOLE_RELAY: path.join(root, "build/native-tests/blackhole_relay"),
 });
 
 if (!process.env.PICO_SDK_PATH) {
@@ -98,4 +101,4 @@ for (const engine of engines) {
 }
 const bootrom = findBootrom();
 if (!bootrom.words) console.log(`emulator run: skipped — ${bootrom.reason}`);
-run("node", ["--test", "tests/native/emulator.test.mjs"]);
+run("node", ["--test", "tests/native/emulator.test.mjs", "tests/native/emulator_fatal.test.mjs", "tests/native/emulator_flash.test.mjs"]);

@@ -1,7 +1,8 @@
 // The emulator image's board: no radio (the LED is GPIO 25 of the plain
-// Pico), the fake network over UART1 instead of Wi-Fi, and the region's
-// persistent copy sent to the script instead of written to flash (rp2040js
-// does not emulate flash programming).
+// Pico), the fake network over UART1 instead of Wi-Fi, and each region record
+// written to the flash log also sent to the script (rp2040js does not emulate
+// flash programming: the script stands in for the boot ROM's erase and
+// program, bench/firmware_emulator.mjs).
 #include <string.h>
 
 #include "emulator.h"
@@ -18,20 +19,7 @@
 
 bi_decl(bi_program_feature("emulator image: fake network over UART1 (GP4 TX, GP5 RX), no radio"));
 
-region_store __uninitialized_ram(region_ram);
-
-region_store *pico_region_ram(void) { return &region_ram; }
-
-bool hal_region_load(void *slot, size_t size) {
-  (void)slot;
-  (void)size;
-  return false; // a fresh emulator has no flash copy
-}
-
-bool hal_region_save(const void *slot, size_t size) {
-  link_send(LINK_REGION, 0, slot, size);
-  return true;
-}
+void pico_region_saved(const region_slot *slot) { link_send(LINK_REGION, 0, slot, sizeof *slot); }
 
 void hal_led_set(bool on) { gpio_put(LED_PIN, on); }
 

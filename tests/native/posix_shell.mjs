@@ -1,0 +1,24 @@
+// Starts a POSIX shell (shell, default PICO_POSIX_SHELL) as an enrolled device: the
+// device configuration enrolment wrote (node_name, api = the proxy or, with
+// api given, another address, api_token, configmap) plus what a board's file
+// adds. Its log lines (stderr) go to onLog. Used by the posix_*.test.mjs files.
+import fs from "node:fs";
+import path from "node:path";
+import { spawn } from "node:child_process";
+
+const WASM = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../build/core.wasm");
+
+export function startPosixShell({ shell: program = process.env.PICO_POSIX_SHELL, enrolled, state, kubeletPort, api, onLog }) {
+  let text = fs.readFileSync(enrolled.deviceEnv, "utf8");
+  if (api) text = text.replace(/^api=.*$/m, `api=${api}`);
+  const config = path.join(state, "device.env");
+  fs.writeFileSync(config, text.trimEnd() + "\n" + [
+    "wifi_ssid=unused-on-posix",
+    `kubelet_port=${kubeletPort}`,
+    "lease_renew_ms=2000",
+    "",
+  ].join("\n"));
+  const shell = spawn(program, ["--config", config, "--wasm", WASM, "--state", state], { stdio: ["ignore", "ignore", "pipe"] });
+  shell.stderr.on("data", onLog);
+  return shell;
+}
