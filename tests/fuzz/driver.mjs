@@ -145,7 +145,7 @@ export class Driver {
     this.pending = this.pending ?? [];
     this.failures = [];
     this.state = { lastRenewTime: this.state?.lastRenewTime ?? "", lastLeaseBody: this.state?.lastLeaseBody ?? "" };
-    this.watchBytes = [];
+    this.watchBytes = new Map(); // handle -> bytes delivered on a LIST/WATCH connection
     this.versionsSeen = [];
     this.faultVersions = new Set();
     this.rate = { at: -1, counts: {} };
@@ -242,7 +242,10 @@ export class Driver {
   }
 
   deliverTo(c, bytes, cuts, context) {
-    if (context.endsWith(":list") || context.endsWith(":watch") || context === "mv") this.watchBytes.push(bytes);
+    if (context.endsWith(":list") || context.endsWith(":watch") || context === "mv") {
+      if (!this.watchBytes.has(c.handle)) this.watchBytes.set(c.handle, []);
+      this.watchBytes.get(c.handle).push(bytes); // a value may span deliveries: scanned per connection
+    }
     this.host.context = context;
     this.host.deliverCut(c, bytes, cuts);
     this.host.context = "idle";
@@ -297,7 +300,7 @@ export class Driver {
       if (c.closed || cut <= from) return;
       this.deliverTo(c, bytes.subarray(from, cut), [], `fuzz:${kind}`);
       from = cut;
-      if (gaps[i]) this.host.advance(Math.min(gaps[i], 60_000));
+      if (gaps[i]) this.serveFor(Math.min(gaps[i], 60_000)); // a slow answer; the rest of the server goes on
     });
     this.host.context = `fuzz:${kind}`; // a body delimited by the close completes here
     if (!c.closed && answer.end === "close") this.host.peerClose(c);
@@ -433,7 +436,7 @@ export class Driver {
       const i = above.findIndex((b) => b !== 0);
       this.fail("memory", `byte at ${this.memUsed + i} (above mem_used ${this.memUsed}) is 0x${this.host.mem[this.memUsed + i].toString(16)}`);
     }
-    const candidates = this.watchBytes.flatMap((b) => memoryValuesCandidates(b));
+    const candidates = [...this.watchBytes.values()].flatMap((parts) => memoryValuesCandidates(Buffer.concat(parts)));
     for (const commit of this.host.commitLog) {
       const problem = commit.context.startsWith("world:") || commit.context.startsWith("fuzz:") || commit.context === "mv" ? commitProblem(commit, candidates) : `region committed while ${commit.context}`;
       if (problem) this.fail("region", problem);

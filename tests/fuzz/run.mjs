@@ -14,7 +14,7 @@ import { REGRESSIONS_DIR, loadRegressions } from "./regressions.mjs";
 const TARGETS = ["api", "kubelet", "memory_values"];
 
 function parseArgs(argv) {
-  const o = { inputs: 1_000_000, seconds: 570, seed: crypto.randomInt(2 ** 31), targets: TARGETS, workers: os.availableParallelism(), minimise: true, save: true };
+  const o = { inputs: 1_000_000, seconds: 540, seed: crypto.randomInt(2 ** 31), targets: TARGETS, workers: os.availableParallelism(), minimise: true, save: true, quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -36,7 +36,8 @@ function parseArgs(argv) {
       if (bad.length) throw new Error(`unknown target ${bad.join(", ")}; targets: ${TARGETS.join(", ")}`);
     } else if (a === "--no-minimise") o.minimise = false;
     else if (a === "--no-save") o.save = false;
-    else throw new Error(`unknown option ${a}; options: --inputs N --seconds S --seed X --target ${TARGETS.join(",")} --workers W --no-minimise --no-save`);
+    else if (a === "--quiet") o.quiet = true;
+    else throw new Error(`unknown option ${a}; options: --inputs N --seconds S --seed X --target ${TARGETS.join(",")} --workers W --no-minimise --no-save --quiet`);
   }
   return o;
 }
@@ -61,22 +62,24 @@ function save(record) {
   return path.relative(process.cwd(), file);
 }
 
+/** Runs a fuzzing session; returns { failing, failures: Map(signature → { failure, input }) }. */
 export async function main(argv) {
   const o = parseArgs(argv);
+  const log = o.quiet ? () => {} : (line) => console.error(line);
   const known = new Set(loadRegressions().map((r) => r.signature));
   const deadline = Date.now() + o.seconds * 1000;
   const perWorker = Math.ceil(o.inputs / o.workers);
-  console.error(`fuzz: seed ${o.seed}, ${o.workers} workers, up to ${o.inputs.toLocaleString("en")} inputs or ${o.seconds} s, targets ${o.targets.join(", ")}`);
+  log(`fuzz: seed ${o.seed}, ${o.workers} workers, up to ${o.inputs.toLocaleString("en")} inputs or ${o.seconds} s, targets ${o.targets.join(", ")}`);
   const started = Date.now();
   let inputs = 0;
   let failing = 0;
   const outcomes = new Set();
-  const failures = new Map(); // signature -> file or "(already saved)"
-  const tty = process.stderr.isTTY;
+  const failures = new Map(); // signature -> { where, failure, input }
+  const tty = process.stderr.isTTY && !o.quiet;
   let lastLine = 0;
   const progress = (force = false) => {
     const now = Date.now();
-    if (!force && now - lastLine < (tty ? 1000 : 10_000)) return;
+    if (o.quiet || (!force && now - lastLine < (tty ? 1000 : 10_000))) return;
     lastLine = now;
     const rate = inputs / Math.max(0.001, (now - started) / 1000);
     const line = `fuzz: ${inputs.toLocaleString("en")} inputs, ${Math.round(rate).toLocaleString("en")}/s, ${failing} failing (${failures.size} distinct), ${outcomes.size.toLocaleString("en")} outcomes, ${Math.max(0, Math.round((deadline - now) / 1000))} s left`;
@@ -94,9 +97,9 @@ export async function main(argv) {
           progress();
         } else if (m.type === "failure" && !failures.has(m.signature)) {
           const where = known.has(m.signature) ? "(already saved)" : o.save ? save(m) : "(not saved)";
-          failures.set(m.signature, where);
+          failures.set(m.signature, { where, failure: m.failure, input: m.input });
           if (tty) process.stderr.write("\n");
-          console.error(`fuzz: new failure ${m.signature} → ${where}`);
+          log(`fuzz: new failure ${m.signature} → ${where}`);
         } else if (m.type === "done") resolve();
       });
       w.on("error", reject);
@@ -106,13 +109,14 @@ export async function main(argv) {
   progress(true);
   if (tty) process.stderr.write("\n");
   const seconds = (Date.now() - started) / 1000;
-  console.log(`fuzz: ${inputs.toLocaleString("en")} inputs, ${Math.round(inputs / seconds).toLocaleString("en")} inputs/s, ${failing} oracle failures (${failures.size} distinct), ${outcomes.size.toLocaleString("en")} distinct outcomes (seed ${o.seed})`);
-  return failing;
+  const summary = `fuzz: ${inputs.toLocaleString("en")} inputs, ${Math.round(inputs / seconds).toLocaleString("en")} inputs/s, ${failing} oracle failures (${failures.size} distinct), ${outcomes.size.toLocaleString("en")} distinct outcomes (seed ${o.seed})`;
+  if (!o.quiet) console.log(summary);
+  return { failing, failures, inputs, summary };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then(
-    (failing) => process.exit(failing ? 1 : 0),
+    ({ failing }) => process.exit(failing ? 1 : 0),
     (e) => {
       console.error(`fuzz: ${e.message}`);
       process.exit(2);
