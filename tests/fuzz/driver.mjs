@@ -136,6 +136,7 @@ export class Driver {
     this.beginInput();
     // The restored host has fresh connection objects: point the pending requests at them.
     this.pending = s.pending.map((p) => ({ ...p, c: this.host.conns.get(p.c.handle) }));
+    this.seenActivity = -1;
     this.state.lastRenewTime = s.lastRenewTime;
     this.state.lastLeaseBody = s.lastLeaseBody;
   }
@@ -169,7 +170,11 @@ export class Driver {
   /** Connects what the core opened and reads every request it wrote into this.pending. */
   collect() {
     for (const c of this.host.conns.values()) {
-      if (c.server || c.closed) continue;
+      if (c.server) continue;
+      if (c.closed) {
+        if (c.chunks.length === 0) this.host.conns.delete(c.handle); // done with: keep the walk short
+        continue;
+      }
       if (!c.open) this.host.connect(c);
       if (c.chunks.length === 0) continue;
       const bytes = this.host.take(c);
@@ -224,6 +229,8 @@ export class Driver {
    */
   serve(want = null) {
     for (let round = 0; round < 60; round++) {
+      if (this.pending.length === 0 && this.host.activity === this.seenActivity) return null; // nothing new
+      this.seenActivity = this.host.activity;
       this.collect();
       if (this.pending.length === 0) return null;
       const i = want ? this.pending.findIndex((p) => want(p.kind)) : -1;

@@ -22,6 +22,7 @@ export class FuzzHost extends FakeHost {
     this.commitLog = []; // { bytes, context }
     this.context = "boot"; // what the harness is delivering right now (for the region oracle)
     this.trapped = null;
+    this.activity = 0; // bumped by every net_open and net_send: the harness reads requests only after some
   }
 
   async load() {
@@ -38,6 +39,7 @@ export class FuzzHost extends FakeHost {
 
   // ---- imports: raw bytes, no decoding ----
   _net_open(ptr, len) {
+    this.activity++;
     const h = this.nextHandle++;
     this.conns.set(h, { handle: h, target: this.text(ptr, len), chunks: [], open: false, closed: false, server: false, tag: null });
     return h;
@@ -45,6 +47,7 @@ export class FuzzHost extends FakeHost {
   _net_send(h, ptr, len) {
     const c = this.conns.get(h);
     if (!c || c.closed) return -1;
+    this.activity++;
     c.chunks.push(Buffer.from(this.mem.subarray(ptr, ptr + len)));
     return 0;
   }
