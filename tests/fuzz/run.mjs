@@ -88,7 +88,7 @@ export async function main(argv) {
   const workerFile = fileURLToPath(new URL("./worker.mjs", import.meta.url));
   await Promise.all(
     Array.from({ length: o.workers }, (_, worker) => new Promise((resolve, reject) => {
-      const w = new Worker(workerFile, { workerData: { seed: o.seed, worker, targets: o.targets, deadline, maxInputs: perWorker, minimise: o.minimise } });
+      const w = new Worker(workerFile, { workerData: { seed: o.seed, worker, targets: o.targets, deadline, maxInputs: perWorker, minimise: o.minimise, known: [...known] } });
       w.on("message", (m) => {
         if (m.type === "progress") {
           inputs += m.inputs;

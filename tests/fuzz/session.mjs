@@ -37,9 +37,9 @@ export async function createSession() {
 /**
  * Runs batches until `until(inputsSoFar)` says stop. Calls report({ inputs, failing, outcomes }) about
  * every 500 ms with the new outcomes since the last call, and onFailure(record) once per new
- * failure signature (minimised when minimiseBudget allows).
+ * failure signature (minimised, unless already saved or past maxMinimised).
  */
-export function fuzzLoop(session, { seed, worker, targets, until, report, onFailure, minimiseRuns = 600, maxMinimised = 25 }) {
+export function fuzzLoop(session, { seed, worker, targets, until, report, onFailure, minimiseRuns = 600, maxMinimised = 25, known = new Set() }) {
   const seen = new Set();
   let outcomes = new Set();
   let inputs = 0;
@@ -60,7 +60,7 @@ export function fuzzLoop(session, { seed, worker, targets, until, report, onFail
         if (seen.has(signature)) continue;
         seen.add(signature);
         let small = input;
-        if (minimised < maxMinimised) {
+        if (minimised < maxMinimised && !known.has(signature)) {
           minimised++;
           small = minimise(input, f, session.run, minimiseRuns);
         }

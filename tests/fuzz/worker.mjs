@@ -2,7 +2,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { createSession, fuzzLoop } from "./session.mjs";
 
-const { seed, worker, targets, deadline, maxInputs, minimise } = workerData;
+const { seed, worker, targets, deadline, maxInputs, minimise, known } = workerData;
 const session = await createSession();
 fuzzLoop(session, {
   seed,
@@ -12,5 +12,6 @@ fuzzLoop(session, {
   report: (progress) => parentPort.postMessage({ type: "progress", ...progress }),
   onFailure: (record) => parentPort.postMessage({ type: "failure", ...record }),
   maxMinimised: minimise ? 25 : 0,
+  known: new Set(known),
 });
 parentPort.postMessage({ type: "done" });
