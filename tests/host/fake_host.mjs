@@ -35,8 +35,9 @@ export class FakeHost {
     this.busyMs = 0;
   }
 
+  /** Instantiates core.wasm (or another file, or an already compiled WebAssembly.Module). */
   async load(file = CORE_WASM) {
-    const module = await WebAssembly.compile(fs.readFileSync(file));
+    const module = file instanceof WebAssembly.Module ? file : await WebAssembly.compile(fs.readFileSync(file));
     this.module = module;
     const [rodata] = WebAssembly.Module.customSections(module, RODATA_SECTION);
     this.rodata = new Uint8Array(rodata ?? new ArrayBuffer(0));

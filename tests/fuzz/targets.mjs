@@ -1,0 +1,130 @@
+// How each kind of input is played against the core (the fault phase), on a
+// Driver; the driver then heals the server and runs the common oracles.
+import zlib from "node:zlib";
+import { parseMemoryValues } from "../../dist/tests/fuzz/reference/memory_values.js";
+import { configMapJson, chunk } from "./world.mjs";
+import { jsonLiteral } from "./bytes_json.mjs";
+import { TICK_MS } from "./host.mjs";
+
+const IDLE_TIMEOUT_MS = 10_000;
+
+/** (a) API responses: each answer goes to the next request of its kind. */
+function runApi(d, input) {
+  return d.run(input.answers[0].kind, () => {
+    for (const answer of input.answers) {
+      for (let r = 0; r < (answer.repeat ?? 1); r++) {
+        const p = d.waitFor(answer.kind);
+        if (!p) {
+          d.outcome.push(`${answer.kind}:unreached`);
+          break;
+        }
+        d.injectAnswer(p, answer);
+      }
+    }
+  });
+}
+
+/** (b) Kubelet clients: pieces delivered round-robin with time passing between them. */
+function runKubelet(d, input) {
+  const conns = [];
+  const result = d.run("steady", () => {
+    for (const spec of input.conns) conns.push({ spec, c: d.host.accept(), acceptedAt: d.host.now, clientClosed: false, refused: false });
+    for (const k of conns) k.refused = k.c.closed; // all slots busy: answered 503 at once
+    d.kubeletConns = conns;
+    const rounds = Math.max(...input.conns.map((s) => s.pieces.length));
+    for (let i = 0; i < rounds; i++) {
+      for (const k of conns) {
+        const piece = k.spec.pieces[i];
+        if (!piece) continue;
+        if (piece.gap) d.serveFor(piece.gap);
+        if (!k.c.closed) {
+          d.host.context = "kubelet";
+          d.host.deliverCut(k.c, Buffer.from(piece.bytes, "latin1"));
+          d.host.context = "idle";
+        }
+      }
+    }
+    for (const k of conns) k.completedAt = d.host.now;
+    for (const k of conns) {
+      if (!k.c.closed && k.spec.end === "close") {
+        k.clientClosed = true;
+        d.host.peerClose(k.c);
+      }
+    }
+    d.serve();
+  }, () => checkKubeletConns(d, conns));
+  return result;
+}
+
+function checkKubeletConns(d, conns) {
+  for (const [i, k] of conns.entries()) {
+    const label = `client ${i + 1}`;
+    const sent = d.host.sent(k.c);
+    if (k.clientClosed && sent.length === 0) continue;
+    if (!k.c.closed) {
+      d.fail("kubeletAnswer", `${label}: still open ${(d.host.now - k.acceptedAt) / 1000} s after it connected, ${sent.length ? "answered without closing" : "never answered (no 408)"}`);
+      continue;
+    }
+    const first = k.spec.pieces.map((p) => p.bytes).join("");
+    const res = d.checkKubelet(k.c, /^[\r\n]*HEAD /.test(first), label); // empty lines may precede a request line
+    if (!res) continue;
+    d.outcome.push(`k${res.status}`);
+    const expect = k.spec.expect;
+    if (!expect || k.refused) continue;
+    const slow = k.completedAt - k.acceptedAt >= IDLE_TIMEOUT_MS - TICK_MS;
+    if (!expect.includes(res.status) && !(slow && res.status === 408)) {
+      d.fail("kubeletAnswer", `${label}: a well-formed ${JSON.stringify(first.split("\r\n")[0])} got ${res.status}, expected ${expect.join("/")}${slow ? " or 408" : ""}`);
+    }
+  }
+}
+
+/** (c) memory_values: one new ConfigMap version, by watch event or by LIST after an in-stream 410. */
+function runMemoryValues(d, input) {
+  let rv = "";
+  return d.run("steady", () => {
+    rv = d.world.nextRv();
+    const dup = input.dup === null || input.dup === undefined ? "" : `"memory_values":${jsonLiteral(input.dup)},`;
+    const cm = configMapJson(rv, `${dup}"memory_values":${jsonLiteral(input.value, input.escapes)}`);
+    const stream = [...d.host.conns.values()].find((c) => c.tag === "stream" && !c.closed);
+    if (input.via === "list") {
+      d.deliverTo(stream, Buffer.from(chunk('{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version","reason":"Expired","code":410}}\n')), [], "world:watch");
+      const p = d.waitFor("list");
+      if (!p) return d.fail("configLiveness", "no LIST after an in-stream 410");
+      const body = `{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"${rv}"},"items":[${cm}]}`;
+      const head = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDate: Sun, 22 Nov 2026 22:03:10 GMT\r\nContent-Length: ${Buffer.byteLength(body, "latin1")}\r\n\r\n`;
+      d.deliverTo(p.c, Buffer.from(head + body, "latin1"), input.cuts, "mv");
+    } else {
+      d.deliverTo(stream, Buffer.from(chunk(`{"type":"MODIFIED","object":${cm}}\n`), "latin1"), input.cuts, "mv");
+    }
+    compareWithReference(d, input, rv);
+  });
+}
+
+function compareWithReference(d, input, rv) {
+  const ref = parseMemoryValues(Buffer.from(input.value, "utf8"));
+  const commits = d.host.commitLog.filter((c) => c.context === "mv");
+  const shown = JSON.stringify(input.value.length > 60 ? input.value.slice(0, 60) + "…" : input.value);
+  d.outcome.push(ref.ok ? "mv:accept" : `mv:${ref.message.replace(/^entry \d+ "(?:[^"\\]|\\.)*": /, "").replace(/\d+|0x[0-9a-f]+/g, "#")}`);
+  if (ref.ok && (commits.length !== 1 || Buffer.compare(Buffer.from(commits[0].bytes), Buffer.from(ref.region)) !== 0)) {
+    const diff = commits.length ? [...ref.region].findIndex((b, i) => b !== commits[0].bytes[i]) : -1;
+    return d.fail("memoryValues", `${shown}: the reference accepts (${ref.entries} entries) but the core ${commits.length ? `committed other bytes (first difference at offset ${diff})` : "committed nothing"}`);
+  }
+  if (!ref.ok && commits.length) return d.fail("memoryValues", `${shown}: the reference rejects (${ref.message}) but the core committed the region`);
+  const st = d.kubelet("GET /pico/status HTTP/1.1\r\nHost: pico\r\n\r\n")?.json?.config;
+  const want = ref.ok
+    ? { status: "True", reason: "Applied", message: `resourceVersion ${rv} applied: ${ref.entries} bytes set, crc32 0x${zlib.crc32(ref.region).toString(16).padStart(8, "0")}` }
+    : { status: "False", reason: "InvalidMemoryValues", message: `${ref.message} (resourceVersion ${rv} rejected; region unchanged)` };
+  if (!st || st.status !== want.status || st.reason !== want.reason || st.message !== want.message) {
+    d.fail("memoryValues", `${shown}: condition ${JSON.stringify(st)}, the reference says ${JSON.stringify(want)}`);
+  }
+}
+
+const RUNNERS = { api: runApi, kubelet: runKubelet, memory_values: runMemoryValues };
+
+/** Plays one input on the driver: { failures, outcome }. */
+export function runInput(d, input) {
+  const run = RUNNERS[input.target];
+  if (!run) throw new Error(`unknown target ${input.target}`);
+  const r = run(d, input);
+  return { failures: r.failures, outcome: `${input.target}:${r.outcome}` };
+}
