@@ -18,6 +18,7 @@ import { txBegin, txCount, txEnd, txJson, tx } from "../net/tx";
 import { metrics, verbIndex } from "../metrics/counters";
 import { wallClock } from "./time";
 import { parseHttpDate } from "../lib/wallclock";
+import { isSuccess } from "./outcome";
 import { ApiRequest, FAIL_CLOSED, FAIL_CONNECT, FAIL_PROTOCOL, FAIL_SEND, FAIL_TIMEOUT } from "./request";
 import { T, Text, textLen } from "../lib/text";
 
@@ -41,6 +42,8 @@ export class ApiChannel extends ResponseHandler {
   private reused: bool = false;
   private gotBytes: bool = false;
   private jsonBody: bool = false;
+  /** Why the response being read cannot be used, decided from its head; "" if it can. */
+  private refused: Text = T("");
   /** Last moment a complete response arrived (any status). */
   lastResponseAt: u64 = 0;
   hadResponse: bool = false;
@@ -173,10 +176,10 @@ export class ApiChannel extends ResponseHandler {
       this.fail(FAIL_PROTOCOL, this.parser.errorReason);
       return;
     }
-    // A body that does not decode ends the request now: a stream would
-    // otherwise run on unread until its deadline.
-    if (this.req != null && this.json.failed) {
-      this.fail(FAIL_PROTOCOL, this.json.errorReason);
+    // A body that does not decode (or that is not JSON at all) ends the
+    // request now: a stream would otherwise run on unread until its deadline.
+    if (this.req != null && this.unreadable()) {
+      this.fail(FAIL_PROTOCOL, this.unreadableReason());
       return;
     }
     // done() has run if the message ended; leftovers mean the server is out of step.
@@ -218,8 +221,18 @@ export class ApiChannel extends ResponseHandler {
     const date = p.date;
     if (date.len > 0 && (date.overflow || !wallClock.observe(parseHttpDate(date.ptr, date.len), now()))) metrics.datesIgnored++;
     this.jsonBody = p.contentTypeJson;
+    // Every success the API server sends is JSON: anything else is not its answer.
+    this.refused = isSuccess(p.status) && !p.contentTypeJson ? T("a 2xx answer that is not JSON") : T("");
     const req = this.req;
     if (req != null) req.begin(p);
+  }
+
+  private unreadable(): bool {
+    return textLen(this.refused) > 0 || this.json.failed;
+  }
+
+  private unreadableReason(): Text {
+    return textLen(this.refused) > 0 ? this.refused : this.json.errorReason;
   }
 
   body(p: HttpResponseParser, ptr: usize, len: i32): void {
@@ -230,14 +243,15 @@ export class ApiChannel extends ResponseHandler {
   done(p: HttpResponseParser): void {
     const req = this.req;
     if (req == null) return;
-    // JSON that failed or stopped short; or a well-formed response whose content
-    // cannot be used (a value over its bound).
-    if (this.jsonBody && !this.json.finish()) {
-      this.fail(FAIL_PROTOCOL, this.json.errorReason);
+    // Not JSON, JSON that failed or stopped short; or a well-formed response
+    // whose content cannot be used (a value over its bound, a field it must have).
+    if (this.unreadable() || (this.jsonBody && !this.json.finish())) {
+      this.fail(FAIL_PROTOCOL, this.unreadableReason());
       return;
     }
-    if (textLen(req.unusable) > 0) {
-      this.fail(FAIL_PROTOCOL, req.unusable);
+    const unusable = textLen(req.unusable) > 0 ? req.unusable : isSuccess(p.status) ? req.lacking() : T("");
+    if (textLen(unusable) > 0) {
+      this.fail(FAIL_PROTOCOL, unusable);
       return;
     }
     // The channel's bookkeeping, then the request's own handling in a loop

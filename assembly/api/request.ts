@@ -84,7 +84,11 @@ export class ApiRequest extends JsonHandler {
     }
     dst.copyFrom(r.value);
   }
-  /** The whole response arrived (any status). */
+  /** What a 2xx answer lacks that this request needs from it (e.g. a uid), or "": then it is a protocol error. */
+  lacking(): Text {
+    return T("");
+  }
+  /** The whole response arrived (any status), usable. */
   complete(p: HttpResponseParser): void {}
   /** No (complete) response: see FAIL_*. */
   failed(kind: i32): void {}

@@ -6,6 +6,7 @@
 // rejected whole, and the result is reported in the node's config condition.
 
 import { config } from "../config";
+import { now } from "../lib/clock";
 import { ByteBuf } from "../lib/bytes";
 import { Out } from "../lib/out";
 import { LOG_INFO, LOG_WARN, logBegin, logEnd } from "../lib/log";
@@ -23,6 +24,9 @@ import { region } from "./region";
 import { T, Text, textLen } from "../lib/text";
 
 const COMPONENT = T("configmap");
+
+/** A watch that ends sooner than this with no event is retried after a backoff, not at once. */
+const WATCH_MIN_LIFE_MS: u64 = 1000;
 
 const EV_NONE = 0;
 const EV_ADDED = 1;
@@ -131,6 +135,10 @@ class ListRequest extends ApiRequest {
     if (kind == JSON_STRING && r.at2(T("metadata"), T("resourceVersion"))) this.cm.captureVersion(this, this.listVersion, r);
     else if (this.inFirstItem(r)) this.cm.scalar(this, r, 2, kind);
   }
+  lacking(): Text {
+    if (this.listVersion.len == 0) return T("the list has no metadata.resourceVersion");
+    return this.items > 0 && this.cm.version.len == 0 ? T("the ConfigMap in the list has no metadata.resourceVersion") : T("");
+  }
   complete(p: HttpResponseParser): void {
     watcher.listDone(this, p);
   }
@@ -147,6 +155,9 @@ class WatchRequest extends ApiRequest {
   events: bool = false;
   /** An ERROR or unusable event ended the stream (and scheduled a LIST): ignore the rest. */
   stopped: bool = false;
+  /** When the answer began, and whether any event came: a watch that ends at once with none is a failure. */
+  startedAt: u64 = 0;
+  sawEvent: bool = false;
 
   constructor(status: StatusFields, cm: ConfigMapCapture) {
     super(status, T("configmap watch"));
@@ -165,6 +176,8 @@ class WatchRequest extends ApiRequest {
     // Only a 2xx body is a stream of events; any other is one Status (watchDone reads it).
     this.events = isSuccess(p.status);
     this.stopped = false;
+    this.startedAt = now();
+    this.sawEvent = false;
     this.startEvent();
   }
   private startEvent(): void {
@@ -194,9 +207,16 @@ class WatchRequest extends ApiRequest {
   }
   documentEnd(r: JsonReader): void {
     if (!this.events || this.stopped) return;
+    this.sawEvent = true;
     // An ERROR ends the stream's usefulness; so does an event that cannot be used.
-    if (this.eventType == EV_ERROR || this.eventType == EV_NONE || textLen(this.unusable) > 0) this.stopped = true;
+    if (this.eventType != EV_ERROR && textLen(this.unusable) == 0) this.unusable = this.lackingInEvent();
+    if (this.eventType == EV_ERROR || textLen(this.unusable) > 0) this.stopped = true;
     watcher.event(this);
+  }
+  /** What keeps this event from being used, or "". */
+  private lackingInEvent(): Text {
+    if (this.eventType == EV_NONE) return T("no known event type");
+    return this.cm.version.len == 0 ? T("the event's object has no metadata.resourceVersion") : T("");
   }
   complete(p: HttpResponseParser): void {
     watcher.watchDone(this, p);
@@ -268,7 +288,8 @@ export class ConfigMapWatcher {
       retryAfterFailure(COMPONENT, req, p, this.backoff);
       return;
     }
-    this.backoff.succeeded();
+    // The backoff is not reset here but when a watch ends well: a LIST that
+    // works followed by a watch that does not must not cycle as fast as it fails.
     this.relist = false;
     metrics.relists++;
     this.lastVersion.copyFrom(req.listVersion);
@@ -283,6 +304,14 @@ export class ConfigMapWatcher {
     }
     if (!isSuccess(p.status)) {
       retryAfterFailure(COMPONENT, req, p, this.backoff);
+      return;
+    }
+    if (!req.sawEvent && now() - req.startedAt < WATCH_MIN_LIFE_MS) {
+      // Ended at once with nothing in it: as client-go's reflector does, back off
+      // rather than reopen it as fast as the server closes it.
+      req.failure = FAIL_PROTOCOL;
+      req.failureDetail = T("the watch ended at once with no events");
+      retryAfterNoResponse(COMPONENT, req, this.backoff);
       return;
     }
     // The server ended the watch (timeoutSeconds): resume from lastVersion.
@@ -300,12 +329,12 @@ export class ConfigMapWatcher {
 
   event(req: WatchRequest): void {
     const cm = req.cm;
-    if (req.eventType == EV_NONE || textLen(req.unusable) > 0) {
-      // An event that does not decode into one the core knows: what follows
+    if (req.eventType != EV_ERROR && textLen(req.unusable) > 0) {
+      // An event that does not decode into one the core can use: what follows
       // cannot be trusted to be in step either. End the watch, LIST again.
       const o = logBegin(LOG_WARN, COMPONENT);
       o.ascii(T("watch event cannot be used ("));
-      o.ascii(req.eventType == EV_NONE ? T("no known event type") : req.unusable);
+      o.ascii(req.unusable);
       o.ascii(T("); listing again"));
       logEnd();
       this.relist = true;

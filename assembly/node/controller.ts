@@ -48,6 +48,9 @@ class NodeRequest extends ApiRequest {
     super.scalar(r, kind);
     if (kind == JSON_STRING && r.at2(T("metadata"), T("uid"))) this.capture(seenUid, r, T("metadata.uid is longer than 64 bytes"));
   }
+  lacking(): Text {
+    return seenUid.len == 0 ? T("the Node in the answer has no metadata.uid") : T("");
+  }
 }
 
 class RegisterRequest extends NodeRequest {
@@ -191,7 +194,7 @@ export class NodeController {
 
   registerDone(req: ApiRequest, p: HttpResponseParser): void {
     if (isSuccess(p.status)) {
-      this.adoptSeen(req, T("registered"), this.backoff);
+      this.adopt(T("registered"));
     } else if (p.status == 409) {
       this.state = NEED_GET; // it exists already (our previous life, or a re-flash): adopt it
     } else {
@@ -212,12 +215,14 @@ export class NodeController {
         logEnd();
         return;
       }
-      this.adoptSeen(req, T("adopted the existing"), backoff);
+      this.adopt(T("adopted the existing"));
     } else if (p.status == 404) {
-      // Deleted between our POST and GET, or since the Lease last saw it: register again.
-      backoff.succeeded();
+      // Deleted between our POST and GET, or since the Lease last saw it: register
+      // again, after a backoff step (a server answering 409 to POST and 404 to GET
+      // must not be asked as fast as it answers).
       this.confirming = false;
       this.state = NEED_REGISTER;
+      this.backoff.failed(-1);
     } else {
       retryAfterFailure(COMPONENT, req, p, backoff);
     }
@@ -231,7 +236,9 @@ export class NodeController {
       this.lastStatusAt = now();
       metrics.statusWrites++;
     } else if (p.status == 404) {
-      // The Node was deleted: register again at once, and write status after.
+      // The Node was deleted: register again at once, and write status after,
+      // one status backoff step later: a write that keeps finding the Node it
+      // just registered gone (a proxy answering 404) must not loop at full speed.
       const o = logBegin(LOG_INFO, COMPONENT);
       o.ascii(T("Node "));
       o.buf(config.nodeName);
@@ -239,7 +246,7 @@ export class NodeController {
       logEnd();
       this.state = NEED_REGISTER;
       this.confirming = false;
-      this.backoff.succeeded();
+      this.statusBackoff.failed(-1);
       conditions.dirty = true;
     } else {
       conditions.dirty = true;
@@ -247,19 +254,9 @@ export class NodeController {
     }
   }
 
-  /** Adopts the uid the response named; one that names none is retried after the backoff. */
-  private adoptSeen(req: ApiRequest, how: Text, backoff: Backoff): void {
-    if (seenUid.len == 0) {
-      req.failure = FAIL_PROTOCOL;
-      req.failureDetail = T("the Node in the response has no metadata.uid");
-      retryAfterNoResponse(COMPONENT, req, backoff);
-      return;
-    }
-    identity.uid.copyFrom(seenUid);
-    this.adopt(how);
-  }
-
+  /** Takes the uid the answer named (lacking() made sure there is one). */
   private adopt(how: Text): void {
+    identity.uid.copyFrom(seenUid);
     this.state = REGISTERED;
     this.confirming = false;
     this.backoff.succeeded();

@@ -72,6 +72,9 @@ class LeaseRequest extends ApiRequest {
       this.capture(this.seenVersion, r, T("metadata.resourceVersion is longer than 64 bytes"));
     }
   }
+  lacking(): Text {
+    return this.seenVersion.len == 0 ? T("the Lease in the answer has no metadata.resourceVersion") : T("");
+  }
   complete(p: HttpResponseParser): void {
     leaseController.done(this, p);
   }
@@ -143,12 +146,13 @@ export class LeaseController {
       this.renewed(req);
       return;
     }
-    if (status == 404) {
+    if (status == 404 && req.op != OP_CREATE) {
       // Gone: create it again, after the Node is confirmed when the Lease had
       // existed, since the garbage collector deletes a Lease with its owner Node.
+      // (A create answered 404 — no kube-node-lease namespace — is a failure below.)
       this.version.clear();
       this.nextOp = OP_CREATE;
-      if (req.op != OP_GET) nodeController.requestConfirm();
+      if (req.op == OP_UPDATE) nodeController.requestConfirm();
       return;
     }
     if (status == 409) {

@@ -281,3 +281,79 @@ test("a long server message is logged cut at a whole UTF-8 character and marked,
   assert.match(line.line, /^configmap: watch ended by the server: 500 (é)+\.\.\.$/);
   assert.ok(Buffer.byteLength(line.line) <= 160, `${Buffer.byteLength(line.line)} bytes`);
 });
+
+// ---- found by the fuzzer: answers that made the core retry with no delay ----
+
+/** Plays the API server for ms, answering each request with answer(r) (null: a healthy answer). Returns requests by "METHOD target-prefix". */
+function serve(h, ms, answer) {
+  const seen = {};
+  let rv = 900;
+  for (let t = 0; t < ms; t += 50) {
+    h.tick(50);
+    for (let round = 0; round < 20; round++) {
+      let any = false;
+      for (const c of h.pending()) {
+        if (!c.open) h.connect(c);
+        if (!c.out) continue;
+        const r = h.takeRequest(c);
+        if (!r) continue;
+        any = true;
+        const key = `${r.method} ${r.target.split("?")[0]}${r.target.includes("watch=1") ? "?watch" : ""}`;
+        seen[key] = (seen[key] ?? 0) + 1;
+        const custom = answer(r);
+        if (custom !== null) {
+          h.deliver(c, custom);
+          if (custom.endsWith?.("\r\n\r\n") || custom === "") h.peerClose(c);
+        } else if (r.target.startsWith(LEASES)) h.deliver(c, apiResponse(r.method === "POST" ? 201 : 200, leaseObject(String(rv++))));
+        else if (r.target.startsWith("/api/v1/nodes")) h.deliver(c, apiResponse(r.method === "POST" ? 201 : 200, nodeObject()));
+        else if (r.target.includes("watch=1")) h.deliver(c, apiResponse(200, "", { chunked: true }));
+        else h.deliver(c, apiResponse(200, configMapList("100", [configMap("100", "0=1")])));
+      }
+      if (!any) break;
+    }
+  }
+  return seen;
+}
+
+for (const [what, key, answer] of [
+  ["a LIST answered without a list resourceVersion", `GET /api/v1/namespaces/default/configmaps`,
+    (r) => (r.target.startsWith(LIST) && !r.target.includes("watch=1") ? apiResponse(200, { kind: "ConfigMapList", apiVersion: "v1", metadata: {}, items: [] }) : null)],
+  ["a watch answered 200 that ends at once with no event", `GET /api/v1/namespaces/default/configmaps?watch`,
+    (r) => (r.target.includes("watch=1") ? apiResponse(200, "", { chunked: true }) + "0\r\n\r\n" : null)],
+  ["registration answered 409 and the Node GET 404, over and over", `POST /api/v1/nodes`,
+    (r) => (r.method === "POST" && r.target === "/api/v1/nodes" ? apiResponse(409, status(409, "AlreadyExists", "exists"))
+      : r.method === "GET" && r.target === `/api/v1/nodes/${NODE}` ? apiResponse(404, status(404, "NotFound", "gone")) : null)],
+  ["a Lease create answered 404 (no kube-node-lease namespace)", `POST ${LEASES}`,
+    (r) => (r.target.startsWith(LEASES) ? apiResponse(404, status(404, "NotFound", 'namespaces "kube-node-lease" not found')) : null)],
+  ["every status write answered 404 (the Node it just registered gone again)", `PATCH /api/v1/nodes/${NODE}/status`,
+    (r) => (r.method === "PATCH" ? apiResponse(404, status(404, "NotFound", "gone")) : null)],
+  ["a watch answered 200 in text/plain", `GET /api/v1/namespaces/default/configmaps?watch`,
+    (r) => (r.target.includes("watch=1") ? apiResponse(200, "", { chunked: true }).replace("Content-Type: application/json", "Content-Type: text/plain") + chunk('{"type":"ADDED"}\n') : null)],
+]) {
+  test(`${what}: retried after a growing backoff, never as fast as the server answers`, async () => {
+    const h = await boot();
+    const seen = serve(h, 3_000, answer);
+    // 200 ms doubling (+ up to 50 % jitter): at most 5 tries in 3 s.
+    assert.ok(seen[key] >= 2 && seen[key] <= 5, `${key}: ${seen[key]} in 3 s (${JSON.stringify(seen)})`);
+  });
+}
+
+test("a ConfigMap without a resourceVersion is not applied", async () => {
+  const h = await boot();
+  registerAll(h);
+  const list = requestTo(h, "GET", LIST);
+  const cm = configMap("5", "0=9");
+  delete cm.metadata.resourceVersion;
+  h.deliver(list.c, apiResponse(200, configMapList("5", [cm])));
+  assert.equal(h.commits, 0);
+  assert.equal(logsMatching(h, /configmap list: malformed response \(the ConfigMap in the list has no metadata.resourceVersion\)/).length, 1, h.logText());
+});
+
+test("a registration answer without a uid is not adopted (a Lease owned by uid \"\" would be refused)", async () => {
+  const h = await boot();
+  const reg = requestTo(h, "POST", "/api/v1/nodes");
+  h.deliver(reg.c, apiResponse(201, { kind: "Node", apiVersion: "v1", metadata: { name: NODE } }));
+  assert.equal(logsMatching(h, /node registration: malformed response \(the Node in the answer has no metadata.uid\)/).length, 1, h.logText());
+  h.tick(1_000);
+  assert.equal(h.pending().filter((c) => c.out.includes("/leases")).length, 0);
+});

@@ -231,6 +231,7 @@ test("a Lease that vanished makes the node read its Node: deleted → registered
   h.deliver(put.c, apiResponse(404, status(404, "NotFound", "leases.coordination.k8s.io not found")));
   const get = requestTo(h, "GET", `/api/v1/nodes/${NODE}`);
   h.deliver(get.c, apiResponse(404, status(404, "NotFound", `nodes "${NODE}" not found`)));
+  h.tick(500); // registering again waits one backoff step
   const reg = requestTo(h, "POST", "/api/v1/nodes");
   h.deliver(reg.c, apiResponse(201, nodeObject({ metadata: { name: NODE, uid: "new-uid-2" } })));
   const read = requestTo(h, "GET", `${LEASES}/${NODE}`);
@@ -259,6 +260,7 @@ test("a renewal answered 201 (the Lease was re-created by the PUT) also makes th
   h.deliver(put.c, apiResponse(201, leaseObject("990")));
   const get = requestTo(h, "GET", `/api/v1/nodes/${NODE}`);
   h.deliver(get.c, apiResponse(404, status(404, "NotFound", `nodes "${NODE}" not found`)));
+  h.tick(500);
   requestTo(h, "POST", "/api/v1/nodes");
 });
 

@@ -80,6 +80,9 @@ function parseEntry(bytes: Uint8Array, start: number, end: number, region: Uint8
   if (!isDigit(bytes[i])) throw new EntryError("offset is not a number");
   const offset = readNumber(bytes, i, end, "offset");
   if (offset.value > MAX_OFFSET) throw new EntryError(`offset ${written(offset)} out of range 0..1023 (0x000..0x3ff)`);
+  if (set[offset.value]) {
+    throw new EntryError(`duplicate offset ${written(offset)} (already set to 0x${hex2(region[offset.value])} by an earlier entry)`);
+  }
   i = skipBlanks(bytes, offset.end, end);
   if (i === end || bytes[i] !== 0x3d) throw new EntryError("expected '=' after offset");
   i = skipBlanks(bytes, i + 1, end);
@@ -88,9 +91,6 @@ function parseEntry(bytes: Uint8Array, start: number, end: number, region: Uint8
   const value = readNumber(bytes, i, end, "value");
   if (value.value > MAX_VALUE) throw new EntryError(`value ${written(value)} out of range 0..255 (0x00..0xff)`);
   if (skipBlanks(bytes, value.end, end) !== end) throw new EntryError("trailing characters after value");
-  if (set[offset.value]) {
-    throw new EntryError(`duplicate offset ${written(offset)} (already set to 0x${hex2(region[offset.value])} by an earlier entry)`);
-  }
   set[offset.value] = true;
   region[offset.value] = value.value;
 }
