@@ -132,6 +132,8 @@ export class NodeController {
   private statusRequested: bool = false;
   /** Bumped on every (re-)registration, so the lease controller re-creates its Lease. */
   generation: i32 = 0;
+  /** Node reads answered 404 since the last adoption (see getDone). */
+  private goneAgain: i32 = 0;
   private statusFields: StatusFields;
   private register: RegisterRequest;
   private getNode: GetNodeRequest;
@@ -218,10 +220,12 @@ export class NodeController {
       this.adopt(T("adopted the existing"));
     } else if (p.status == 404) {
       // Deleted between our POST and GET, or since the Lease last saw it: register
-      // again, after a backoff step (a server answering 409 to POST and 404 to GET
-      // must not be asked as fast as it answers).
+      // again. A definitive answer starts the backoff afresh, one step; only a
+      // server that answers 409 to every POST and 404 to every GET keeps it
+      // growing, so that one is not asked as fast as it answers.
       this.confirming = false;
       this.state = NEED_REGISTER;
+      if (this.goneAgain++ == 0) this.backoff.succeeded();
       this.backoff.failed(-1);
     } else {
       retryAfterFailure(COMPONENT, req, p, backoff);
@@ -258,6 +262,7 @@ export class NodeController {
   private adopt(how: Text): void {
     identity.uid.copyFrom(seenUid);
     this.state = REGISTERED;
+    this.goneAgain = 0;
     this.confirming = false;
     this.backoff.succeeded();
     this.confirmBackoff.succeeded();

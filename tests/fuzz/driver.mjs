@@ -366,12 +366,14 @@ export class Driver {
     const kubeletBudget = Math.max(0, ...this.kubeletConns.filter((k) => !k.c.closed).map((k) => k.acceptedAt + IDLE_TIMEOUT_MS + 2 * TICK_MS - healAt));
     const budget = Math.max(leaseBudget, configBudget, kubeletBudget);
     let leaseAt = -1; // the first renewal after the faults stopped
+    let ready = null; // /readyz once renewed: asked each tick until 200 (a Lease write can land before re-registration does)
     for (;;) {
       this.serve();
       if (leaseAt < 0 && this.leaseOkAt >= 0) leaseAt = this.leaseOkAt;
+      if (leaseAt >= 0 && ready?.status !== 200) ready = this.kubelet(`GET /readyz HTTP/1.1\r\nHost: pico\r\n\r\n`);
       if (configOkAt < 0 && this.host.region && this.expectedRegion.equals(this.host.region)) configOkAt = this.host.now;
       const kubeletDone = this.host.now - healAt >= kubeletBudget;
-      if ((leaseAt >= 0 && configOkAt >= 0 && kubeletDone) || this.host.now - healAt >= budget) break;
+      if ((leaseAt >= 0 && ready?.status === 200 && configOkAt >= 0 && kubeletDone) || this.host.now - healAt >= budget) break;
       this.host.advance(TICK_MS);
     }
     if (leaseAt < 0 || leaseAt - healAt > leaseBudget) {
@@ -379,9 +381,8 @@ export class Driver {
       const why = sent ? "Lease requests sent, none renewed" : "no Lease request sent";
       const ra = this.leaseRetryAfterMs > 7000 ? `, after a Lease answer with Retry-After ${this.leaseRetryAfterMs / 1000} s` : "";
       this.fail("leaseLiveness", `no Lease renewal within ${leaseBudget / 1000} s after the faults stopped: ${why}${ra} (${this.lastWarning()})`);
-    } else {
-      const ready = this.kubelet(`GET /readyz HTTP/1.1\r\nHost: pico\r\n\r\n`);
-      if (ready?.status !== 200) this.fail("leaseLiveness", `/readyz ${ready?.status} after a renewal: ${ready?.body?.toString().slice(0, 80)}`);
+    } else if (ready?.status !== 200) {
+      this.fail("leaseLiveness", `/readyz ${ready?.status} within ${budget / 1000} s of the faults stopping: ${ready?.body?.toString().slice(0, 80)}`);
     }
     if (configOkAt < 0) {
       const asked = (this.sentAfterHeal.list ?? 0) + (this.sentAfterHeal.watch ?? 0);
