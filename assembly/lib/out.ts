@@ -87,17 +87,7 @@ export class Out {
 
   /** Bytes from linear memory, copied into the staging buffer a run at a time. */
   bytes(ptr: usize, len: i32): void {
-    this.count += len;
-    if (this.counting || this.failed) return;
-    const stage = this.stage;
-    for (let done = 0; done < len; ) {
-      if (stage.len == stage.cap && !this.flush()) return;
-      const room = stage.cap - stage.len;
-      const take = len - done <= room ? len - done : room;
-      memory.copy(stage.ptr + <usize>stage.len, ptr + <usize>done, <usize>take);
-      stage.len += take;
-      done += take;
-    }
+    this.copyIn(len, ptr, 0, false);
   }
 
   buf(b: ByteBuf): void {
@@ -116,7 +106,12 @@ export class Out {
 
   /** A fixed text, copied straight into the staging buffer (no scratch: a flush may log). */
   ascii(s: Text): void {
-    const n = textLen(s);
+    this.copyIn(textLen(s), 0, s, true);
+  }
+
+  /** n bytes into the staging buffer a run at a time, flushing between runs:
+   *  from linear memory at ptr, or (fromText) from the read-only text s. */
+  private copyIn(n: i32, ptr: usize, s: Text, fromText: bool): void {
     this.count += n;
     if (this.counting || this.failed) return;
     const stage = this.stage;
@@ -124,7 +119,9 @@ export class Out {
       if (stage.len == stage.cap && !this.flush()) return;
       const room = stage.cap - stage.len;
       const take = n - done <= room ? n - done : room;
-      textCopy(s, done, stage.ptr + <usize>stage.len, take);
+      const dst = stage.ptr + <usize>stage.len;
+      if (fromText) textCopy(s, done, dst, take);
+      else memory.copy(dst, ptr + <usize>done, <usize>take);
       stage.len += take;
       done += take;
     }

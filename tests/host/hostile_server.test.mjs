@@ -253,21 +253,23 @@ test("a step of the server's clock beyond 5 minutes is believed once three Dates
 
 // ---- degradation 7: duplicate keys ----
 
-test("memory_values given twice in data: the last one wins, as with Go's encoding/json", async () => {
+/** Boots and answers the first LIST with one ConfigMap whose data is the raw JSON given (keys may repeat). */
+async function listedWithData(dataJson) {
   const h = await boot();
   registerAll(h);
   const list = requestTo(h, "GET", LIST);
-  const item = '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"pico-config","namespace":"default","resourceVersion":"50"},"data":{"memory_values":"0=1,1=1","memory_values":"2=2"}}';
+  const item = `{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"pico-config","namespace":"default","resourceVersion":"50"},"data":${dataJson}}`;
   h.deliver(list.c, apiResponse(200, `{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"50"},"items":[${item}]}`));
+  return h;
+}
+
+test("memory_values given twice in data: the last one wins, as with Go's encoding/json", async () => {
+  const h = await listedWithData('{"memory_values":"0=1,1=1","memory_values":"2=2"}');
   assert.deepEqual([...h.region.subarray(0, 3)], [0, 0, 2]);
 });
 
 test("memory_values given as a string, then as a number: the last one wins and is rejected", async () => {
-  const h = await boot();
-  registerAll(h);
-  const list = requestTo(h, "GET", LIST);
-  const item = '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"pico-config","namespace":"default","resourceVersion":"50"},"data":{"memory_values":"0=1","memory_values":5}}';
-  h.deliver(list.c, apiResponse(200, `{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"50"},"items":[${item}]}`));
+  const h = await listedWithData('{"memory_values":"0=1","memory_values":5}');
   assert.equal(h.commits, 0);
 });
 
