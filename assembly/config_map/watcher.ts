@@ -222,7 +222,7 @@ class WatchRequest extends ApiRequest {
     watcher.watchDone(this, p);
   }
   failed(kind: i32): void {
-    if (this.stopped) return; // the event that stopped it was logged and scheduled the LIST
+    if (watcher.restartPending()) return; // the event that stopped it was logged and scheduled the LIST
     // A stream that stopped making sense: start over from a LIST, as client-go's reflector does.
     if (kind == FAIL_PROTOCOL) watcher.relistNext();
     watcher.noResponse(this);
@@ -299,7 +299,10 @@ export class ConfigMapWatcher {
 
   watchDone(req: WatchRequest, p: HttpResponseParser): void {
     if (p.status == 410) {
-      this.relist = true; // our resourceVersion is too old
+      // Our resourceVersion is too old: LIST again, one backoff step later (a
+      // server answering 410 to every watch must not be asked as fast as it answers).
+      this.relist = true;
+      this.backoff.failed(-1);
       return;
     }
     if (!isSuccess(p.status)) {
@@ -321,6 +324,11 @@ export class ConfigMapWatcher {
 
   relistNext(): void {
     this.relist = true;
+  }
+
+  /** An event ended the watch; pump() has not acted on it yet. */
+  restartPending(): bool {
+    return this.restart;
   }
 
   noResponse(req: ApiRequest): void {
@@ -363,10 +371,11 @@ export class ConfigMapWatcher {
         o.ascii(T(" "));
         o.excerpt(req.status.message);
         logEnd();
-        // 410: the resourceVersion is too old; anything else: start over as well.
+        // 410: the resourceVersion is too old; anything else: start over as well,
+        // one backoff step later either way (reset when a watch ends well).
         this.relist = true;
         this.restart = true;
-        if (req.errorCode != 410) this.backoff.failed(-1);
+        this.backoff.failed(-1);
         break;
       }
     }

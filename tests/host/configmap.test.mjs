@@ -141,7 +141,7 @@ test("an in-stream 410 ERROR re-LISTs; so does HTTP 410 on the watch", async () 
   const watch = requestTo(h, "GET", LIST + "&watch=1");
   h.deliver(watch.c, apiResponse(200, "", { chunked: true }));
   h.deliver(watch.c, chunk(JSON.stringify({ type: "ERROR", object: status(410, "Expired", "too old resource version: 400 (450)") }) + "\n"));
-  h.tick(10);
+  h.tick(500); // one backoff step
   const relist = requestTo(h, "GET", LIST);
   assert.ok(!relist.req.target.includes("watch=1"));
   h.deliver(relist.c, apiResponse(200, configMapList("460", [configMap("455", "1=2")])));
@@ -149,7 +149,7 @@ test("an in-stream 410 ERROR re-LISTs; so does HTTP 410 on the watch", async () 
   const w2 = requestTo(h, "GET", LIST + "&watch=1");
   assert.match(w2.req.target, /resourceVersion=460&/);
   h.deliver(w2.c, apiResponse(410, status(410, "Expired", "too old")));
-  h.tick(10);
+  h.tick(1000); // the second step in a row (no watch has ended well since): 400-600 ms
   const relist2 = requestTo(h, "GET", LIST);
   assert.ok(!relist2.req.target.includes("watch=1"));
 });
