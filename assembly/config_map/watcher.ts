@@ -25,7 +25,7 @@ import { T, Text, textLen } from "../lib/text";
 
 const COMPONENT = T("configmap");
 
-/** A watch that ends sooner than this with no event is retried after a backoff, not at once. */
+/** A watch that ends sooner than this is reopened after a backoff step, not at once. */
 const WATCH_MIN_LIFE_MS: u64 = 1000;
 
 const EV_NONE = 0;
@@ -155,9 +155,8 @@ class WatchRequest extends ApiRequest {
   events: bool = false;
   /** An ERROR or unusable event ended the stream (and scheduled a LIST): ignore the rest. */
   stopped: bool = false;
-  /** When the answer began, and whether any event came: a watch that ends at once with none is a failure. */
+  /** When the answer began: a watch the server ends within a second is not a healthy one. */
   startedAt: u64 = 0;
-  sawEvent: bool = false;
 
   constructor(status: StatusFields, cm: ConfigMapCapture) {
     super(status, T("configmap watch"));
@@ -177,7 +176,6 @@ class WatchRequest extends ApiRequest {
     this.events = isSuccess(p.status);
     this.stopped = false;
     this.startedAt = now();
-    this.sawEvent = false;
     this.startEvent();
   }
   private startEvent(): void {
@@ -207,7 +205,6 @@ class WatchRequest extends ApiRequest {
   }
   documentEnd(r: JsonReader): void {
     if (!this.events || this.stopped) return;
-    this.sawEvent = true;
     // An ERROR ends the stream's usefulness; so does an event that cannot be used.
     if (this.eventType != EV_ERROR && textLen(this.unusable) == 0) this.unusable = this.lackingInEvent();
     if (this.eventType == EV_ERROR || textLen(this.unusable) > 0) this.stopped = true;
@@ -309,11 +306,12 @@ export class ConfigMapWatcher {
       retryAfterFailure(COMPONENT, req, p, this.backoff);
       return;
     }
-    if (!req.sawEvent && now() - req.startedAt < WATCH_MIN_LIFE_MS) {
-      // Ended at once with nothing in it: as client-go's reflector does, back off
-      // rather than reopen it as fast as the server closes it.
+    if (now() - req.startedAt < WATCH_MIN_LIFE_MS) {
+      // Ended within a second (client-go's "very short watch"): whatever events
+      // it carried were applied, but a server that keeps doing this is asked
+      // again after a backoff step, not as fast as it closes the stream.
       req.failure = FAIL_PROTOCOL;
-      req.failureDetail = T("the watch ended at once with no events");
+      req.failureDetail = T("the watch ended within a second");
       retryAfterNoResponse(COMPONENT, req, this.backoff);
       return;
     }

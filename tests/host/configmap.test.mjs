@@ -117,6 +117,7 @@ test("the same resourceVersion is not applied twice; a BOOKMARK moves the watch 
   h.deliver(watch.c, chunk(JSON.stringify({ type: "ADDED", object: configMap("200", "0=9") }) + "\n"));
   h.deliver(watch.c, chunk(JSON.stringify({ type: "BOOKMARK", object: { kind: "ConfigMap", apiVersion: "v1", metadata: { resourceVersion: "250", annotations: { "k8s.io/initial-events-end": "true" } } } }) + "\n"));
   assert.equal(h.commits, 1);
+  h.tick(1_500);
   h.deliver(watch.c, "0\r\n\r\n"); // the server ends the watch (timeoutSeconds)
   h.tick(10);
   const again = requestTo(h, "GET", LIST + "&watch=1");
