@@ -221,7 +221,7 @@ class WatchRequest extends ApiRequest {
   failed(kind: i32): void {
     if (watcher.restartPending()) return; // the event that stopped it was logged and scheduled the LIST
     // A stream that stopped making sense: start over from a LIST, as client-go's reflector does.
-    if (kind == FAIL_PROTOCOL) watcher.relistNext();
+    if (kind == FAIL_PROTOCOL) watcher.relistAfter();
     watcher.noResponse(this);
   }
 }
@@ -245,7 +245,13 @@ const OUTCOME_APPLIED = 3;
 // Plain data, created once: no managed header needed.
 @unmanaged
 export class ConfigMapWatcher {
+  /** Requests that got no (usable) answer; reset by any answer that works. */
   backoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
+  /** Watches that ended in no progress — forced to LIST again (410, an ERROR or
+   *  unusable event, a stream that broke) or closed within a second — each
+   *  answer fine on its own, so the backoff above would not grow. Reset only
+   *  by a watch that runs a second or more and ends well. */
+  cycleBackoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
   /** resourceVersion to watch from (list, last event or bookmark); empty: LIST first. */
   lastVersion: ByteBuf = ByteBuf.create(RESOURCE_VERSION_BYTES);
   /** resourceVersion of the ConfigMap last evaluated (applied or rejected). */
@@ -260,6 +266,7 @@ export class ConfigMapWatcher {
 
   configure(): void {
     this.backoff.configure(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
+    this.cycleBackoff.configure(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
   }
 
   start(): void {
@@ -275,7 +282,7 @@ export class ConfigMapWatcher {
       this.restart = false;
       ch.abort();
     }
-    if (ch.busy() || !this.backoff.ready()) return;
+    if (ch.busy() || !this.backoff.ready() || !this.cycleBackoff.ready()) return;
     if (this.relist || this.lastVersion.len == 0) ch.start(this.list);
     else ch.start(this.watch);
   }
@@ -285,8 +292,7 @@ export class ConfigMapWatcher {
       retryAfterFailure(COMPONENT, req, p, this.backoff);
       return;
     }
-    // The backoff is not reset here but when a watch ends well: a LIST that
-    // works followed by a watch that does not must not cycle as fast as it fails.
+    this.backoff.succeeded();
     this.relist = false;
     metrics.relists++;
     this.lastVersion.copyFrom(req.listVersion);
@@ -296,32 +302,35 @@ export class ConfigMapWatcher {
 
   watchDone(req: WatchRequest, p: HttpResponseParser): void {
     if (p.status == 410) {
-      // Our resourceVersion is too old: LIST again, one backoff step later (a
-      // server answering 410 to every watch must not be asked as fast as it answers).
-      this.relist = true;
-      this.backoff.failed(-1);
+      this.backoff.succeeded();
+      this.relistAfter(); // our resourceVersion is too old
       return;
     }
     if (!isSuccess(p.status)) {
       retryAfterFailure(COMPONENT, req, p, this.backoff);
       return;
     }
+    this.backoff.succeeded();
+    metrics.watchRestarts++;
     if (now() - req.startedAt < WATCH_MIN_LIFE_MS) {
-      // Ended within a second (client-go's "very short watch"): whatever events
-      // it carried were applied, but a server that keeps doing this is asked
-      // again after a backoff step, not as fast as it closes the stream.
-      req.failure = FAIL_PROTOCOL;
-      req.failureDetail = T("the watch ended within a second");
-      retryAfterNoResponse(COMPONENT, req, this.backoff);
+      // Ended within a second (client-go's "very short watch"): its events were
+      // applied, but a server that keeps doing this is not asked as fast as it closes.
+      const delay = this.cycleBackoff.failed(-1);
+      const o = logBegin(LOG_WARN, COMPONENT);
+      o.ascii(T("watch ended within a second; watching again in "));
+      o.dec(delay);
+      o.ascii(T(" ms"));
+      logEnd();
       return;
     }
     // The server ended the watch (timeoutSeconds): resume from lastVersion.
-    this.backoff.succeeded();
-    metrics.watchRestarts++;
+    this.cycleBackoff.succeeded();
   }
 
-  relistNext(): void {
+  /** The watch cannot go on from lastVersion: LIST again, one cycle step later. */
+  relistAfter(): void {
     this.relist = true;
+    this.cycleBackoff.failed(-1);
   }
 
   /** An event ended the watch; pump() has not acted on it yet. */
@@ -343,9 +352,8 @@ export class ConfigMapWatcher {
       o.ascii(req.unusable);
       o.ascii(T("); listing again"));
       logEnd();
-      this.relist = true;
       this.restart = true;
-      this.backoff.failed(-1);
+      this.relistAfter();
       return;
     }
     switch (req.eventType) {
@@ -369,11 +377,9 @@ export class ConfigMapWatcher {
         o.ascii(T(" "));
         o.excerpt(req.status.message);
         logEnd();
-        // 410: the resourceVersion is too old; anything else: start over as well,
-        // one backoff step later either way (reset when a watch ends well).
-        this.relist = true;
+        // 410: the resourceVersion is too old; anything else: start over as well.
         this.restart = true;
-        this.backoff.failed(-1);
+        this.relistAfter();
         break;
       }
     }

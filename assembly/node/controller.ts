@@ -119,6 +119,10 @@ export class NodeController {
   private state: i32 = NEED_REGISTER;
   backoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
   statusBackoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
+  /** Registrations answered 409: grows per conflict, reset by an adoption, so a
+   *  server answering 409 to every POST and 404 to every GET is asked at a
+   *  growing interval (each answer is definitive, so the backoff above resets). */
+  conflictBackoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
   /** The Lease waits for a confirmation, so its retries are the Lease's. */
   confirmBackoff: Backoff = new Backoff(config.backoffInitialMs, config.leaseBackoffMaxMs, config.leaseBackoffMaxMs);
   private lastStatusAt: u64 = 0;
@@ -132,8 +136,6 @@ export class NodeController {
   private statusRequested: bool = false;
   /** Bumped on every (re-)registration, so the lease controller re-creates its Lease. */
   generation: i32 = 0;
-  /** Node reads answered 404 since the last adoption (see getDone). */
-  private goneAgain: i32 = 0;
   private statusFields: StatusFields;
   private register: RegisterRequest;
   private getNode: GetNodeRequest;
@@ -149,6 +151,7 @@ export class NodeController {
   configure(): void {
     this.backoff.configure(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
     this.statusBackoff.configure(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
+    this.conflictBackoff.configure(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
     this.confirmBackoff.configure(config.backoffInitialMs, config.leaseBackoffMaxMs, config.leaseBackoffMaxMs);
   }
 
@@ -164,7 +167,7 @@ export class NodeController {
   /** Starts registration or confirmation work if any is due. True if the channel was used. */
   pumpRegistration(ch: ApiChannel): bool {
     if (this.state == REGISTERED && !this.confirming) return false;
-    if (!this.getBackoff().ready()) return false;
+    if (!this.getBackoff().ready() || (this.state == NEED_REGISTER && !this.conflictBackoff.ready())) return false;
     ch.start(this.state == NEED_REGISTER ? <ApiRequest>this.register : <ApiRequest>this.getNode);
     return true;
   }
@@ -199,6 +202,7 @@ export class NodeController {
       this.adopt(T("registered"));
     } else if (p.status == 409) {
       this.state = NEED_GET; // it exists already (our previous life, or a re-flash): adopt it
+      this.conflictBackoff.failed(-1);
     } else {
       retryAfterFailure(COMPONENT, req, p, this.backoff);
     }
@@ -220,13 +224,10 @@ export class NodeController {
       this.adopt(T("adopted the existing"));
     } else if (p.status == 404) {
       // Deleted between our POST and GET, or since the Lease last saw it: register
-      // again. A definitive answer starts the backoff afresh, one step; only a
-      // server that answers 409 to every POST and 404 to every GET keeps it
-      // growing, so that one is not asked as fast as it answers.
+      // again (after conflictBackoff, if the POST before was answered 409).
+      backoff.succeeded();
       this.confirming = false;
       this.state = NEED_REGISTER;
-      if (this.goneAgain++ == 0) this.backoff.succeeded();
-      this.backoff.failed(-1);
     } else {
       retryAfterFailure(COMPONENT, req, p, backoff);
     }
@@ -262,7 +263,7 @@ export class NodeController {
   private adopt(how: Text): void {
     identity.uid.copyFrom(seenUid);
     this.state = REGISTERED;
-    this.goneAgain = 0;
+    this.conflictBackoff.succeeded();
     this.confirming = false;
     this.backoff.succeeded();
     this.confirmBackoff.succeeded();

@@ -291,6 +291,9 @@ export class Driver {
     for (const m of bytes.toString("latin1").matchAll(/"resourceVersion"\s*:\s*"((?:[^"\\]|\\.)*)"/g)) {
       this.versionsSeen.push(m[1]);
       this.faultVersions.add(Buffer.from(unescapeJsonBytes(m[1])).toString("latin1"));
+      // Scanned in the raw bytes: a chunk boundary inside the value puts chunk framing in the match.
+      const unframed = m[1].replace(/\r\n[0-9a-fA-F]+(;[^\r]*)?\r\n/g, "");
+      if (unframed !== m[1]) this.faultVersions.add(Buffer.from(unescapeJsonBytes(unframed)).toString("latin1"));
     }
     if (answer.end === "refuse") {
       if (!c.closed) this.host.fail(c, -111);
