@@ -312,8 +312,8 @@ export class ConfigMapWatcher {
     }
     this.backoff.succeeded();
     metrics.watchRestarts++;
-    // (A watch an event stopped already took its cycle step: relistAfter.)
-    if (!req.stopped && now() - req.startedAt < WATCH_MIN_LIFE_MS) {
+    if (req.stopped) return; // an event ended it and took its cycle step (relistAfter)
+    if (now() - req.startedAt < WATCH_MIN_LIFE_MS) {
       // Ended within a second (client-go's "very short watch"): its events were
       // applied, but a server that keeps doing this is not asked as fast as it closes.
       const delay = this.cycleBackoff.failed(-1);
