@@ -1,0 +1,91 @@
+// What a crash file shows (the oracle's line, or the sanitizer's summary and
+// the first frame of ours), grouped by a signature; one of each group
+// minimised with libFuzzer and saved into tests/native/fuzz/regressions/ with
+// a text file saying what it showed, which npm test replays.
+import { spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REGRESSIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "regressions");
+const TARGETS = ["registration", "node-get", "status", "lease-get", "lease-create", "lease-renew", "list", "watch", "kubelet", "memory_values"];
+
+/** The target an input plays (its first byte; fuzz_input.h). */
+export function targetOf(bytes) {
+  const t = TARGETS[(bytes[0] ?? 0) % TARGETS.length];
+  return t === "kubelet" || t === "memory_values" ? t : `api-${t}`;
+}
+
+/** Runs one input once: { failed, oracle, detail, where, output }. */
+export function replay(binary, file) {
+  const r = spawnSync(binary, [file], { encoding: "latin1", timeout: 120_000 });
+  const output = `${r.stdout}${r.stderr}`;
+  const failed = r.status !== 0;
+  const oracle = /^==fuzz== (\w+): (.*)$/m.exec(output);
+  const sanitizer = /^SUMMARY: (AddressSanitizer|UndefinedBehaviorSanitizer): (.*)$/m.exec(output);
+  const frame = /^\s+#\d+ 0x[0-9a-f]+ in (\S+) (\S*(?:native|tests)\/\S+)$/m.exec(output);
+  const where = frame ? `${frame[1]} ${frame[2].replace(/^.*?\/(native|tests)\//, "$1/")}` : "";
+  if (oracle) return { failed, oracle: oracle[1], detail: oracle[2], where: "", output }; // the oracle says what and where
+  if (sanitizer) return { failed, oracle: sanitizer[1] === "AddressSanitizer" ? "asan" : "ubsan", detail: sanitizer[2], where, output };
+  if (/ERROR: libFuzzer: timeout/.test(output)) return { failed, oracle: "timeout", detail: "an input ran longer than -timeout", where, output };
+  return { failed, oracle: failed ? "crash" : "", detail: failed ? (output.match(/ERROR: .*/)?.[0] ?? "exit status " + r.status) : "", where, output };
+}
+
+/** What groups crashes: the oracle and its message with numbers and quoted bytes taken out. */
+export function signature(result) {
+  const template = result.detail.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/0x[0-9a-f]+|\d+/g, "#").slice(0, 120);
+  return `${result.oracle}: ${template}${result.where ? ` @ ${result.where.split(" ")[0]}` : ""}`;
+}
+
+/** Signatures already saved (the signature line of their text files). */
+export function savedSignatures() {
+  if (!fs.existsSync(REGRESSIONS_DIR)) return new Set();
+  return new Set(fs.readdirSync(REGRESSIONS_DIR).filter((f) => f.endsWith(".txt"))
+    .map((f) => /^signature: (.*)$/m.exec(fs.readFileSync(path.join(REGRESSIONS_DIR, f), "utf8"))?.[1]).filter(Boolean));
+}
+
+/** The saved inputs (without their text files). */
+export function savedInputs() {
+  if (!fs.existsSync(REGRESSIONS_DIR)) return [];
+  return fs.readdirSync(REGRESSIONS_DIR).filter((f) => !f.endsWith(".txt")).sort().map((f) => path.join(REGRESSIONS_DIR, f));
+}
+
+/** libFuzzer's -minimize_crash, kept only if the smaller input still shows the same failure. */
+function minimise(binary, file, sig, workDir) {
+  const out = path.join(workDir, `minimised-${path.basename(file)}`);
+  spawnSync(binary, ["-minimize_crash=1", "-runs=4000", "-max_total_time=60", `-exact_artifact_path=${out}`, file], { stdio: "ignore", timeout: 180_000 });
+  if (!fs.existsSync(out) || fs.statSync(out).size >= fs.statSync(file).size) return file;
+  return signature(replay(binary, out)) === sig ? out : file;
+}
+
+/**
+ * Groups the crash files, describes one per group and (save) minimises and
+ * saves those not saved before. Returns [{ signature, result, file, saved }].
+ */
+export function triage(binary, files, { save, workDir, found }) {
+  const groups = new Map();
+  for (const file of files) {
+    const result = replay(binary, file);
+    if (!result.failed) continue; // a flaky crash (or one only a fork's state made): nothing to save
+    const sig = signature(result);
+    const size = fs.statSync(file).size;
+    if (!groups.has(sig) || groups.get(sig).size > size) groups.set(sig, { result, file, size });
+  }
+  const known = savedSignatures();
+  const out = [];
+  for (const [sig, { result, file }] of groups) {
+    let saved = "";
+    if (save && !known.has(sig)) {
+      const small = minimise(binary, file, sig, workDir);
+      const bytes = fs.readFileSync(small);
+      const name = `${result.oracle}-${targetOf(bytes)}-${crypto.createHash("sha256").update(sig).digest("hex").slice(0, 8)}`;
+      fs.mkdirSync(REGRESSIONS_DIR, { recursive: true });
+      saved = path.join(REGRESSIONS_DIR, name);
+      fs.writeFileSync(saved, bytes);
+      fs.writeFileSync(`${saved}.txt`, `${result.oracle}: ${result.detail}${result.where ? `\n  at ${result.where}` : ""}\nsignature: ${sig}\nfound: ${found}\n`);
+    }
+    out.push({ signature: sig, result, file, saved });
+  }
+  return out;
+}
