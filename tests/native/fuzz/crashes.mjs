@@ -9,17 +9,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REGRESSIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "regressions");
-const TARGETS = ["registration", "node-get", "status", "lease-get", "lease-create", "lease-renew", "list", "watch", "kubelet", "memory_values"];
+const TARGETS = ["registration", "node-get", "status", "lease-get", "lease-create", "lease-renew", "list", "watch", "kubelet", "memory_values", "config"];
 
 /** The target an input plays (its first byte; fuzz_input.h). */
 export function targetOf(bytes) {
   const t = TARGETS[(bytes[0] ?? 0) % TARGETS.length];
-  return t === "kubelet" || t === "memory_values" ? t : `api-${t}`;
+  return t === "kubelet" || t === "memory_values" || t === "config" ? t : `api-${t}`;
 }
 
-/** Runs one input once: { failed, oracle, detail, where, output }. */
-export function replay(binary, file) {
-  const r = spawnSync(binary, [file], { encoding: "latin1", timeout: 120_000 });
+/** Runs one input once (env: with FUZZ_KNOWN, an open defect passes): { failed, oracle, detail, where, output }. */
+export function replay(binary, file, env = process.env) {
+  const r = spawnSync(binary, [file], { encoding: "latin1", timeout: 120_000, env });
   const output = `${r.stdout}${r.stderr}`;
   const failed = r.status !== 0;
   const oracle = /^==fuzz== (\w+): (.*)$/m.exec(output);
@@ -45,6 +45,24 @@ export function savedSignatures() {
     .map((f) => /^signature: (.*)$/m.exec(fs.readFileSync(path.join(REGRESSIONS_DIR, f), "utf8"))?.[1]).filter(Boolean));
 }
 
+/** Saved failures marked open (an "open: …" line: a known defect not fixed yet), as { signature, target, open, file }. */
+export function openDefects() {
+  if (!fs.existsSync(REGRESSIONS_DIR)) return [];
+  return fs.readdirSync(REGRESSIONS_DIR).filter((f) => f.endsWith(".txt")).map((f) => {
+    const text = fs.readFileSync(path.join(REGRESSIONS_DIR, f), "utf8");
+    const field = (name) => new RegExp(`^${name}: (.*)$`, "m").exec(text)?.[1];
+    return { signature: field("signature"), target: field("target"), open: field("open"), file: f.replace(/\.txt$/, "") };
+  }).filter((d) => d.signature && d.target && d.open);
+}
+
+/** Writes the open defects' signatures where the fuzzer reads them (FUZZ_KNOWN); returns the environment to run it with. */
+export function knownEnvironment(buildDir) {
+  const file = path.join(buildDir, "known-open.txt");
+  fs.mkdirSync(buildDir, { recursive: true });
+  fs.writeFileSync(file, openDefects().map((d) => `${d.target} ${d.signature}\n`).join(""));
+  return { ...process.env, FUZZ_KNOWN: file };
+}
+
 /** The saved inputs (without their text files). */
 export function savedInputs() {
   if (!fs.existsSync(REGRESSIONS_DIR)) return [];
@@ -52,21 +70,21 @@ export function savedInputs() {
 }
 
 /** libFuzzer's -minimize_crash, kept only if the smaller input still shows the same failure. */
-function minimise(binary, file, sig, workDir) {
+function minimise(binary, file, sig, workDir, env) {
   const out = path.join(workDir, `minimised-${path.basename(file)}`);
-  spawnSync(binary, ["-minimize_crash=1", "-runs=4000", "-max_total_time=60", `-exact_artifact_path=${out}`, file], { stdio: "ignore", timeout: 180_000 });
+  spawnSync(binary, ["-minimize_crash=1", "-runs=4000", "-max_total_time=60", `-exact_artifact_path=${out}`, file], { stdio: "ignore", timeout: 180_000, env });
   if (!fs.existsSync(out) || fs.statSync(out).size >= fs.statSync(file).size) return file;
-  return signature(replay(binary, out)) === sig ? out : file;
+  return signature(replay(binary, out, env)) === sig ? out : file;
 }
 
 /**
  * Groups the crash files, describes one per group and (save) minimises and
  * saves those not saved before. Returns [{ signature, result, file, saved }].
  */
-export function triage(binary, files, { save, workDir, found }) {
+export function triage(binary, files, { save, workDir, found, env }) {
   const groups = new Map();
   for (const file of files) {
-    const result = replay(binary, file);
+    const result = replay(binary, file, env);
     if (!result.failed) continue; // a flaky crash (or one only a fork's state made): nothing to save
     const sig = signature(result);
     const size = fs.statSync(file).size;
@@ -77,13 +95,14 @@ export function triage(binary, files, { save, workDir, found }) {
   for (const [sig, { result, file }] of groups) {
     let saved = "";
     if (save && !known.has(sig)) {
-      const small = minimise(binary, file, sig, workDir);
+      const small = minimise(binary, file, sig, workDir, env);
       const bytes = fs.readFileSync(small);
+      const shown = small === file ? result : replay(binary, small, env); // the saved input's own words
       const name = `${result.oracle}-${targetOf(bytes)}-${crypto.createHash("sha256").update(sig).digest("hex").slice(0, 8)}`;
       fs.mkdirSync(REGRESSIONS_DIR, { recursive: true });
       saved = path.join(REGRESSIONS_DIR, name);
       fs.writeFileSync(saved, bytes);
-      fs.writeFileSync(`${saved}.txt`, `${result.oracle}: ${result.detail}${result.where ? `\n  at ${result.where}` : ""}\nsignature: ${sig}\nfound: ${found}\n`);
+      fs.writeFileSync(`${saved}.txt`, `${shown.oracle}: ${shown.detail}${shown.where ? `\n  at ${shown.where}` : ""}\ntarget: ${targetOf(bytes)}\nsignature: ${sig}\nfound: ${found}\n`);
     }
     out.push({ signature: sig, result, file, saved });
   }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "api_world.h"
+#include "device_config.h"
 #include "http_check.h"
 
 #define TICK_MS 50u // the shell's TICK_INTERVAL_MS: one step of simulated time
@@ -23,6 +24,10 @@ typedef struct pending_request {
 
 /** A fresh board, world and shell: boots the core (the AOT module instantiated anew). */
 void driver_begin(bool node_exists);
+/** The same with the input's device configuration (requests need not match the world); false if the core refused it. */
+bool driver_begin_with(const device_config *config);
+/** Drops the core and the connections where a known failure left them (the next input boots afresh). */
+void driver_abandon(void);
 /** Oracles for the whole input (memory above mem_used, requests left incomplete), then shuts the core down. */
 void driver_end(void);
 api_world *driver_world(void);

@@ -2,10 +2,11 @@
 // rest is the bytes a peer sends, with control codes escaped by 0xFF so that
 // byte-level mutations mostly change what is sent, not how:
 //
-//   byte 0          target = byte % 10: 0..7 an API answer to the first request of that
+//   byte 0          target = byte % 11: 0..7 an API answer to the first request of that
 //                   kind (api_kind order: registration, node-get, status, lease-get,
 //                   lease-create, lease-renew, list, watch); 8 kubelet-port clients;
-//                   9 a ConfigMap's memory_values
+//                   9 a ConfigMap's memory_values; 10 the device configuration
+//                   (device.env: the bytes, control codes ignored)
 //   FF FF           a literal 0xFF byte
 //   FF 00..3F       cut: what came before is delivered on its own, then
 //                   FUZZ_GAPS_MS[x & 7] pass (the healthy server answering meanwhile)
@@ -26,7 +27,8 @@
 
 #define TARGET_KUBELET 8
 #define TARGET_MEMORY_VALUES 9
-#define TARGET_COUNT 10
+#define TARGET_CONFIG 10
+#define TARGET_COUNT 11
 
 typedef enum op_type { OP_BYTES, OP_CUT, OP_NEXT, OP_END, OP_REPEAT } op_type;
 

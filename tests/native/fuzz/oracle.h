@@ -17,9 +17,18 @@
 #define ORACLE_CONFIG_LIVENESS "configLiveness" // the healthy ConfigMap not applied in time after healing
 #define ORACLE_SHELL "shell"                   // the shell gave up (hal_fatal, hal_reboot) or its own state broke
 
-/** Prints the failure (with the input's context and the core's last log lines) and aborts. */
+#include <setjmp.h>
+
+/**
+ * Prints the failure (with the input's context and the core's last log lines) and aborts;
+ * a known, open defect's (known.h) instead ends the input through the escape set.
+ */
 void oracle_fail(const char *oracle, const char *format, ...) __attribute__((noreturn, format(printf, 2, 3)));
+/** Where a known failure ends the input (set by each input before it starts). */
+void oracle_escape(jmp_buf *escape);
 /** What the input is doing, printed with a failure (a static text). */
 void oracle_context(const char *what);
+/** The input's target as crashes.mjs names it (api-watch, kubelet, …): known defects are known per target. */
+void oracle_target(const char *target);
 
 #endif

@@ -2,7 +2,8 @@
 // Writes libFuzzer seeds in the format of fuzz_input.h from what the
 // JavaScript harness uses: the recorded corpus (tests/fuzz/corpus/), every
 // saved input (tests/fuzz/regressions/) and, with --generated, N inputs per
-// target drawn from its fast-check generators with a fixed seed. The seeds are
+// target drawn from its fast-check generators with a fixed seed; and for the
+// configuration target, the harness's configuration and device.env.example. The seeds are
 // derived, so they live in the build directory, never in git.
 import fs from "node:fs";
 import path from "node:path";
@@ -13,10 +14,12 @@ import { loadCorpus } from "../../fuzz/corpus.mjs";
 import { loadRegressions } from "../../fuzz/regressions.mjs";
 import { inputArbitraries } from "../../fuzz/generators.mjs";
 import { jsonLiteral } from "../../fuzz/bytes_json.mjs";
-import { KINDS } from "../../fuzz/world.mjs";
+import { KINDS, CONFIG } from "../../fuzz/world.mjs";
 
 export const TARGET_KUBELET = 8;
 export const TARGET_MEMORY_VALUES = 9;
+export const TARGET_CONFIG = 10;
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const GAPS_MS = [0, 50, 100, 1000, 2000, 4000, 11000, 12000]; // FUZZ_GAPS_MS
 const ENDS = { close: 0, reset: 1, refuse: 2 };
 const GENERATED_SEED = 20260912;
@@ -89,6 +92,9 @@ export function seeds({ generated = 0 } = {}) {
     const target = kind === "kubelet" ? TARGET_KUBELET : KINDS.indexOf(kind);
     messages.forEach((m, i) => out.push({ name: `corpus-${kind}-${i + 1}`, bytes: Buffer.concat([Buffer.from([target]), Buffer.from(escaped(latin1(m)))]) }));
   }
+  const example = fs.readFileSync(path.join(ROOT, "device.env.example"));
+  for (const [name, text] of [["config-harness", latin1(CONFIG)], ["config-harness-debug", latin1(`${CONFIG}log_level=debug\n`)], ["config-example", example]])
+    out.push({ name, bytes: Buffer.concat([Buffer.from([TARGET_CONFIG]), Buffer.from(escaped(text))]) });
   for (const r of loadRegressions()) out.push({ name: `regression-${r.file.replace(/\.json$/, "")}`, bytes: convert(r.input) });
   if (generated > 0) {
     for (const [target, arbitrary] of Object.entries(inputArbitraries(loadCorpus()))) {
