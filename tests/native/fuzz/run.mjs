@@ -63,7 +63,7 @@ export async function main(argv) {
   const env = knownEnvironment(BUILD_DIR);
   const open = openDefects();
   say(`fuzz:native: ${count} seeds derived, ${handMade} hand-made; ${o.runs ? `${o.runs} inputs` : `${o.seconds} s`}${o.seed ? `, seed ${o.seed}` : ""}; crashes go to ${path.relative(process.cwd(), crashDir)}/`);
-  if (open.length) say(`  known open defects (they pass): ${open.map((d) => `${d.file} (${d.open})`).join("; ")}`);
+  for (const defect of new Set(open.map((d) => d.open))) say(`  known, open (passes): ${defect} — ${open.filter((d) => d.open === defect).map((d) => d.file).join(", ")}`);
   const binary = path.join(BUILD_DIR, "core_fuzz");
   const session = { started: Date.now(), execs: 0 };
   let r;
@@ -79,7 +79,9 @@ export async function main(argv) {
   r = { ...r, execs: session.execs, seconds: (Date.now() - session.started) / 1000 };
   const files = fs.readdirSync(crashDir).filter((f) => !before.has(f)).map((f) => path.join(crashDir, f));
   const found = `npm run fuzz:native -- ${o.runs ? `--runs ${o.runs}` : `--seconds ${o.seconds}`}${o.seed ? ` --seed ${o.seed}` : ""}`;
-  const crashes = files.length ? triage(binary, files, { save: o.save, workDir: crashDir, found, env }) : [];
+  const workDir = path.join(BUILD_DIR, "minimised");
+  fs.mkdirSync(workDir, { recursive: true });
+  const crashes = files.length ? triage(binary, files, { save: o.save, workDir, found, env }) : [];
   for (const c of crashes) {
     say(`  crash ${c.signature}\n    ${c.result.oracle}: ${c.result.detail.slice(0, 300)}${c.result.where ? `\n    at ${c.result.where}` : ""}`);
     say(`    input ${path.relative(process.cwd(), c.file)}${c.saved ? `, minimised into ${path.relative(process.cwd(), c.saved)} (+ .txt)` : ""}`);
