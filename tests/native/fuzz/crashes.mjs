@@ -27,7 +27,13 @@ export function replay(binary, file, env = process.env) {
   const frame = /^\s+#\d+ 0x[0-9a-f]+ in (\S+) (\S*(?:native|tests)\/\S+)$/m.exec(output);
   const where = frame ? `${frame[1]} ${frame[2].replace(/^.*?\/(native|tests)\//, "$1/")}` : "";
   if (oracle) return { failed, oracle: oracle[1], detail: oracle[2], where: "", output }; // the oracle says what and where
-  if (sanitizer) return { failed, oracle: sanitizer[1] === "AddressSanitizer" ? "asan" : "ubsan", detail: sanitizer[2], where, output };
+  const undefinedBehaviour = /^(\S+?):\d+:\d+: runtime error: (.*)$/m.exec(output);
+  if (undefinedBehaviour) {
+    const site = /^(\S+):(\d+):\d+: runtime error/m.exec(output);
+    return { failed, oracle: "ubsan", detail: undefinedBehaviour[2], where: `${site[1].replace(/^.*?\/(native|tests)\//, "$1/")}:${site[2]}`, output };
+  }
+  // The summary without the binary's addresses and build id, which change with every build.
+  if (sanitizer) return { failed, oracle: sanitizer[1] === "AddressSanitizer" ? "asan" : "ubsan", detail: sanitizer[2].replace(/\s*\([^)]*\)/g, ""), where, output };
   if (/ERROR: libFuzzer: timeout/.test(output)) return { failed, oracle: "timeout", detail: "an input ran longer than -timeout", where, output };
   return { failed, oracle: failed ? "crash" : "", detail: failed ? (output.match(/ERROR: .*/)?.[0] ?? "exit status " + r.status) : "", where, output };
 }
