@@ -64,6 +64,10 @@ if [ "$goal" = test ]; then
   # The AOT core compiled for the RP2040's Cortex-M0+ (no pico-sdk needed), with newlib's headers.
   need_tool arm-none-eabi-gcc gcc-arm-none-eabi
   if [ -e /usr/lib/arm-none-eabi/include/stdio.h ]; then found+=("newlib"); else missing_apt+=(libnewlib-arm-none-eabi); fi
+  # libFuzzer over the AOT build (tests/native/fuzz): clang and its sanitizer and libFuzzer runtimes.
+  need_tool clang clang
+  fuzzer_rt=$(clang -print-libgcc-file-name --rtlib=compiler-rt 2>/dev/null | sed 's/builtins/fuzzer/')
+  if [ -n "$fuzzer_rt" ] && [ -e "$fuzzer_rt" ]; then found+=("libFuzzer"); else missing_apt+=(libclang-rt-14-dev); fi
 fi
 
 # Disk: only the first control-plane build needs much.

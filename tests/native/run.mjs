@@ -1,6 +1,7 @@
 // npm run test:native. Always (Debian packages only: gcc, cmake, wabt,
-// gcc-arm-none-eabi): the C unit tests; the engine tests (small modules through
-// the AOT engine, and wasm3 where present); the generated core compiled for
+// gcc-arm-none-eabi, clang with libclang-rt): the C unit tests; the engine tests (small modules through
+// the AOT engine, and wasm3 where present); libFuzzer over the AOT build (the
+// saved crash inputs, then 10,000 inputs from a fixed seed); the generated core compiled for
 // the RP2040's Cortex-M0+ (its size printed); the POSIX shell with the AOT
 // engine on the real control plane (and with wasm3 where present). Where
 // pico-sdk is present too: the firmware with each engine and the emulator
@@ -56,6 +57,34 @@ for (const [program, module, scenario] of engineTests) {
   run(`build/native-tests/engine_test_${program}`, [`${modules}/${module}.wasm`, scenario]);
 }
 if (!withWasm3) console.log("engine tests with wasm3: skipped — wasm3 is not present (set FETCHCONTENT_SOURCE_DIR_WASM3 to a wasm3 checkout)");
+
+console.log("\nlibFuzzer over the AOT build (tests/native/fuzz; clang, ASan, UBSan): saved crashes, then a seeded run");
+const { missingToolchain, buildFuzzer } = await import("./fuzz/build.mjs");
+const noFuzzer = missingToolchain();
+if (noFuzzer) console.log(`fuzz:native: skipped — ${noFuzzer}`);
+else {
+  const { savedInputs, openDefects, knownEnvironment } = await import("./fuzz/crashes.mjs");
+  const { BUILD_DIR } = await import("./fuzz/build.mjs");
+  const saved = savedInputs();
+  if (saved.length) {
+    const r = spawnSync(buildFuzzer({ quiet: true }), saved, { cwd: root, encoding: "utf8", env: knownEnvironment(BUILD_DIR) });
+    if (r.status !== 0) {
+      process.stderr.write(r.stderr.split("\n").filter((l) => !/^(INFO|Running|Executed|\*\*\*)/.test(l)).join("\n"));
+      console.error(`a saved crash input fails again (tests/native/fuzz/regressions/; reproduce with build/fuzz-native/core_fuzz FILE)`);
+      process.exit(1);
+    }
+    console.log(`  ${saved.length} saved crash input(s) replayed: none fails but the known open defects`);
+    const { replay } = await import("./fuzz/crashes.mjs");
+    for (const d of openDefects()) {
+      const fixed = !replay(path.join(root, "build/fuzz-native/core_fuzz"), path.join(root, "tests/native/fuzz/regressions", d.file)).failed;
+      console.log(`  ${fixed ? "FIXED (remove its open: line)" : "open"}: ${d.file} — ${d.open}`);
+    }
+  }
+  const { main: fuzz } = await import("./fuzz/run.mjs");
+  const r = await fuzz(["--runs", "10000", "--seed", "20260912", "--seconds", "180", "--no-save", "--quiet"]);
+  for (const c of r.crashes) console.error(`  ${c.result.oracle}: ${c.result.detail}\n  reproduce: build/fuzz-native/core_fuzz ${path.relative(root, c.file)}`);
+  if (!r.ok) process.exit(1);
+}
 
 console.log("\nthe AOT engine and the generated core for the RP2040 (arm-none-eabi-gcc, cortex-m0plus, no pico-sdk)");
 quiet("cmake", ["-S", "tests/native/m0plus", "-B", "build/aot-m0plus", ...generator]);
