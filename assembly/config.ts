@@ -131,6 +131,32 @@ function setInt(kp: usize, kl: i32, vp: usize, vl: i32, min: i32, max: i32): i32
   return v;
 }
 
+function isHostName(ptr: usize, len: i32): bool {
+  const bracketed = load<u8>(ptr) == 0x5b && load<u8>(ptr + <usize>(len - 1)) == 0x5d;
+  for (let i = 0; i < len; i++) {
+    const b = load<u8>(ptr + <usize>i);
+    const ok = isDigit(b) || (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || b == 0x2d || b == 0x2e ||
+      (bracketed && (b == 0x3a || ((i == 0 || i == len - 1) && (b == 0x5b || b == 0x5d))));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** RFC 6750's b64token: ALPHA DIGIT - . _ ~ + /, then '=' padding. It goes into every request's Authorization header. */
+function isBearerToken(ptr: usize, len: i32): bool {
+  let padding = false;
+  for (let i = 0; i < len; i++) {
+    const b = load<u8>(ptr + <usize>i);
+    if (b == 0x3d && i > 0) {
+      padding = true;
+      continue;
+    }
+    const ok = isDigit(b) || (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || b == 0x2d || b == 0x2e || b == 0x5f || b == 0x7e || b == 0x2b || b == 0x2f;
+    if (!ok || padding) return false;
+  }
+  return true;
+}
+
 function applyApi(kp: usize, kl: i32, vp: usize, vl: i32): bool {
   const prefix = T("http://");
   const n = textLen(prefix);
@@ -151,6 +177,13 @@ function applyApi(kp: usize, kl: i32, vp: usize, vl: i32): bool {
       return false;
     }
     if (b == 0x3a) colon = i;
+  }
+  // The host goes into every request's Host header as written: a name or an
+  // address (RFC 3986 reg-name / IPv4, or an IPv6 literal in brackets), nothing else.
+  if (colon > 0 && !isHostName(hp, colon)) {
+    configError(kp, kl, T("HOST must be a name or address (letters, digits, '-', '.', or [IPv6])"));
+    logEnd();
+    return false;
   }
   if (colon <= 0 || parseIntIn(hp + <usize>(colon + 1), hl - colon - 1, 1, 65535) < 0) {
     configError(kp, kl, T("must name a port: http://HOST:PORT"));
@@ -233,6 +266,12 @@ function applyPair(kp: usize, kl: i32, vp: usize, vl: i32): bool {
     config.apiToken.append(vp, vl);
     if (config.apiToken.overflow) {
       configError(kp, kl, T("is longer than 96 bytes"));
+      logEnd();
+      return false;
+    }
+    if (!isBearerToken(vp, vl)) {
+      config.apiToken.clear();
+      configError(kp, kl, T("must be a bearer token (letters, digits, '-', '.', '_', '~', '+', '/', then '=' padding)"));
       logEnd();
       return false;
     }

@@ -65,6 +65,28 @@ test("configuration errors name the key and line, and nothing starts", async () 
   assert.equal(h.start(), -1);
 });
 
+test("what the configuration puts into request heads is checked: a bearer token's alphabet, a host name's", async () => {
+  for (const [line, says] of [
+    ["api_token=a\u0004b", /line 3 'api_token': must be a bearer token/],
+    ["api_token=ab\rcd", /line 3 'api_token': must be a bearer token/],
+    ["api_token=t\u00ffk", /line 3 'api_token': must be a bearer token/],
+    ["api_token=a=b", /line 3 'api_token': must be a bearer token/],
+  ]) {
+    const h = await new FakeHost().load();
+    assert.equal(h.configure(`node_name=pico-a\napi=http://10.0.0.2:6080\n${line}\n`), 1, h.logText());
+    assert.match(h.logText(), says);
+  }
+  for (const api of ["http://pro\u0001xy:6080", "http://pro_xy:6080", "http://[::1:6080"]) {
+    const h = await new FakeHost().load();
+    assert.equal(h.configure(`node_name=pico-a\napi=${api}\n`), 2, api); // the line, and api is then missing
+    assert.match(h.logText(), /line 2 'api': HOST must be a name or address/);
+  }
+  for (const ok of ["api=http://[fd00::2]:6080\napi_token=Zm9v+/_-.~==", "api=http://proxy.lan:6080\napi_token=abc"]) {
+    const h = await new FakeHost().load();
+    assert.equal(h.configure(`node_name=pico-a\n${ok}\n`), 0, h.logText());
+  }
+});
+
 test("a long scripted life stays within the memory budget and allocates nothing after start", async () => {
   const h = await boot();
   const used = h.x.mem_used();
