@@ -148,7 +148,7 @@ function frame(type, handle, payload = new Uint8Array(0)) {
 }
 
 /** Length of a complete HTTP message at the start of text (Content-Length or none), or 0. */
-function completeMessage(text) {
+export function completeMessage(text) {
   const end = text.indexOf("\r\n\r\n");
   if (end < 0) return 0;
   const m = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, end));

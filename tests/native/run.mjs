@@ -2,7 +2,8 @@
 // gcc-arm-none-eabi): the C unit tests; the engine tests (small modules through
 // the AOT engine, and wasm3 where present); the generated core compiled for
 // the RP2040's Cortex-M0+ (its size printed); the POSIX shell with the AOT
-// engine on the real control plane (and with wasm3 where present). Where
+// engine on the real control plane (and with wasm3 where present), and each
+// shell with a failing allocator through the out-of-memory sweep. Where
 // pico-sdk is present too: the firmware with each engine and the emulator
 // runs. Whatever cannot run says so in one line.
 import { spawnSync } from "node:child_process";
@@ -74,6 +75,15 @@ for (const [engine, dir] of shells) {
   quiet("cmake", ["--build", dir]);
 }
 if (!withWasm3) console.log("POSIX shell with wasm3: skipped — wasm3 is not present (set FETCHCONTENT_SOURCE_DIR_WASM3)");
+// The same shells with the failing allocator (native/posix/allocation_faults.c), for the out-of-memory sweep.
+const faultShells = shells.map(([engine, dir]) => [engine, `${dir}-faults`]);
+for (const [engine, dir] of faultShells) {
+  quiet("cmake", ["-S", "native/posix", "-B", dir, ...generator, `-DPICO_NODE_ENGINE=${engine}`, "-DPICO_NODE_ALLOCATION_FAULTS=ON", ...(engine === "wasm3" ? wasm3Def : [])]);
+  quiet("cmake", ["--build", dir]);
+}
+run("node", ["--test", "tests/native/posix_alloc_faults.test.mjs"], {
+  PICO_FAULT_SHELLS: faultShells.map(([engine, dir]) => `${engine}=${path.join(root, dir, "pico-node-posix")}`).join(","),
+});
 run("node", ["--test", "--test-concurrency=1", "tests/native/posix_plane.test.mjs", "tests/native/posix_keepalive.test.mjs"], {
   PICO_POSIX_SHELLS: shells.map(([engine, dir]) => `${engine}=${path.join(root, dir, "pico-node-posix")}`).join(","),
   // The keepalive test is the shell's own socket code: once, with the default engine.
