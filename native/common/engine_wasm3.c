@@ -391,10 +391,6 @@ core_trap core_engine_trap(void) {
 core_memory core_engine_memory(void) { return engine.runtime ? memory_of(engine.runtime) : (core_memory){NULL, 0}; }
 
 void core_engine_unload(void) {
-  if (engine.runtime) m3_FreeRuntime(engine.runtime); // frees the loaded module too
-  else if (engine.module) m3_FreeModule(engine.module);
-  if (engine.environment) m3_FreeEnvironment(engine.environment);
-  size_t left = wasm3_heap_free_all(); // whatever wasm3 did not free itself: a fresh engine starts from nothing
-  if (left) logf_line(LOG_DEBUG, "wasm3 left %lu blocks allocated; freed", (unsigned long)left);
+  wasm3_heap_free_all(); // the environment, runtime, module and compiled code: everything wasm3 holds, at once
   memset(&engine, 0, sizeof engine);
 }

@@ -1,30 +1,46 @@
 #include "wasm3_heap.h"
 
+#include <malloc.h> // malloc_usable_size (newlib and glibc)
 #include <stdint.h>
+#include <string.h>
 
-typedef union block_header {
-  struct {
-    union block_header *prev, *next;
-  } link;
-  max_align_t align; // the bytes after the header keep malloc's alignment
-} block_header;
+// The blocks form a list, newest first. Each block's link to the next one is
+// kept in its last bytes, past what wasm3 asked for: the allocator's rounding
+// often has room for it already (on the RP2040, half the time), so a block
+// costs 4 bytes on average rather than a header's 8, and keeps malloc's
+// alignment. wasm3 frees a block rarely (a few dozen times in a node's life),
+// so finding its predecessor in the list costs little.
+#define LINK_BYTES sizeof(void *)
 
-static block_header held = {.link = {&held, &held}}; // the list's head: every block wasm3 holds
+static void *newest;
 static size_t held_count;
 static jmp_buf *unwind_target;
 
-static void *hold(block_header *h) {
-  h->link.prev = &held;
-  h->link.next = held.link.next;
-  held.link.next->link.prev = h;
-  held.link.next = h;
-  held_count++;
-  return h + 1;
+static void *link_at(void *block) { return (uint8_t *)block + malloc_usable_size(block) - LINK_BYTES; }
+
+static void *next_of(void *block) {
+  void *next;
+  memcpy(&next, link_at(block), LINK_BYTES);
+  return next;
 }
 
-static void let_go(block_header *h) {
-  h->link.prev->link.next = h->link.next;
-  h->link.next->link.prev = h->link.prev;
+static void set_next(void *block, void *next) { memcpy(link_at(block), &next, LINK_BYTES); }
+
+static void *hold(void *block) {
+  set_next(block, newest);
+  newest = block;
+  held_count++;
+  return block;
+}
+
+static void let_go(void *block) {
+  if (newest == block) newest = next_of(block);
+  else {
+    void *before = newest;
+    while (before != NULL && next_of(before) != block) before = next_of(before);
+    if (before == NULL) return; // not wasm3's: nothing to unlink
+    set_next(before, next_of(block));
+  }
   held_count--;
 }
 
@@ -36,9 +52,9 @@ static void *no_room(void) {
 void wasm3_heap_unwind_to(jmp_buf *target) { unwind_target = target; }
 
 void *wasm3_heap_calloc(size_t count, size_t size) {
-  if (size != 0 && count > (SIZE_MAX - sizeof(block_header)) / size) return no_room();
-  block_header *h = calloc(1, sizeof *h + count * size);
-  return h != NULL ? hold(h) : no_room();
+  if (size != 0 && count > (SIZE_MAX - LINK_BYTES) / size) return no_room();
+  void *block = calloc(1, count * size + LINK_BYTES);
+  return block != NULL ? hold(block) : no_room();
 }
 
 void *wasm3_heap_realloc(void *block, size_t size) {
@@ -47,31 +63,30 @@ void *wasm3_heap_realloc(void *block, size_t size) {
     wasm3_heap_free(block);
     return NULL;
   }
-  if (size > SIZE_MAX - sizeof(block_header)) return no_room();
-  block_header *old = (block_header *)block - 1;
-  let_go(old); // realloc may move it: its neighbours must not point at the old place
-  block_header *h = realloc(old, sizeof *h + size);
-  if (h == NULL) {
-    hold(old); // unchanged, still wasm3's
+  if (size > SIZE_MAX - LINK_BYTES) return no_room();
+  let_go(block); // its link moves with its end
+  void *moved = realloc(block, size + LINK_BYTES);
+  if (moved == NULL) {
+    hold(block); // unchanged, still wasm3's
     return no_room();
   }
-  return hold(h);
+  return hold(moved);
 }
 
 void wasm3_heap_free(void *block) {
   if (block == NULL) return;
-  block_header *h = (block_header *)block - 1;
-  let_go(h);
-  free(h);
+  let_go(block);
+  free(block);
 }
 
 size_t wasm3_heap_free_all(void) {
   size_t n = held_count;
-  while (held.link.next != &held) {
-    block_header *h = held.link.next;
-    let_go(h);
-    free(h);
+  while (newest != NULL) {
+    void *block = newest;
+    newest = next_of(block);
+    free(block);
   }
+  held_count = 0;
   return n;
 }
 

@@ -10,8 +10,8 @@
 //
 // wasm3.cmake force-includes this header into wasm3's own sources with
 // WASM3_HEAP_REDIRECT defined: their calloc, realloc and free (all in
-// m3_core.c) then come here. Each block costs one header (two pointers,
-// aligned as malloc aligns: 8 bytes on the RP2040).
+// m3_core.c) then come here. Keeping a block costs a pointer at its end, 4
+// bytes on average on the RP2040 (the allocator's rounding often has room).
 #ifndef WASM3_HEAP_H
 #define WASM3_HEAP_H
 
