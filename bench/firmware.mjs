@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { DEVICE_CONFIG, ROOT, CLOCK_HZ, EmulatedPico, elfFootprint, emulatorBuild, emulatorElf, findBootrom, runScenario } from "./firmware_emulator.mjs";
+import { DEVICE_CONFIG, ROOT, CLOCK_HZ, EmulatedPico, elfFootprint, emulatorBuild, emulatorElf, findBootrom, runScenario, runWatchdogPaths } from "./firmware_emulator.mjs";
 
 const skip = (why) => { console.log(`bench:firmware skipped — ${why}`); process.exit(0); };
 const sdk = process.env.PICO_SDK_PATH;
@@ -45,7 +45,10 @@ function measure(engine) {
   console.log(`\n== ${engine}: the emulator image in rp2040js (bootrom ${path.basename(bootrom.file)}); a minute or less`);
   const started = Date.now();
   const pico = new EmulatedPico({ elf: emulatorElf(engine), bootrom: bootrom.words });
-  const run = runScenario(pico, (line) => console.log(`   ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${line}`));
+  const log = (line) => console.log(`   ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${line}`);
+  const run = runScenario(pico, log);
+  const feedGaps = runWatchdogPaths(pico, run).map(([path, w]) => [path, pico.longestFeedGap(w.fromMs, w.toMs)]);
+  log("each path again alone, for the watchdog: the longest time between two feeds");
   const res = run.resources;
   const emu = elfFootprint(emulatorElf(engine));
   const w = elfFootprint(path.join(picoW, "k3s_pico_node.elf"));
@@ -53,7 +56,7 @@ function measure(engine) {
   // image's, less the extra static RAM (lwIP and cyw43 take static RAM only; the heap use is the same).
   const heapW = res.heap_size - (w.ram - emu.ram);
   return {
-    engine, run, res, emu, w, heapW,
+    engine, run, res, emu, w, heapW, feedGaps, watchdogMs: pico.watchdogTimeoutMs, flashTimeMs: pico.flashTimeMs,
     freeW: heapW - res.heap_in_use, // what board_free_heap reports: never handed out plus freed blocks
     marginW: heapW - res.heap_arena, // never handed out
     rate: pico.cycles / ((Date.now() - started) / 1000),
@@ -103,4 +106,16 @@ for (const r of results) {
     `heap in use now ${KB(r.res.heap_in_use)} (after boot ${KB(r.res.heap_after_boot)}, send queues ${r.res.send_queues} B); ` +
     `Pico W heap never handed out ${KB(r.marginW)}; core linear memory in use ${r.res.core_mem_used} B; event pushes refused ${r.res.events_refused}`);
   console.log(`     (emulated ${(r.cycles / 1e6).toFixed(0)} M cycles at ${(r.rate / 1e6).toFixed(1)} M cycles/s of real time)`);
+}
+
+console.log(`\n== longest time between two watchdog feeds, per path (emulated ms; flash erase charged ${results[0].flashTimeMs.erase} ms and page program ${results[0].flashTimeMs.program} ms, the W25Q16JV's maximums)`);
+console.log(`  ${"".padEnd(44)}${engines.map((e) => e.padStart(10)).join("")}`);
+for (let i = 0; i < results[0].feedGaps.length; i++) {
+  console.log(`  ${results[0].feedGaps[i][0].padEnd(44)}${results.map((r) => r.feedGaps[i][1].toFixed(0).padStart(10)).join("")}`);
+}
+for (const r of results) {
+  const [path, longest] = r.feedGaps.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const margin = r.watchdogMs / longest;
+  console.log(`  ${r.engine}: longest ${longest.toFixed(0)} ms (${path}); the watchdog timeout the firmware set is ${r.watchdogMs.toFixed(0)} ms = ` +
+    `${margin.toFixed(1)}× it: ${margin >= 2 ? "ok (≥ 2×)" : "TOO SHORT (must be ≥ 2×: raise WATCHDOG_TIMEOUT_MS or split the work)"}`);
 }

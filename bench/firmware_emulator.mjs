@@ -101,6 +101,9 @@ export function elfFootprint(file) {
 
 // The boot ROM's function table (RP2040 datasheet 2.8.3): erase and program become a BKPT the harness takes.
 const ROM_ERASE = 0xe0, ROM_PROGRAM = 0xe1;
+const WATCHDOG_LOAD = 0x04; // the register watchdog_update() writes (RP2040 datasheet 4.7.6)
+const WATCHDOG_TICKS_PER_MS = 2000; // rp2040js counts down at 2 MHz: 1 MHz ticks, two per tick (erratum RP2040-E1)
+const ALLOCATORS = ["malloc", "calloc", "realloc"];
 function hookRomFlash(mcu, onFlash) {
   const rom = new Uint8Array(mcu.bootrom.buffer, mcu.bootrom.byteOffset, mcu.bootrom.byteLength);
   const u16 = (at) => rom[at] | (rom[at + 1] << 8);
@@ -148,7 +151,7 @@ function frame(type, handle, payload = new Uint8Array(0)) {
 }
 
 /** Length of a complete HTTP message at the start of text (Content-Length or none), or 0. */
-function completeMessage(text) {
+export function completeMessage(text) {
   const end = text.indexOf("\r\n\r\n");
   if (end < 0) return 0;
   const m = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, end));
@@ -171,6 +174,12 @@ export class EmulatedPico {
     this.flashOps = [];   // erases and programs through the boot ROM: { op, offset, bytes, ms }
     this.flashViolations = []; // what the RP2040's flash cannot do (a program asking for a 0 -> 1 bit, misalignment)
     this.cutPowerAtFlashOp = 0; // n > 0: power fails during the nth flash operation from now, which is left torn
+    // Time each erase and program takes, charged to the emulated clock (rp2040js does them at once): none,
+    // unless set (runWatchdogPaths sets FLASH_MAX_MS).
+    this.flashTimeMs = { erase: 0, program: 0 };
+    this.feeds = [];      // emulated ms of each watchdog feed (a write of its LOAD register), across reboots
+    this.watchdogLoad = 0; // the last value loaded: the timeout the firmware configured, in 0.5 µs ticks
+    this.allocations = null; // countAllocations(): { count, failAt, failed, entries }
     this.powerOn((mcu) => {
       loadElf(mcu, elf);
       if (deviceConfig !== undefined) patchDeviceConfig(mcu, elf, deviceConfig);
@@ -189,6 +198,7 @@ export class EmulatedPico {
     this.api = api ?? defaultApi(this.apiState);
     this.echo = !!process.env.EMULATOR_CONSOLE;
     this.lastWake = 0;    // core.cycles when the firmware last woke from WFE/WFI
+    this.lastWakeMs = 0;  // and the emulated time then
     this.asleep = false;
     this.unsettled = [];  // answered exchanges whose processing has not ended yet
   }
@@ -206,6 +216,14 @@ export class EmulatedPico {
     this.mcu.uart[0].onByte = (b) => this.onConsoleByte(b);
     this.mcu.uart[1].onByte = (b) => this.onLinkByte(b);
     this.watchdog = Object.values(this.mcu.peripherals).find((p) => p.name === "WATCHDOG_BASE");
+    const loadWatchdog = this.watchdog.writeUint32.bind(this.watchdog);
+    this.watchdog.writeUint32 = (offset, value) => {
+      if (offset === WATCHDOG_LOAD) {
+        this.feeds.push(this.ms);
+        this.watchdogLoad = value & 0xffffff;
+      }
+      loadWatchdog(offset, value);
+    };
     this.watchdog.onWatchdogTrigger = () => {
       this.resetPending = true; // the reboot happens between instructions (runUntil)
       this.watchdog.alarm.enable = this.watchdog.timer.enable = false; // rp2040js would fire it again at once
@@ -227,6 +245,7 @@ export class EmulatedPico {
     if (offset % unit || bytes % unit) this.flashViolations.push(`${erase ? "erase" : "program"} of ${bytes} B at 0x${offset.toString(16)}: not whole ${unit}-byte units`);
     const cut = this.cutPowerAtFlashOp > 0 && --this.cutPowerAtFlashOp === 0;
     const done = cut ? bytes >> 1 : bytes; // torn: the first half made it
+    this.clock.tick((erase ? this.flashTimeMs.erase * (bytes / unit) : this.flashTimeMs.program * (bytes / unit)) * 1e6);
     if (erase) flash.fill(0xff, offset, offset + done);
     else {
       for (let i = 0; i < done; i++) {
@@ -350,7 +369,7 @@ export class EmulatedPico {
       this.mark(c, "request");
       // The exchange's cost: from the wake-up in which the firmware made the request to its first
       // sleep after the whole answer went in (a watch stream never ends: not counted).
-      const exchange = { method: req.method, target: req.target, start: this.lastWake, requested: this.cycles, end: null };
+      const exchange = { method: req.method, target: req.target, start: this.lastWake, startMs: this.lastWakeMs, requested: this.cycles, end: null };
       c.exchanges.push(exchange);
       const answer = this.api(req, c, this);
       if (answer) exchange.status = Number(answer.slice(9, 12));
@@ -398,7 +417,8 @@ export class EmulatedPico {
           if (!core.waiting) continue;
           if (done()) return;
         } else {
-          if (this.asleep) { this.asleep = false; this.lastWake = this.cycles; }
+          if (this.asleep) { this.asleep = false; this.lastWake = this.cycles; this.lastWakeMs = this.ms; }
+          if (this.allocations !== null && this.allocations.entries.includes(core.registers[15] & ~1)) this.onAllocation(core);
           this.clock.tick(core.executeInstruction() * NS_PER_CYCLE);
           if (this.resetPending || this.powerCutPending) { this.restart(); core = this.mcu.core; }
         }
@@ -412,7 +432,7 @@ export class EmulatedPico {
   fallAsleep() {
     this.asleep = true;
     if (this.tx.length) return; // bytes still to go in: it sleeps only because the FIFO waits for the ring
-    for (const e of this.unsettled) e.end = this.cycles;
+    for (const e of this.unsettled) { e.end = this.cycles; e.endMs = this.ms; }
     this.unsettled = [];
   }
 
@@ -434,6 +454,40 @@ export class EmulatedPico {
     this.runUntil(() => c.closed, { what: `answer to ${raw.split("\r\n")[0]}` });
     return { response: parseResponse(c.out), raw: c.out, cycles: this.cycles - start, ms: this.ms - startMs };
   }
+
+  /**
+   * Counts each call of the C library's malloc, calloc and realloc (what pico-sdk's wrappers call, so a NULL
+   * from here meets PICO_MALLOC_PANIC's check as a real one would; a realloc to 0 bytes frees and is not
+   * counted); the failAt-th returns NULL at once, as newlib does on an exhausted heap. Later ones succeed.
+   */
+  countAllocations(elf, failAt = 0) {
+    // A Thumb function's symbol has bit 0 set; an allocator the image never calls is not linked in (-1).
+    const entries = ALLOCATORS.map((name) => (elfSymbol(elf, name)?.address ?? 0) & ~1 || -1);
+    this.allocations = { entries, count: 0, failAt, failed: null };
+  }
+
+  onAllocation(core) {
+    const a = this.allocations, r = core.registers;
+    const which = a.entries.indexOf(r[15] & ~1);
+    const bytes = which === 0 ? r[0] : which === 1 ? r[0] * r[1] : r[1];
+    if (which === 2 && bytes === 0) return;
+    if (++a.count !== a.failAt) return;
+    a.failed = { n: a.count, call: `${ALLOCATORS[which]} of ${bytes} bytes`, caller: r[14] & ~1, ms: this.ms };
+    r[0] = 0;
+    core.PC = r[14] & ~1; // return NULL to the caller without running the allocator
+  }
+
+  /** The longest time (ms) between two watchdog feeds, of those around or within [fromMs, toMs]. */
+  longestFeedGap(fromMs, toMs) {
+    let longest = 0;
+    for (let i = 1; i < this.feeds.length; i++) {
+      if (this.feeds[i] >= fromMs && this.feeds[i - 1] <= toMs) longest = Math.max(longest, this.feeds[i] - this.feeds[i - 1]);
+    }
+    return longest;
+  }
+
+  /** The watchdog timeout the firmware set (ms), from the value it loads on each feed. */
+  get watchdogTimeoutMs() { return this.watchdogLoad / WATCHDOG_TICKS_PER_MS; }
 
   /** Asks the firmware for its resource figures. */
   report() {
@@ -580,6 +634,64 @@ function runErrorPaths(pico, currentValues) {
     relistedAfter503: answered(pico, "GET", LIST_PATH, 503).length === 1,
   };
 }
+
+/**
+ * The watchdog's view of each path, after runScenario: every kubelet route,
+ * a 1024-entry ConfigMap apply and the status write it causes, a Lease
+ * renewal, and a region save that moves the flash log to a new sector (so it
+ * erases one, its datasheet maximum time charged), each run alone: the
+ * firmware is quiet before it and until the feed after it (SETTLE_MS).
+ * Returns [path, { fromMs, toMs }] windows of emulated time; boot is
+ * runScenario's own.
+ */
+export function runWatchdogPaths(pico, out) {
+  const windows = [["boot (reset → first API request)", { fromMs: 0, toMs: out.bootToFirstRequest.ms }]];
+  pico.flashTimeMs = FLASH_MAX_MS;
+  const alone = (name, step) => {
+    pico.idle(SETTLE_MS);
+    const fromMs = pico.ms;
+    step();
+    const toMs = pico.ms;
+    pico.idle(SETTLE_MS); // the feed that ends the step's gap
+    windows.push([name, { fromMs, toMs }]);
+  };
+  for (const [name, raw] of KUBELET_REQUESTS) alone(`kubelet ${name}`, () => void pico.request(raw));
+  const saved = pico.regions.length;
+  const sent = (e, method) => e.method === method && e.end !== null;
+  const patchesBefore = exchanges(pico).filter((e) => sent(e, "PATCH")).length;
+  alone("ConfigMap apply, 1024 entries", () => {
+    pico.data(pico.watch.handle, watchEvent("MODIFIED", configMap("300", memoryValues(3).text)));
+    pico.runUntil(() => pico.regions.length > saved, { what: "the MODIFIED ConfigMap applied" });
+  });
+  // The status write the apply set off (its condition changed), from the wake-up in which it was built.
+  pico.runUntil(() => exchanges(pico).filter((e) => sent(e, "PATCH")).length > patchesBefore, { what: "the status written", maxMs: 5_000 });
+  const patch = exchanges(pico).filter((e) => sent(e, "PATCH")).at(-1);
+  pico.idle(SETTLE_MS);
+  windows.push(["status write (after the apply)", { fromMs: patch.startMs, toMs: patch.endMs }]);
+  const putsBefore = exchanges(pico).filter((e) => sent(e, "PUT")).length;
+  pico.runUntil(() => exchanges(pico).filter((e) => sent(e, "PUT")).length > putsBefore, { what: "a Lease renewal", maxMs: 15_000 });
+  const put = exchanges(pico).filter((e) => sent(e, "PUT")).at(-1);
+  pico.idle(SETTLE_MS);
+  windows.push(["Lease renewal", { fromMs: put.startMs, toMs: put.endMs }]);
+  // Whole-region changes until one moves the log to a new sector: that save erases it.
+  const erases = () => pico.flashOps.filter((o) => o.op === "erase").length;
+  const erasesBefore = erases();
+  for (let seed = 4; erases() === erasesBefore; seed++) {
+    if (seed > 12) throw new Error("nine whole-region saves and the region log never moved to a new sector");
+    const n = pico.regions.length;
+    alone("region save moving to a new sector (erase)", () => {
+      pico.data(pico.watch.handle, watchEvent("MODIFIED", configMap(String(300 + seed), memoryValues(seed).text)));
+      pico.runUntil(() => pico.regions.length > n, { what: "the changed region saved" });
+    });
+    if (erases() === erasesBefore) windows.pop(); // a save within the sector: not the one measured
+  }
+  return windows;
+}
+
+const SETTLE_MS = 100; // two of the shell's ticks
+// The Pico W's flash (W25Q16JV) datasheet maximums: 4 KB sector erase 400 ms, 256-byte page program 3 ms
+// (typical: 45 ms and 0.4 ms). Interrupts are off meanwhile, and nothing feeds the watchdog.
+export const FLASH_MAX_MS = { erase: 400, program: 3 };
 
 /** All API exchanges so far, oldest first. */
 function exchanges(pico) {

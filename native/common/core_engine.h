@@ -22,11 +22,13 @@
 enum {
   CORE_EXPORT_ABSENT = -1,         // core_engine_export: the module has no such export
   CORE_EXPORT_WRONG_SIGNATURE = -2, // it has, with other parameters or results
+  CORE_EXPORT_OUT_OF_MEMORY = -3,   // it has, but the engine found no memory to prepare it (wasm3 compiles it then)
 };
 
 typedef struct core_trap {
   const char *reason; // e.g. "[trap] unreachable executed"
   const char *detail; // the engine's own words about it, or NULL
+  bool out_of_memory; // the engine could not allocate (wasm3): not the core's fault, a fresh start may work
 } core_trap;
 
 /** "wasm3" or "aot (wasm2c 1.0.32)": for logs, the node's kernelVersion and the resource report. */
@@ -46,7 +48,7 @@ int core_engine_export(const char *name, unsigned args, unsigned results);
 bool core_engine_start(void);
 /** Calls an export; *result gets its result, if any. False if it trapped. */
 bool core_engine_call(int fn, const uint32_t *args, unsigned argc, uint32_t *result);
-/** Why the last start or call trapped. */
+/** Why the last load, start or call failed. */
 core_trap core_engine_trap(void);
 /** The core's memory as it is now: base and the bytes backed. Valid until the next call. */
 core_memory core_engine_memory(void);

@@ -27,6 +27,8 @@ static void report_trap(core_runner *core, const char *where) {
   core_trap trap = core_engine_trap();
   logf_line(LOG_ERROR, "core trapped in %s: %s", where, trap.reason);
   if (trap.detail) logf_line(LOG_ERROR, "trap detail: %s", trap.detail);
+  if (trap.out_of_memory) logf_line(LOG_ERROR, "(out of memory, not a bug in the core: a restart starts it on a fresh heap)");
+  core->out_of_memory = trap.out_of_memory;
   core->running = false;
 }
 
@@ -49,6 +51,11 @@ static bool find_exports(core_runner *core) {
     core->fn[i] = core_engine_export(spec->name, spec->args, spec->results);
     if (core->fn[i] == CORE_EXPORT_ABSENT) logf_line(LOG_ERROR, "core.wasm lacks export %s", spec->name);
     if (core->fn[i] == CORE_EXPORT_WRONG_SIGNATURE) logf_line(LOG_ERROR, "core.wasm export %s has the wrong signature", spec->name);
+    if (core->fn[i] == CORE_EXPORT_OUT_OF_MEMORY) {
+      logf_line(LOG_ERROR, "no memory to prepare the core's export %s (%s)", spec->name, core_engine_trap().detail);
+      core->out_of_memory = true;
+      return false;
+    }
     ok &= core->fn[i] >= 0;
   }
   return ok;
@@ -58,7 +65,12 @@ static bool find_exports(core_runner *core) {
 static bool instantiate(core_runner *core, const uint8_t *wasm, size_t wasm_len, host_context *context) {
   context->engine = core_engine_name();
   core->loaded = true;
-  if (!core_engine_load(wasm, wasm_len, context)) return false;
+  if (!core_engine_load(wasm, wasm_len, context)) {
+    core_trap trap = core_engine_trap();
+    if (trap.out_of_memory) logf_line(LOG_ERROR, "core.wasm did not load: %s (%s)", trap.reason, trap.detail);
+    core->out_of_memory = trap.out_of_memory;
+    return false;
+  }
   core->engine_heap = core_engine_heap();
   if (context->rodata == NULL) {
     logf_line(LOG_ERROR, "core.wasm has no \"%s\" section (built without tools/compact-text?)", RODATA_SECTION);
@@ -69,8 +81,9 @@ static bool instantiate(core_runner *core, const uint8_t *wasm, size_t wasm_len,
   // Static data and the objects the core allocates up front: a memory limit too small shows here.
   if (!core_engine_start()) {
     report_trap(core, "the start function");
-    logf_line(LOG_ERROR, "(the core's static data may not fit in the %lu bytes backed: CORE_MEMORY_LIMIT_BYTES)",
-              (unsigned long)CORE_MEMORY_LIMIT_BYTES);
+    if (!core->out_of_memory)
+      logf_line(LOG_ERROR, "(the core's static data may not fit in the %lu bytes backed: CORE_MEMORY_LIMIT_BYTES)",
+                (unsigned long)CORE_MEMORY_LIMIT_BYTES);
     return false;
   }
   return true;

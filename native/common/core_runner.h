@@ -30,12 +30,14 @@ typedef struct core_runner {
   uint16_t kubelet_port;
   uint32_t mem_used;  // the core's figure after start
   uint32_t engine_heap; // heap the engine took to load the module
+  bool out_of_memory; // the last boot or call failed because the engine could not allocate
 } core_runner;
 
 /**
  * Boots the core from wasm (kept in place: it must outlive the runner) with
  * the configuration text. Logs and returns false on any failure, naming the
- * missing or mistyped import, the ABI mismatch or the configuration errors.
+ * missing or mistyped import, the ABI mismatch or the configuration errors;
+ * core->out_of_memory tells a heap too full to boot in from those.
  */
 bool core_boot(core_runner *core, const uint8_t *wasm, size_t wasm_len, const char *config, size_t config_len,
                host_context *context, uint32_t now_ms);

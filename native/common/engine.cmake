@@ -34,7 +34,7 @@ function(core_engine_library target engine port_config core_wasm)
   get_filename_component(port_dir ${port_config} DIRECTORY)
   if(engine STREQUAL "wasm3")
     wasm3_library(${target}_wasm3 ${port_config})
-    add_library(${target} STATIC ${SHELL_COMMON_DIR}/engine_wasm3.c)
+    add_library(${target} STATIC ${SHELL_COMMON_DIR}/engine_wasm3.c ${SHELL_COMMON_DIR}/wasm3_heap.c)
     target_link_libraries(${target} PUBLIC ${target}_wasm3)
     target_compile_options(${target} PRIVATE -Wno-unused-parameter) # wasm3's raw-function macro names four parameters
     target_compile_definitions(${target} PUBLIC PICO_NODE_ENGINE_WASM3=1)

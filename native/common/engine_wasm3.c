@@ -3,8 +3,11 @@
 // and compiled to wasm3's threaded code at boot or lazily (CORE_COMPILE_AT_BOOT).
 // The import wrappers below take wasm3's arguments, view the memory as it is
 // now (m3_GetMemory on every call: wasm3 may realloc it), call the plain-C
-// import and turn a bad pointer into a trap. (Built with
+// import and turn a bad pointer into a trap. wasm3 allocates from the
+// engine's own list (wasm3_heap.h): a heap with no room ends the call as "out
+// of memory" with everything wasm3 held freed. (Built with
 // -Wno-unused-parameter: wasm3's raw-function macro names four parameters.)
+#include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +17,7 @@
 #include "m3_env.h" // M3Runtime.memoryLimit/stackLimit and M3Module's import list have no public accessors
 #include "shell_config.h"
 #include "wasm3.h"
+#include "wasm3_heap.h"
 #include "wasm_sections.h"
 
 #define MAX_EXPORTS 24
@@ -25,7 +29,8 @@ static struct {
   IM3Function exports[MAX_EXPORTS];
   int export_count;
   M3Result trap;
-  char detail[64];
+  bool out_of_heap; // the trap: an allocation found no room (everything wasm3 held is freed)
+  char detail[80];
   uint32_t heap;
 } engine;
 
@@ -176,6 +181,13 @@ static m3ApiRawFunction(wrap_abort) {
   return trap_for(import_abort(memory_of(runtime), msg, file, line, col));
 }
 
+static bool failed(const char *stage, M3Result result) {
+  if (result == m3Err_none) return false;
+  engine.trap = result;
+  logf_line(LOG_ERROR, "wasm3 %s failed: %s", stage, result);
+  return true;
+}
+
 typedef struct import_binding {
   const char *name;
   const char *signature;
@@ -213,29 +225,50 @@ static bool link_imports(IM3Module module) {
 
 // ---- the engine ----
 
-static bool failed(const char *stage, M3Result result) {
-  if (result == m3Err_none) return false;
-  logf_line(LOG_ERROR, "wasm3 %s failed: %s", stage, result);
-  return true;
+// Every entry into wasm3 runs guarded: an allocation that finds no room on the
+// heap unwinds here (wasm3_heap.h), everything wasm3 held is freed at once,
+// and the call fails as "out of memory" (the shell then boots a fresh core).
+
+typedef bool (*engine_work)(void *arg);
+
+/** The heap had no room for wasm3: its blocks are freed, the engine is empty and says why. */
+static bool out_of_heap(const char *during) {
+  wasm3_heap_unwind_to(NULL);
+  unsigned long blocks = (unsigned long)wasm3_heap_free_all();
+  memset(&engine, 0, sizeof engine);
+  engine.trap = m3Err_mallocFailed;
+  engine.out_of_heap = true;
+  snprintf(engine.detail, sizeof engine.detail, "the heap had no room during %s; wasm3's %lu blocks freed", during, blocks);
+  return false;
 }
 
-bool core_engine_load(const uint8_t *wasm, size_t wasm_len, host_context *context) {
-  memset(&engine, 0, sizeof engine);
-  context->rodata = NULL;
-  context->rodata_len = 0;
-  wasm_find_custom_section(wasm, wasm_len, RODATA_SECTION, &context->rodata, &context->rodata_len);
+static bool guarded(engine_work work, void *arg, const char *during) {
+  jmp_buf no_room;
+  if (setjmp(no_room) != 0) return out_of_heap(during);
+  wasm3_heap_unwind_to(&no_room);
+  bool ok = work(arg);
+  wasm3_heap_unwind_to(NULL);
+  return ok;
+}
+
+typedef struct load_args {
+  const uint8_t *wasm;
+  size_t wasm_len;
+  host_context *context;
+} load_args;
+
+static bool load(void *arg) {
+  const load_args *a = arg;
   uint32_t stages[5], base = hal_heap_used(), mark = base; // environment, runtime, parse, load, compile
 #define HEAP_STAGE(i) (stages[i] = hal_heap_used() - mark, mark = hal_heap_used())
   engine.environment = m3_NewEnvironment();
-  if (engine.environment == NULL) return logf_line(LOG_ERROR, "wasm3: no memory for the environment"), false;
   HEAP_STAGE(0);
-  engine.runtime = m3_NewRuntime(engine.environment, WASM3_STACK_BYTES, context);
-  if (engine.runtime == NULL) return logf_line(LOG_ERROR, "wasm3: no memory for the runtime"), false;
+  engine.runtime = m3_NewRuntime(engine.environment, WASM3_STACK_BYTES, a->context);
   // Back only what the core uses, not the 64 KiB page it declares (BRIEF §2).
   engine.runtime->memoryLimit = CORE_MEMORY_LIMIT_BYTES;
   HEAP_STAGE(1);
   IM3Module module = NULL;
-  if (failed("parse", m3_ParseModule(engine.environment, &module, wasm, (uint32_t)wasm_len))) return false;
+  if (failed("parse", m3_ParseModule(engine.environment, &module, a->wasm, (uint32_t)a->wasm_len))) return false;
   HEAP_STAGE(2);
   M3Result loaded = m3_LoadModule(engine.runtime, module);
   if (loaded != m3Err_none) {
@@ -259,6 +292,15 @@ bool core_engine_load(const uint8_t *wasm, size_t wasm_len, host_context *contex
   return true;
 }
 
+bool core_engine_load(const uint8_t *wasm, size_t wasm_len, host_context *context) {
+  memset(&engine, 0, sizeof engine);
+  context->rodata = NULL;
+  context->rodata_len = 0;
+  wasm_find_custom_section(wasm, wasm_len, RODATA_SECTION, &context->rodata, &context->rodata_len);
+  load_args args = {wasm, wasm_len, context};
+  return guarded(load, &args, "loading");
+}
+
 uint32_t core_engine_heap(void) { return engine.heap; }
 
 static bool all_i32(IM3Function fn) {
@@ -269,12 +311,30 @@ static bool all_i32(IM3Function fn) {
   return true;
 }
 
-int core_engine_export(const char *name, unsigned args, unsigned results) {
+typedef struct export_args {
+  const char *name;
+  unsigned args, results;
+  int found;
+} export_args;
+
+static bool find_export(void *arg) {
+  export_args *a = arg;
   IM3Function fn = NULL;
-  if (engine.export_count == MAX_EXPORTS || m3_FindFunction(&fn, engine.runtime, name) != m3Err_none) return CORE_EXPORT_ABSENT;
-  if (m3_GetArgCount(fn) != args || m3_GetRetCount(fn) != results || !all_i32(fn)) return CORE_EXPORT_WRONG_SIGNATURE;
-  engine.exports[engine.export_count] = fn;
-  return engine.export_count++;
+  // wasm3 compiles the function when it is found, if it is not compiled yet.
+  if (engine.export_count == MAX_EXPORTS || m3_FindFunction(&fn, engine.runtime, a->name) != m3Err_none)
+    a->found = CORE_EXPORT_ABSENT;
+  else if (m3_GetArgCount(fn) != a->args || m3_GetRetCount(fn) != a->results || !all_i32(fn))
+    a->found = CORE_EXPORT_WRONG_SIGNATURE;
+  else {
+    engine.exports[engine.export_count] = fn;
+    a->found = engine.export_count++;
+  }
+  return true;
+}
+
+int core_engine_export(const char *name, unsigned args, unsigned results) {
+  export_args a = {name, args, results, CORE_EXPORT_ABSENT};
+  return guarded(find_export, &a, "finding an export") ? a.found : CORE_EXPORT_OUT_OF_MEMORY;
 }
 
 /** Notes why a call failed, with the innermost function's module offset when wasm3 recorded it. */
@@ -290,32 +350,47 @@ static bool trapped(M3Result result) {
   return false;
 }
 
-bool core_engine_start(void) {
+static bool run_start(void *arg) {
+  (void)arg;
   engine.runtime->stackLimit = hal_stack_floor(); // a runaway recursion traps before it leaves the stack in use
   M3Result result = m3_RunStart(engine.module);
   return result == m3Err_none || trapped(result);
 }
 
-bool core_engine_call(int fn, const uint32_t *args, unsigned argc, uint32_t *result) {
-  if (fn < 0 || fn >= engine.export_count || argc > 4) return trapped("no such export");
-  IM3Function function = engine.exports[fn];
+bool core_engine_start(void) { return guarded(run_start, NULL, "the start function"); }
+
+typedef struct call_args {
+  int fn;
+  const uint32_t *args;
+  unsigned argc;
+  uint32_t *result;
+} call_args;
+
+static bool run_call(void *arg) {
+  const call_args *c = arg;
+  if (c->fn < 0 || c->fn >= engine.export_count || c->argc > 4) return trapped("no such export");
+  IM3Function function = engine.exports[c->fn];
   engine.runtime->stackLimit = hal_stack_floor();
   const void *argv[4];
-  for (unsigned i = 0; i < argc; i++) argv[i] = &args[i];
-  M3Result status = m3_Call(function, argc, argv);
-  if (status == m3Err_none && m3_GetRetCount(function) > 0) status = m3_GetResultsV(function, result);
+  for (unsigned i = 0; i < c->argc; i++) argv[i] = &c->args[i];
+  M3Result status = m3_Call(function, c->argc, argv);
+  if (status == m3Err_none && m3_GetRetCount(function) > 0) status = m3_GetResultsV(function, c->result);
   return status == m3Err_none || trapped(status);
 }
 
+bool core_engine_call(int fn, const uint32_t *args, unsigned argc, uint32_t *result) {
+  call_args c = {fn, args, argc, result};
+  return guarded(run_call, &c, "a call (compiling the code it reached)");
+}
+
 core_trap core_engine_trap(void) {
-  return (core_trap){.reason = engine.trap ? engine.trap : "no trap", .detail = engine.detail[0] ? engine.detail : NULL};
+  return (core_trap){.reason = engine.trap ? engine.trap : "no trap", .detail = engine.detail[0] ? engine.detail : NULL,
+                     .out_of_memory = engine.out_of_heap};
 }
 
 core_memory core_engine_memory(void) { return engine.runtime ? memory_of(engine.runtime) : (core_memory){NULL, 0}; }
 
 void core_engine_unload(void) {
-  if (engine.runtime) m3_FreeRuntime(engine.runtime); // frees the loaded module too
-  else if (engine.module) m3_FreeModule(engine.module);
-  if (engine.environment) m3_FreeEnvironment(engine.environment);
+  wasm3_heap_free_all(); // the environment, runtime, module and compiled code: everything wasm3 holds, at once
   memset(&engine, 0, sizeof engine);
 }

@@ -19,6 +19,19 @@ typedef struct send_queue {
 /** Queues all n bytes, or none: false when this queue would pass per_queue_max,
  *  all queues together total_max, or the heap has no room. */
 bool send_queue_append(send_queue *q, const uint8_t *bytes, size_t n, size_t per_queue_max, size_t total_max);
+
+/** Takes as many bytes as it can now, all or none of them (a network's own send buffer); returns how many. */
+typedef size_t (*send_queue_writer)(void *conn, const uint8_t *bytes, size_t n);
+
+/**
+ * A connection's send, all or nothing: with nothing queued, up to `room` bytes
+ * go straight to write(conn, …) and the rest wait in q; with bytes queued, all
+ * wait behind them. Room in the queue for what waits is found before anything
+ * is written, so a full heap or budget refuses the whole send (false) and
+ * never leaves half of it on the wire.
+ */
+bool send_queue_send(send_queue *q, const uint8_t *bytes, size_t n, size_t room, send_queue_writer write, void *conn,
+                     size_t per_queue_max, size_t total_max);
 /** Drops the first n bytes (the network took them); frees the buffer once empty. */
 void send_queue_consume(send_queue *q, size_t n);
 /** Drops everything and frees the buffer. */

@@ -4,9 +4,24 @@
 #include "logf.h"
 #include "shell_config.h"
 
+/** Boots the core; the first boot that learns the kubelet port opens it. False (logged) if the core did not boot. */
 static bool boot_core(shell *sh) {
-  return core_boot(&sh->core, sh->wasm, sh->wasm_len, sh->config->core_text, sh->config->core_len, &sh->context,
-                   hal_now_ms());
+  bool booted = core_boot(&sh->core, sh->wasm, sh->wasm_len, sh->config->core_text, sh->config->core_len,
+                          &sh->context, hal_now_ms());
+  if (booted && !sh->listening) {
+    if (!hal_net_listen(sh->core.kubelet_port)) hal_fatal("cannot listen on the kubelet port");
+    sh->listening = true;
+  }
+  return booted;
+}
+
+/** A boot failed: retried shortly if the heap was too full for the engine, fatal otherwise (bad module). */
+static void boot_failed(shell *sh, const char *fatal) {
+  sh->out_of_memory = sh->core.out_of_memory;
+  core_shutdown(&sh->core); // frees what the engine took, and leaves the core stopped
+  if (!sh->out_of_memory) hal_reboot(fatal);
+  logf_line(LOG_WARN, "not enough memory to boot the core; trying again in %lu ms", (unsigned long)CORE_BOOT_RETRY_MS);
+  sh->boot_retry_ms = hal_now_ms() + CORE_BOOT_RETRY_MS;
 }
 
 void shell_start(shell *sh, const uint8_t *wasm, size_t wasm_len, const device_config *config, event_queue *events) {
@@ -15,22 +30,24 @@ void shell_start(shell *sh, const uint8_t *wasm, size_t wasm_len, const device_c
   sh->config = config;
   sh->context.events = events;
   sh->context.region = sh->persistence.store;
-  if (!boot_core(sh)) hal_fatal("core.wasm did not boot (see the lines above)");
-  if (!hal_net_listen(sh->core.kubelet_port)) hal_fatal("cannot listen on the kubelet port");
   sh->last_tick_ms = sh->clean_since_ms = hal_now_ms();
+  if (!boot_core(sh)) {
+    if (!sh->core.out_of_memory) hal_fatal("core.wasm did not boot (see the lines above)");
+    boot_failed(sh, NULL);
+  }
 }
 
-/** A trap: forget the core's connections and events, boot a fresh core, or reboot when restarts run out. */
+/** A trap, or a boot that ran out of memory: forget the core's connections and events, boot a fresh core, or
+ *  reboot when restarts run out. */
 static void restart_core(shell *sh) {
   hal_net_close_all();
   event_queue_clear(sh->context.events);
+  if (sh->core.loaded) sh->out_of_memory = sh->core.out_of_memory; // a trap (a failed boot noted it already)
   core_shutdown(&sh->core);
-  if (++sh->restarts > CORE_MAX_RESTARTS) hal_reboot("core trapped too often; rebooting");
+  if (++sh->restarts > CORE_MAX_RESTARTS)
+    hal_reboot(sh->out_of_memory ? "the core ran out of memory too often; rebooting" : "core trapped too often; rebooting");
   logf_line(LOG_WARN, "restarting the core (%u of %u)", sh->restarts, (unsigned)CORE_MAX_RESTARTS);
-  if (!boot_core(sh)) {
-    core_shutdown(&sh->core);
-    hal_reboot("core did not boot again after a trap; rebooting");
-  }
+  if (!boot_core(sh)) boot_failed(sh, "core did not boot again after a trap; rebooting");
   sh->clean_since_ms = hal_now_ms();
 }
 
@@ -52,8 +69,12 @@ uint32_t shell_step(shell *sh) {
   }
   region_persistence_step(&sh->persistence);
   if (!sh->core.running) {
-    restart_core(sh);
-    return 0;
+    int32_t wait = (int32_t)(sh->boot_retry_ms - now);
+    if (sh->core.loaded || wait <= 0) { // trapped (still loaded), or a boot's retry is due
+      restart_core(sh);
+      return 0;
+    }
+    return (uint32_t)wait;
   }
   return since >= TICK_INTERVAL_MS ? 0 : TICK_INTERVAL_MS - since;
 }

@@ -47,6 +47,13 @@
 #ifndef CORE_CLEAN_RUN_MS
 #define CORE_CLEAN_RUN_MS (10u * 60u * 1000u)
 #endif
+// A boot that found the heap too full (wasm3) is tried again after this, as
+// one of those restarts: freed send queues or a finished answer may have made
+// room. The watchdog waits meanwhile (no tick): restarts x this stays well
+// inside its timeout.
+#ifndef CORE_BOOT_RETRY_MS
+#define CORE_BOOT_RETRY_MS 1000u
+#endif
 
 // Event queue: slots and bytes per slot (one slot's bytes reach the core in
 // io_capacity() pieces).

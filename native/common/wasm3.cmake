@@ -7,6 +7,7 @@
 # so the engine and the shell agree on the layout of wasm3's structures.
 include_guard(GLOBAL)
 include(FetchContent)
+set(WASM3_CMAKE_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 set(WASM3_GIT_COMMIT c9b579d8c048db71ce2322cf68a0d88ae81684d2)
 string(SUBSTRING ${WASM3_GIT_COMMIT} 0 7 WASM3_GIT_COMMIT_SHORT)
@@ -30,4 +31,8 @@ function(wasm3_library target port_config)
   target_compile_options(${target} PUBLIC "SHELL:-include ${port_config}")
   # Upstream warnings are not ours to fix; keep the build output about our code.
   target_compile_options(${target} PRIVATE -w)
+  # wasm3's calloc, realloc and free go to the engine's heap (wasm3_heap.h: out of memory unwinds, never NULL).
+  # (C only: on the board the SDK's assembly sources compile in this target too.)
+  target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:C>:SHELL:-include ${WASM3_CMAKE_DIR}/wasm3_heap.h>")
+  target_compile_definitions(${target} PRIVATE WASM3_HEAP_REDIRECT=1)
 endfunction()

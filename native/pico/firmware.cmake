@@ -94,7 +94,10 @@ function(pico_node_target target)
   target_compile_definitions(${target} PRIVATE
     PICO_NODE_VERSION="${PICO_NODE_VERSION}" PICO_NODE_URL="${PICO_NODE_URL}"
     PICO_NODE_ENGINE_FEATURE="${PICO_NODE_ENGINE_DESCRIPTION}, host ABI 2"
-    PICO_STDIO_ENABLE_CRLF_SUPPORT=1 PICO_PANIC_FUNCTION=pico_panic ${board_definitions})
+    PICO_STDIO_ENABLE_CRLF_SUPPORT=1 PICO_PANIC_FUNCTION=pico_panic ${board_definitions}
+    # A failed allocation returns NULL to its caller, which copes (a refused send, a core restarted on a fresh
+    # heap), rather than panicking: out of memory is never fatal (README, Surviving a real board).
+    PICO_MALLOC_PANIC=0)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
   target_link_libraries(${target} PRIVATE core_engine ${board_libraries})
   pico_enable_stdio_uart(${target} 1)

@@ -94,12 +94,18 @@ static bool gone(connection *c, event_type type, int32_t code) {
   return aborted;
 }
 
-/** Hands lwIP as many of bytes as its send buffer takes (it copies them); returns how many. */
-static size_t write_some(connection *c, const uint8_t *bytes, size_t len) {
-  if (c->pcb == NULL || len == 0 || (c->state != CONN_OPEN && c->state != CONN_CLOSING)) return 0;
-  size_t room = tcp_sndbuf(c->pcb);
+/** Bytes lwIP's send buffer takes now. */
+static size_t send_room(const connection *c) {
+  return c->pcb != NULL && (c->state == CONN_OPEN || c->state == CONN_CLOSING) ? tcp_sndbuf(c->pcb) : 0;
+}
+
+/** Hands lwIP as many of bytes as its send buffer takes (it copies them), or none if it has no memory for
+ *  them now (ERR_MEM: retried on sent/poll); returns how many. */
+static size_t write_some(void *conn, const uint8_t *bytes, size_t len) {
+  connection *c = conn;
+  size_t room = send_room(c);
   size_t n = len < room ? len : room;
-  if (n == 0 || tcp_write(c->pcb, bytes, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK) return 0; // retried on sent/poll
+  if (n == 0 || tcp_write(c->pcb, bytes, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK) return 0;
   tcp_output(c->pcb);
   return n;
 }
@@ -256,9 +262,9 @@ int32_t hal_net_open(const char *host, uint16_t port) {
 int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
   connection *c = find(handle);
   if (c == NULL || c->state == CONN_CLOSING || c->state == CONN_GONE) return -1;
-  size_t taken = c->pending.len == 0 ? write_some(c, bytes, len) : 0; // keeps the order: queued bytes go first
-  bool queued = send_queue_append(&c->pending, bytes + taken, len - taken, NET_SEND_QUEUE_BYTES, NET_SEND_QUEUE_TOTAL_BYTES);
-  return queued ? 0 : -2; // the core treats a refused send as a broken connection
+  bool sent = send_queue_send(&c->pending, bytes, len, send_room(c), write_some, c, NET_SEND_QUEUE_BYTES,
+                              NET_SEND_QUEUE_TOTAL_BYTES);
+  return sent ? 0 : -2; // nothing of it was sent; the core treats a refused send as a broken connection
 }
 
 void hal_net_close(int32_t handle) {
@@ -328,8 +334,9 @@ void net_lwip_housekeeping(void) {
     if (c->state == CONN_FREE) continue;
     uint32_t idle = now - c->last_activity_ms;
     bool stuck = (c->state == CONN_RESOLVING || c->state == CONN_CONNECTING) && idle > NET_CONNECT_TIMEOUT_MS;
-    // Only kubelet clients idle out here: the watch stream is quiet for minutes and the core times its requests.
-    if (stuck || (c->server && idle > NET_IDLE_TIMEOUT_MS)) {
+    // Only kubelet clients idle out here (the watch stream is quiet for minutes and the core times its
+    // requests), and connections the core closed whose last bytes lwIP never took (no memory, no progress).
+    if (stuck || ((c->server || c->state == CONN_CLOSING) && idle > NET_IDLE_TIMEOUT_MS)) {
       logf_line(LOG_WARN, "connection %ld %s; aborted", (long)c->handle, stuck ? "did not connect in time" : "idle too long");
       close_pcb(c, true);
       gone(c, EVENT_NET_ERROR, ERR_TIMEOUT);

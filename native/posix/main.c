@@ -4,9 +4,13 @@
 //                   [--ipv4 A.B.C.D] [--bind ADDR] [--unique-id HEX] [--quiet]
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "device_config.h"
 #include "event_queue.h"
@@ -21,20 +25,18 @@ static region_store region; // the board keeps this in RAM that survives a reset
 static device_config config;
 static shell sh;
 
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *bytes = size > 0 ? malloc((size_t)size) : NULL;
-  if (bytes && fread(bytes, 1, (size_t)size, f) != (size_t)size) {
-    free(bytes);
-    bytes = NULL;
+/** Maps a whole file read-only: like the board's flash, it takes no heap (so no allocation can fail here). */
+static const uint8_t *map_file(const char *path, size_t *len) {
+  int fd = open(path, O_RDONLY);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0) {
+    if (fd >= 0) close(fd);
+    return NULL;
   }
-  fclose(f);
-  *len = (size_t)(size > 0 ? size : 0);
-  return bytes;
+  void *bytes = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  *len = (size_t)st.st_size;
+  return bytes == MAP_FAILED ? NULL : bytes;
 }
 
 static void usage(void) {
@@ -67,7 +69,7 @@ int main(int argc, char **argv) {
   if (!config_path || !wasm_path) usage();
 
   size_t config_len = 0, wasm_len = 0;
-  char *config_text = (char *)read_file(config_path, &config_len);
+  const char *config_text = (const char *)map_file(config_path, &config_len);
   if (!config_text) hal_fatal("cannot read the device configuration file");
   char error[128];
   if (device_config_parse(config_text, config_len, &config, error, sizeof error) != 0) {
@@ -75,7 +77,7 @@ int main(int argc, char **argv) {
     hal_fatal("device configuration rejected");
   }
   hal_posix_identity(config.core_text, config.core_len);
-  uint8_t *wasm = read_file(wasm_path, &wasm_len); // kept for the process's life: an engine may parse it in place
+  const uint8_t *wasm = map_file(wasm_path, &wasm_len); // kept for the process's life: an engine may parse it in place
   if (!wasm) hal_fatal("cannot read core.wasm");
 
   static char region_file[4096];

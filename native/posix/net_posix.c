@@ -48,13 +48,17 @@ static connection *find(int32_t handle) {
   return NULL;
 }
 
-/** A free slot with a handle never used by a connection still known to the core. */
+/** A free slot with a handle never used by a connection still known to the core; NULL (logged) if none is free
+ *  or there is no memory for its send buffer. */
 static connection *claim(int fd, bool server, conn_state state) {
   for (int i = 0; i < POSIX_MAX_CONNECTIONS; i++) {
     if (conns[i].state != CONN_FREE) continue;
     connection *c = &conns[i];
     c->out = malloc(POSIX_SEND_QUEUE_BYTES);
-    if (c->out == NULL) return NULL;
+    if (c->out == NULL) {
+      logf_line(LOG_WARN, "no memory for a connection's send buffer (%d bytes)", POSIX_SEND_QUEUE_BYTES);
+      return NULL;
+    }
     c->state = state;
     c->server = server;
     c->fd = fd;
@@ -63,6 +67,7 @@ static connection *claim(int fd, bool server, conn_state state) {
     c->out_len = 0;
     return c;
   }
+  logf_line(LOG_WARN, "all %d connection slots busy", POSIX_MAX_CONNECTIONS);
   return NULL;
 }
 
@@ -114,7 +119,7 @@ int32_t hal_net_open(const char *host, uint16_t port) {
   connection *c = claim(fd, false, CONN_CONNECTING);
   if (c == NULL) {
     close(fd);
-    logf_line(LOG_WARN, "no free connection slot for %s:%u", host, port);
+    logf_line(LOG_WARN, "connection to %s:%u not started", host, port);
     return -1;
   }
   return c->handle;
@@ -179,10 +184,12 @@ static void accept_clients(void) {
     if (fd < 0) return;
     set_nonblocking(fd);
     set_keepalive(fd);
-    connection *c = queue->count < EVENT_QUEUE_SLOTS ? claim(fd, true, CONN_OPEN) : NULL;
+    connection *c = NULL;
+    if (queue->count >= EVENT_QUEUE_SLOTS) logf_line(LOG_WARN, "event queue full");
+    else c = claim(fd, true, CONN_OPEN);
     if (c == NULL) {
-      close(fd); // over the connection limit: refused at once rather than left hanging
-      logf_line(LOG_WARN, "kubelet client refused: all %d connection slots busy", POSIX_MAX_CONNECTIONS);
+      close(fd); // refused at once rather than left hanging
+      logf_line(LOG_WARN, "kubelet client refused (see the line above)");
       continue;
     }
     event_queue_push(queue, EVENT_SERVER_ACCEPT, c->handle, 0);

@@ -3,7 +3,8 @@
 // the AOT engine, and wasm3 where present); libFuzzer over the AOT build (the
 // saved crash inputs, then 10,000 inputs from a fixed seed); the generated core compiled for
 // the RP2040's Cortex-M0+ (its size printed); the POSIX shell with the AOT
-// engine on the real control plane (and with wasm3 where present). Where
+// engine on the real control plane (and with wasm3 where present), and each
+// shell with a failing allocator through the out-of-memory sweep. Where
 // pico-sdk is present too: the firmware with each engine and the emulator
 // runs. Whatever cannot run says so in one line.
 import { spawnSync } from "node:child_process";
@@ -103,6 +104,15 @@ for (const [engine, dir] of shells) {
   quiet("cmake", ["--build", dir]);
 }
 if (!withWasm3) console.log("POSIX shell with wasm3: skipped — wasm3 is not present (set FETCHCONTENT_SOURCE_DIR_WASM3)");
+// The same shells with the failing allocator (native/posix/allocation_faults.c), for the out-of-memory sweep.
+const faultShells = shells.map(([engine, dir]) => [engine, `${dir}-faults`]);
+for (const [engine, dir] of faultShells) {
+  quiet("cmake", ["-S", "native/posix", "-B", dir, ...generator, `-DPICO_NODE_ENGINE=${engine}`, "-DPICO_NODE_ALLOCATION_FAULTS=ON", ...(engine === "wasm3" ? wasm3Def : [])]);
+  quiet("cmake", ["--build", dir]);
+}
+run("node", ["--test", "tests/native/posix_alloc_faults.test.mjs"], {
+  PICO_FAULT_SHELLS: faultShells.map(([engine, dir]) => `${engine}=${path.join(root, dir, "pico-node-posix")}`).join(","),
+});
 run("node", ["--test", "--test-concurrency=1", "tests/native/posix_plane.test.mjs", "tests/native/posix_keepalive.test.mjs"], {
   PICO_POSIX_SHELLS: shells.map(([engine, dir]) => `${engine}=${path.join(root, dir, "pico-node-posix")}`).join(","),
   // The keepalive test is the shell's own socket code: once, with the default engine.
@@ -130,4 +140,5 @@ for (const engine of engines) {
 }
 const bootrom = findBootrom();
 if (!bootrom.words) console.log(`emulator run: skipped — ${bootrom.reason}`);
-run("node", ["--test", "tests/native/emulator.test.mjs", "tests/native/emulator_fatal.test.mjs", "tests/native/emulator_flash.test.mjs"]);
+run("node", ["--test", "tests/native/emulator.test.mjs", "tests/native/emulator_fatal.test.mjs", "tests/native/emulator_flash.test.mjs",
+  "tests/native/emulator_alloc_faults.test.mjs"]);

@@ -41,3 +41,54 @@ TEST(send_queue_refuses_past_the_total_budget) {
   send_queue_clear(&b);
   CHECK_EQ(send_queue_allocated_total(), 0);
 }
+
+// ---- send_queue_send: all or nothing on the wire ----
+
+static size_t written;
+static size_t take_all(void *conn, const uint8_t *b, size_t n) {
+  (void)conn, (void)b;
+  written += n;
+  return n;
+}
+static size_t take_none(void *conn, const uint8_t *b, size_t n) {
+  (void)conn, (void)b, (void)n;
+  return 0;
+}
+
+TEST(send_queue_send_writes_what_fits_and_queues_the_rest) {
+  send_queue q = {0};
+  written = 0;
+  CHECK(send_queue_send(&q, bytes, 500, 1000, take_all, NULL, 8192, 16384));
+  CHECK_EQ(written, 500);
+  CHECK(q.bytes == NULL); // fitted: nothing allocated
+  CHECK(send_queue_send(&q, bytes, 3000, 1000, take_all, NULL, 8192, 16384));
+  CHECK_EQ(written, 1500);
+  CHECK_EQ(q.len, 2000);
+  CHECK(send_queue_send(&q, bytes, 100, 1000, take_all, NULL, 8192, 16384)); // behind the queued bytes, in order
+  CHECK_EQ(written, 1500);
+  CHECK_EQ(q.len, 2100);
+  send_queue_clear(&q);
+}
+
+TEST(send_queue_send_refused_writes_nothing) {
+  send_queue q = {0};
+  written = 0;
+  // 1000 would go out at once, but the 4000 after them do not fit the budget: none of it is written.
+  CHECK(!send_queue_send(&q, bytes, 5000, 1000, take_all, NULL, 8192, 3072));
+  CHECK_EQ(written, 0);
+  CHECK(q.bytes == NULL);
+  CHECK_EQ(send_queue_allocated_total(), 0);
+}
+
+TEST(send_queue_send_queues_everything_the_network_does_not_take) {
+  send_queue q = {0};
+  CHECK(send_queue_send(&q, bytes, 1500, 1000, take_none, NULL, 8192, 16384));
+  CHECK_EQ(q.len, 1500);
+  // The network takes nothing and the whole send does not fit the budget: refused, the queue as it was.
+  CHECK(!send_queue_send(&q, bytes, 100, 1000, take_none, NULL, 1536, 16384));
+  CHECK_EQ(q.len, 1500);
+  send_queue_clear(&q);
+  CHECK(!send_queue_send(&q, bytes, 3000, 1000, take_none, NULL, 8192, 2048)); // room reserved for 2000, then refused
+  CHECK(q.bytes == NULL);
+  CHECK_EQ(send_queue_allocated_total(), 0);
+}

@@ -64,10 +64,14 @@ static void release(fake_conn *c) {
   memset(c, 0, sizeof *c);
 }
 
+/** What the connection's window takes now. */
+static size_t send_room(const fake_conn *c) { return c->state == FAKE_OPEN || c->state == FAKE_CLOSING ? c->window : 0; }
+
 /** Sends up to the connection's window; returns how many bytes went. */
-static size_t transmit(fake_conn *c, const uint8_t *bytes, size_t len) {
-  if (c->state != FAKE_OPEN && c->state != FAKE_CLOSING) return 0;
-  size_t n = len < c->window ? len : c->window;
+static size_t transmit(void *conn, const uint8_t *bytes, size_t len) {
+  fake_conn *c = conn;
+  size_t room = send_room(c);
+  size_t n = len < room ? len : room;
   for (size_t off = 0; off < n; off += NET_FAKE_SEND_PIECE) {
     size_t piece = n - off < NET_FAKE_SEND_PIECE ? n - off : NET_FAKE_SEND_PIECE;
     link_send(LINK_SEND, c->handle, bytes + off, piece);
@@ -102,9 +106,9 @@ int32_t hal_net_open(const char *host, uint16_t port) {
 int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
   fake_conn *c = find(handle);
   if (c == NULL || c->state == FAKE_CLOSING) return -1;
-  size_t taken = c->pending.len == 0 ? transmit(c, bytes, len) : 0;
-  bool queued = send_queue_append(&c->pending, bytes + taken, len - taken, NET_SEND_QUEUE_BYTES, NET_SEND_QUEUE_TOTAL_BYTES);
-  return queued ? 0 : -2;
+  bool sent = send_queue_send(&c->pending, bytes, len, send_room(c), transmit, c, NET_SEND_QUEUE_BYTES,
+                              NET_SEND_QUEUE_TOTAL_BYTES);
+  return sent ? 0 : -2;
 }
 
 void hal_net_close(int32_t handle) {

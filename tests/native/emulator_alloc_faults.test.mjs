@@ -1,0 +1,102 @@
+// Out of memory on the emulated board (rp2040js, the image as built, with
+// PICO_MALLOC_PANIC off): the harness fails the Nth call of the C library's
+// malloc/calloc/realloc (EmulatedPico.countAllocations: NULL is returned
+// through pico-sdk's wrapper, as an exhausted heap would) in a short node
+// life: boot, register, Lease, 1024-entry ConfigMap LIST and MODIFIED event,
+// the kubelet answers that queue bytes (/metrics, /pico/memory, /pico/status,
+// /healthz), a Lease renewal. Every run must end without a panic, a fatal
+// error or a watchdog reset, and then answer /healthz, renew its Lease and
+// hold the ConfigMap's newest values. With AOT the scenario allocates
+// nothing at all (the engine has no heap; every answer fits lwIP's send
+// buffer, so no send queue is needed), which is checked. wasm3 allocates about
+// 500 times and an emulated run takes about 15 s, so a spread of 5 of them
+// is failed (EMULATOR_ALLOCATION_SWEEP=N: a spread of N; =all: every one, for
+// about two hours); tests/native/posix_alloc_faults.test.mjs fails every one
+// on the POSIX shell. tests/native/run.mjs builds the images where pico-sdk is
+// present; skipped without them or the RP2040 bootrom.
+import test from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { ENGINES, EmulatedPico, configMap, emulatorElf, findBootrom, memoryValues, watchEvent } from "../../bench/firmware_emulator.mjs";
+
+const bootrom = findBootrom();
+const LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
+const REQUESTS = ["/metrics", "/pico/memory", "/pico/status", "/healthz"].map((p) => `GET ${p} HTTP/1.1\r\nHost: pico\r\n\r\n`);
+const SWEEP = process.env.EMULATOR_ALLOCATION_SWEEP ?? "5"; // wasm3: how many allocations to fail, spread, or all
+
+/** Runs until done(), or gives up after ms of emulated time: a fault may have refused the step. */
+function tryUntil(pico, done, what, maxMs) {
+  try {
+    pico.runUntil(done, { what, maxMs });
+    return true;
+  } catch (e) {
+    if (/^emulator: no /.test(e.message) && !/real time/.test(e.message)) return false;
+    throw e;
+  }
+}
+
+const leaseWrites = (pico) => [...pico.conns.values()].filter((c) => !c.server).flatMap((c) => c.exchanges)
+  .filter((e) => e.target.startsWith(LEASES) && (e.method === "PUT" || e.method === "POST") && e.status < 300);
+
+/** One life with allocation failAt failing (0: none): { allocations, failed, why[] }. */
+function run(elf, failAt) {
+  const pico = new EmulatedPico({ elf, bootrom: bootrom.words });
+  pico.countAllocations(elf, failAt);
+  const next = memoryValues(2);
+  tryUntil(pico, () => pico.watch && pico.regions.length >= 1, "LIST applied and WATCH open", 30_000);
+  pico.apiState.listVersion = "101"; // a re-LIST after a restart finds the new values too
+  pico.apiState.listValues = next.text;
+  if (pico.watch) pico.data(pico.watch.handle, watchEvent("MODIFIED", configMap("101", next.text)));
+  const saved = pico.regions.length;
+  tryUntil(pico, () => pico.regions.length > saved, "MODIFIED applied", 10_000);
+  for (const raw of REQUESTS) tryUntil(pico, () => pico.listening, "the kubelet port", 10_000) && pico.request(raw);
+  const leases = leaseWrites(pico).length;
+  tryUntil(pico, () => leaseWrites(pico).length > leases, "a Lease renewal", 15_000);
+  const allocations = pico.allocations.count;
+
+  // Recovery, allocations succeeding again.
+  const why = [];
+  const afterMs = Math.max(pico.ms, pico.allocations.failed?.ms ?? 0);
+  let healthz = null;
+  tryUntil(pico, () => pico.listening, "the kubelet port", 10_000);
+  for (let i = 0; i < 20 && pico.listening && healthz?.response.status !== 200; i++) {
+    healthz = pico.request("GET /healthz HTTP/1.1\r\nHost: pico\r\n\r\n");
+    if (healthz.response.status !== 200) pico.idle(500);
+  }
+  if (healthz?.response.status !== 200) why.push(`/healthz answered ${healthz ? healthz.response.status : "nothing"}`);
+  const renewedAfter = () => leaseWrites(pico).some((e) => e.endMs > afterMs);
+  if (!tryUntil(pico, renewedAfter, "a Lease renewal after the fault", 30_000)) why.push("no Lease renewal after the fault");
+  const memory = pico.listening && pico.request("GET /pico/memory HTTP/1.1\r\nHost: pico\r\n\r\n");
+  if (!memory || JSON.parse(memory.response.body).hex !== Buffer.from(next.bytes).toString("hex")) why.push("the region does not hold the ConfigMap's newest values");
+  if (pico.resets.length) why.push(`${pico.resets.length} watchdog reset(s)`);
+  const fatal = pico.lines.find((l) => / E (fatal|SDK panic)|panic/i.test(l));
+  if (fatal) why.push(`the console says: ${fatal}`);
+  if (why.length) why.push(`console:\n${pico.lines.slice(-20).join("\n")}`);
+  return { allocations, failed: pico.allocations.failed, why };
+}
+
+for (const engine of ENGINES) {
+  const elf = emulatorElf(engine);
+  const skip = !fs.existsSync(elf) ? `the ${engine} emulator image is not built (needs pico-sdk${engine === "wasm3" ? " and wasm3" : ""})` : bootrom.words ? false : bootrom.reason;
+  test(`emulated Pico (${engine}): ${engine === "aot" ? "a node's life allocates nothing" : "a failed allocation is survived: no panic, no reset; /healthz, the Lease and the ConfigMap work again"}`, { skip, timeout: 900_000 }, (t) => {
+    const clean = run(elf, 0);
+    assert.deepEqual(clean.why, [], "the scenario without a fault");
+    const count = clean.allocations;
+    if (engine === "aot") {
+      assert.equal(count, 0, "with AOT, a node's life takes nothing from the heap");
+      t.diagnostic("aot: no allocation in the scenario, so none to fail");
+      return;
+    }
+    const samples = SWEEP === "all" ? count : Math.min(count, Math.max(2, Number(SWEEP)));
+    const failing = [...new Set(Array.from({ length: samples }, (_, i) => 1 + Math.round((i * (count - 1)) / (samples - 1))))];
+    const started = Date.now();
+    const failures = [];
+    for (const n of failing) {
+      const r = run(elf, n);
+      if (!r.failed) r.why.unshift(`allocation #${n} was never made`);
+      if (r.why.length) failures.push(`allocation #${n} failing (${r.failed?.call}): ${r.why.join("; ")}`);
+    }
+    t.diagnostic(`${engine}: ${count} allocations in the scenario; ${failing.length} of them failed in turn (${samples === count ? "all" : "spread"}) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    assert.deepEqual(failures, []);
+  });
+}
