@@ -20,6 +20,9 @@ const USAGE = `usage: pico-node <command> [options]
       --rate 2r/s --burst 20 per-device rate limit
       --system               for the system nginx (conf.d include, /run/nginx.pid)
   proxy start|stop|reload|status   the stand-alone nginx of the proxy dir
+  proxy install|uninstall  a systemd unit (pico-node-proxy.service) that runs the proxy at boot,
+                           enabled and started at once where systemd runs (as root)
+      --unit-dir DIR         default /etc/systemd/system; --no-enable: write the unit only
   proxy fault NAME ROUTE 500|503   the proxy answers that status for one device's route
                              (node-register, node-read, node-status, lease-create, lease,
                              config-map) instead of forwarding; --clear [NAME] ends it

@@ -1,4 +1,4 @@
-// pico-node proxy config|start|stop|reload|status, enroll, revoke.
+// pico-node proxy config|start|stop|reload|status|fault|install|uninstall, enroll, revoke.
 import path from "node:path";
 import { defaultStateDir, readEnv } from "./cluster.js";
 import { ProxyInput, ProxySettings, SignerChoice, completeSettings, defaultProxyDir, localPlaneSettings, readProxySettings, writeProxyConfig, K3S } from "./proxy.js";
@@ -7,6 +7,7 @@ import { reloadNginx, requireNginx, runningPid, startNginx, stopNginx } from "./
 import { enrollDevices, revokeDevices } from "./enroll.js";
 import { parseFault, readFaults, writeFaults } from "./faults.js";
 import { withProxyLock } from "./lock.js";
+import { SYSTEM_UNIT_DIR, PROXY_UNIT, UnitOptions, installProxyUnit, installedUnitDir, uninstallProxyUnit } from "./systemd.js";
 
 type Opt = Record<string, string>;
 
@@ -75,15 +76,21 @@ export async function cmdProxy(pos: string[], opt: Opt): Promise<void> {
     console.log(`Enrol a device:  pico-node enroll NAME --dir ${s.dir}`);
     return;
   }
-  if (!["start", "stop", "reload", "status", "fault"].includes(sub)) throw new Error("proxy: config, start, stop, reload, status or fault");
+  if (!["start", "stop", "reload", "status", "fault", "install", "uninstall"].includes(sub)) {
+    throw new Error("proxy: config, start, stop, reload, status, fault, install or uninstall");
+  }
+  const units: UnitOptions = { unitDir: path.resolve(opt["unit-dir"] ?? SYSTEM_UNIT_DIR), enable: !flag(opt, "no-enable"), progress: (l) => console.log(l) };
+  if (sub === "uninstall") return uninstallProxyUnit(units);
   const dir = proxyDirFrom(opt);
   const s = readProxySettings(dir);
+  if (sub === "install") return installProxyUnit(s, units);
   if (sub === "fault") return withProxyLock(dir, (l) => console.log(l), () => cmdFault(s, pos.slice(2), opt));
   if (sub === "start") {
     const pid = await startNginx(s);
     console.log(`proxy running (nginx pid ${pid}) on ${s.listen}; Picos use api=${s.publicUrl}; access log ${path.join(dir, "logs/access.log")}`);
   } else if (sub === "stop") {
     console.log((await stopNginx(s)) ? "proxy stopped" : `no proxy running from ${dir}`);
+    if (installedUnitDir() === dir) console.log(`(${PROXY_UNIT} starts it again at boot, or now with \`systemctl start ${PROXY_UNIT}\`; \`pico-node proxy uninstall\` removes it)`);
   } else if (sub === "reload") {
     if (!(await reloadNginx(s, false))) throw new Error(`no nginx is running for ${dir}`);
     console.log("nginx reloaded");

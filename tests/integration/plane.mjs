@@ -81,7 +81,7 @@ export async function withPlane(env = {}, { proxy: withProxy = true } = {}) {
       const pick = (k) => Buffer.from(new RegExp(`${k}: (\\S+)`).exec(kc)[1], "base64");
       const u = new URL(cluster.apiUrl);
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      return request(https, { host: u.hostname, port: u.port, method, path: pathname, ca: pick("certificate-authority-data"), cert: pick("client-certificate-data"), key: pick("client-key-data"), agent: false, headers: payload ? { "Content-Type": "application/merge-patch+json" } : {} }, payload);
+      return request(https, { host: u.hostname, port: u.port, method, path: pathname, ca: pick("certificate-authority-data"), cert: pick("client-certificate-data"), key: pick("client-key-data"), agent: false, headers: payload ? { "Content-Type": method === "PATCH" ? "application/merge-patch+json" : "application/json" } : {} }, payload);
     },
     accessLog() {
       return fs.readFileSync(path.join(proxy.dir, "logs/access.log"), "utf8").split("\n").filter(Boolean);

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { withPlane, until } from "./plane.mjs";
 import { startSims } from "../../dist/cli/sims.js";
 import { readDeviceConfig, deviceFiles } from "../../dist/cli/devices.js";
+import { startNginx } from "../../dist/cli/nginx.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const A = "pico-px-a";
@@ -259,4 +260,52 @@ test("a revoked device gets 401 after the reload, loses its ConfigMap access, an
   assert.doesNotMatch(fs.readFileSync(path.join(plane.proxy.dir, "devices.conf"), "utf8"), new RegExp(t));
   // Everyone else is unaffected.
   assert.equal((await plane.viaProxy("PATCH", `/api/v1/nodes/${A}/status`, { token: token(A), body: {} })).status, 200);
+});
+
+/** A unit's command line as systemd splits it (double quotes group words; $MAINPID is the only variable used). */
+const unitCommands = (unit, key, mainPid) => unit.split("\n").filter((l) => l.startsWith(`${key}=`))
+  .map((l) => [...l.slice(key.length + 1).matchAll(/"([^"]*)"|(\S+)/g)].map((m) => (m[1] ?? m[2]).replace("$MAINPID", String(mainPid))));
+
+test("proxy install writes a systemd unit that runs this proxy: as systemd would run it, it serves the devices, reloads and stops; uninstall removes it", async (t) => {
+  const units = fs.mkdtempSync(path.join(plane.state, "units-"));
+  const r = cli("proxy", "install", "--dir", plane.proxy.dir, "--unit-dir", units, "--no-enable");
+  assert.equal(r.status, 0, r.stderr);
+  const file = path.join(units, "pico-node-proxy.service");
+  assert.match(r.stdout, /enable it with: systemctl daemon-reload && systemctl enable --now pico-node-proxy.service/);
+  const unit = fs.readFileSync(file, "utf8");
+  assert.match(unit, /^WantedBy=multi-user.target$/m);
+  assert.match(unit, /^Restart=on-failure$/m);
+  const analyze = spawnSync("systemd-analyze", ["verify", file], { encoding: "utf8" });
+  if (analyze.error) t.diagnostic("systemd-analyze verify: skipped — systemd is not installed here");
+  else assert.equal(analyze.status, 0, `systemd-analyze verify: ${analyze.stderr}`);
+
+  const stop = cli("proxy", "stop", "--dir", plane.proxy.dir);
+  assert.match(stop.stdout, /proxy stopped/);
+  try {
+    for (const [cmd, ...args] of unitCommands(unit, "ExecStartPre")) assert.equal(spawnSync(cmd, args).status, 0, `ExecStartPre ${cmd} ${args.join(" ")}`);
+    const [[cmd, ...args]] = unitCommands(unit, "ExecStart");
+    const nginx = spawn(cmd, args, { stdio: "ignore" });
+    const exited = new Promise((resolve) => nginx.once("exit", (code, signal) => resolve(signal ?? code)));
+    await until("the unit's nginx serves a device", async () => (await plane.viaProxy("PATCH", `/api/v1/nodes/${A}/status`, { token: token(A), body: {} })).status === 200, 10_000, 100);
+    assert.match(cli("proxy", "status", "--dir", plane.proxy.dir).stdout, new RegExp(`running \\(nginx pid ${nginx.pid}\\)`), "the pid file is where the CLI looks");
+    for (const [c, ...a] of unitCommands(unit, "ExecReload", nginx.pid)) assert.equal(spawnSync(c, a).status, 0, `ExecReload ${c} ${a.join(" ")}`);
+    assert.equal((await plane.viaProxy("PATCH", `/api/v1/nodes/${A}/status`, { token: token(A), body: {} })).status, 200, "served after the reload");
+    nginx.kill(/^KillSignal=(\S+)$/m.exec(unit)[1]);
+    assert.equal(await exited, 0, "SIGTERM is a clean stop, so Restart=on-failure leaves it stopped");
+  } finally {
+    await startNginx(plane.proxy);
+  }
+
+  const spaced = path.join(plane.state, "proxy dir");
+  fs.mkdirSync(spaced);
+  const settings = JSON.parse(fs.readFileSync(path.join(plane.proxy.dir, "proxy.json"), "utf8"));
+  fs.writeFileSync(path.join(spaced, "proxy.json"), JSON.stringify({ ...settings, dir: spaced }));
+  const refused = cli("proxy", "install", "--dir", spaced, "--unit-dir", units, "--no-enable");
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /the proxy dir .*proxy dir holds " ", which a systemd unit's command line would read otherwise/);
+  assert.ok(fs.readFileSync(file, "utf8") === unit, "the unit installed before is left as it was");
+
+  const gone = cli("proxy", "uninstall", "--unit-dir", units, "--no-enable");
+  assert.equal(gone.status, 0, gone.stderr);
+  assert.equal(fs.existsSync(file), false);
 });
