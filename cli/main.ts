@@ -32,6 +32,8 @@ const USAGE = `usage: pico-node <command> [options]
                            a key, a node certificate, a token, RBAC for its ConfigMap and
                            DIR/devices/NAME/device.env; enrolling again keeps them
   revoke NAME... [--dir DIR]   remove the device's token, key and RBAC; reload nginx
+  approver [--dir DIR]     approve the kubelet-serving CSRs of the devices enrolled at the proxy
+                           (requester, subject and SANs checked; others left pending, logged)
   sim                      run simulated Picos
       --device FILE          a device.env written by enroll (proxy URL, name, token, ConfigMap)
       --api URL              http://HOST:PORT of the proxy, or https://… of the API server
@@ -115,6 +117,9 @@ async function main(): Promise<void> {
       break;
     case "sim":
       await cmdSim(opt);
+      break;
+    case "approver":
+      await (await import("./proxy_commands.js")).cmdApprover(opt);
       break;
     case "proxy":
       await (await import("./proxy_commands.js")).cmdProxy(pos, opt);

@@ -134,3 +134,15 @@ export async function cmdRevoke(pos: string[], opt: Opt): Promise<void> {
   await revokeDevices(pos.slice(1), { dir, progress: (l) => console.log(l) });
   console.log(`revoked ${pos.slice(1).join(", ")}: the token no longer opens the proxy, the key is deleted and the ConfigMap access removed`);
 }
+
+/** Runs the approver for the proxy dir's devices until SIGINT or SIGTERM. */
+export async function cmdApprover(opt: Opt): Promise<void> {
+  const s = readProxySettings(proxyDirFrom(opt));
+  const { startApprover } = await import("./approver.js");
+  const approver = startApprover({ dir: s.dir, kubeconfig: s.kubeconfig, log: (l) => console.log(`${new Date().toISOString()} ${l}`) });
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await approver.stop();
+}

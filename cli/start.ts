@@ -6,6 +6,7 @@ import http from "node:http";
 import path from "node:path";
 import { clusterUp, clusterDown, defaultStateDir, kubectl, ClusterEnv } from "./cluster.js";
 import { startSims, freePort } from "./sims.js";
+import { Approver, startApprover } from "./approver.js";
 import { ProxySettings, DEFAULT_PORT, completeSettings, localPlaneSettings, readProxySettings, writeProxyConfig } from "./proxy.js";
 import { startNginx, stopNginx } from "./nginx.js";
 import { enrollDevices, Enrolled } from "./enroll.js";
@@ -68,6 +69,7 @@ export async function start(opt: Record<string, string>): Promise<void> {
     process.stdout.write(`\r\x1b[2K${line}\n${statusLine}`);
   };
   let proxy: ProxySettings | null = null;
+  let approver: Approver | null = null;
   let picos: SimulatedPico[] = [];
   let stopping = false;
   const stop = async (code = 0) => {
@@ -76,6 +78,7 @@ export async function start(opt: Record<string, string>): Promise<void> {
     process.stdout.write("\r\x1b[2KStopping the simulated Pico, the proxy and the control plane…\n");
     try {
       await Promise.all(picos.map((p) => p.stop()));
+      await approver?.stop();
       if (proxy) await stopNginx(proxy);
     } finally {
       clusterDown(state);
@@ -89,7 +92,9 @@ export async function start(opt: Record<string, string>): Promise<void> {
   const simStarted = Date.now();
   try {
     proxy = await startProxy(env, state);
-    console.log(`Proxy up at ${proxy.publicUrl} (TLS to ${env.apiUrl}). Enrolling ${NODE}…`);
+    console.log(`Proxy up at ${proxy.publicUrl} (TLS to ${env.apiUrl}).`);
+    approver = startApprover({ dir: proxy.dir, kubeconfig: proxy.kubeconfig, log: (l) => print(`approver: ${l}`) });
+    console.log(`Enrolling ${NODE}…`);
     [device] = await enrollDevices([NODE], { dir: proxy.dir, progress: (l) => console.log(`  ${l}`) });
     console.log(`Starting the simulated Pico ${NODE}, talking plain HTTP to the proxy…`);
     picos = await startSims({

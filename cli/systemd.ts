@@ -1,15 +1,18 @@
-// pico-node proxy install|uninstall: a systemd unit that runs the stand-alone
-// proxy's nginx, so the proxy comes back after a reboot or a crash. The unit
-// runs nginx in the foreground with the proxy dir's own configuration; the
+// pico-node proxy install|uninstall: systemd units that bring the proxy back
+// after a reboot or a crash. pico-node-proxy.service runs the stand-alone
+// proxy's nginx in the foreground with the proxy dir's own configuration (the
 // pid file stays where `proxy reload`, enroll and revoke look for it, so they
-// work unchanged on a proxy systemd started.
+// work unchanged on it); pico-node-approver.service runs the CSR approver for
+// the devices enrolled there.
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
+import { ROOT } from "./cluster.js";
 import { ProxySettings, parseListen } from "./proxy.js";
 import { requireNginx, runningPid, stopNginx, testConfig } from "./nginx.js";
 
 export const PROXY_UNIT = "pico-node-proxy.service";
+export const APPROVER_UNIT = "pico-node-approver.service";
 export const SYSTEM_UNIT_DIR = "/etc/systemd/system";
 
 // Characters a unit's command line takes as they are: no quoting, no specifier (%), no variable ($).
@@ -70,6 +73,32 @@ export function proxyUnit(s: ProxySettings, nginx: string, kill: string): string
   ].join("\n");
 }
 
+/** The approver's unit: `pico-node approver` for the devices of s.dir, with this checkout's CLI and this Node.js. */
+export function approverUnit(s: ProxySettings, node: string, cli: string): string {
+  const dir = plainPath("the proxy dir", s.dir);
+  return [
+    `# Written by \`pico-node proxy install\` for the proxy in ${dir};`,
+    "# `pico-node proxy uninstall` removes it. Regenerate rather than edit.",
+    "[Unit]",
+    `Description=k3s-pico-node approver: kubelet-serving CSRs of the devices enrolled in ${dir}`,
+    "Wants=network-online.target",
+    "After=network-online.target k3s.service",
+    "",
+    "[Service]",
+    "Type=exec",
+    `ExecStart=${plainPath("node", node)} ${plainPath("the CLI", cli)} approver --dir ${dir}`,
+    "Restart=on-failure",
+    "RestartSec=5",
+    "UMask=0077",
+    "NoNewPrivileges=yes",
+    "PrivateTmp=yes",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
+}
+
 function systemdRunning(): boolean {
   return fs.existsSync("/run/systemd/system");
 }
@@ -81,90 +110,86 @@ function systemctl(...args: string[]): void {
 
 export interface UnitOptions {
   unitDir: string;
-  /** false: write the unit only (and say how to enable it). */
+  /** false: write the units only (and say how to enable them). */
   enable: boolean;
   progress: (line: string) => void;
 }
 
-function enableCommand(): string {
-  return `systemctl daemon-reload && systemctl enable --now ${PROXY_UNIT}`;
-}
-
-/** Writes the proxy's unit and, on a machine systemd runs, enables and starts it in place of a stand-alone proxy. */
-export async function installProxyUnit(s: ProxySettings, o: UnitOptions): Promise<void> {
-  if (s.system) {
-    o.progress(`the proxy in ${s.dir} is part of the system nginx, which systemd already starts at boot (systemctl enable nginx): nothing to install`);
-    return;
-  }
-  requireNginx();
-  const unit = proxyUnit(s, which("nginx"), which("kill"));
-  testConfig(s); // a unit whose nginx refuses its configuration would fail at every boot
-  const file = path.join(o.unitDir, PROXY_UNIT);
-  const before = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
-  const other = before && /for the proxy in (\S+);/.exec(before)?.[1];
-  if (other && other !== s.dir) o.progress(`${file} ran the proxy in ${other}; it now runs the one in ${s.dir}`);
+function writeUnit(o: UnitOptions, name: string, text: string, proxyDir: string): void {
+  const file = path.join(o.unitDir, name);
+  const other = installedUnitDir(o.unitDir, name);
+  if (other && other !== proxyDir) o.progress(`${file} served the proxy in ${other}; it now serves the one in ${proxyDir}`);
   try {
     fs.mkdirSync(o.unitDir, { recursive: true });
-    fs.writeFileSync(file, unit, { mode: 0o644 });
+    fs.writeFileSync(file, text, { mode: 0o644 });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "EACCES" || code === "EPERM") throw new Error(`writing ${file}: permission denied — run it as root (sudo), or give --unit-dir`);
     throw e;
   }
   o.progress(`wrote ${file}`);
-  if (!o.enable) {
-    o.progress(`enable it with: ${enableCommand()}`);
-    return;
+}
+
+/**
+ * Writes the units for the proxy in s.dir (the approver's only, when the
+ * proxy is part of the system nginx) and, on a machine systemd runs, enables
+ * and starts them, in place of a stand-alone proxy started by hand.
+ */
+export async function installProxyUnit(s: ProxySettings, o: UnitOptions): Promise<void> {
+  const units: [string, string][] = [];
+  if (s.system) o.progress(`the proxy in ${s.dir} is part of the system nginx, which systemd already starts at boot (systemctl enable nginx)`);
+  else {
+    requireNginx();
+    units.push([PROXY_UNIT, proxyUnit(s, which("nginx"), which("kill"))]);
+    testConfig(s); // a unit whose nginx refuses its configuration would fail at every boot
   }
-  if (!systemdRunning()) {
-    o.progress(`systemd is not running on this machine: enable it where it is, with: ${enableCommand()}`);
-    return;
-  }
+  units.push([APPROVER_UNIT, approverUnit(s, process.execPath, path.join(ROOT, "bin/pico-node.mjs"))]);
+  for (const [name, text] of units) writeUnit(o, name, text, s.dir);
+  const names = units.map(([name]) => name).join(" ");
+  const enableCommand = `systemctl daemon-reload && systemctl enable --now ${names}`;
+  if (!o.enable) return o.progress(`enable them with: ${enableCommand}`);
+  if (!systemdRunning()) return o.progress(`systemd is not running on this machine: enable them where it is, with: ${enableCommand}`);
   systemctl("daemon-reload");
   // A proxy `proxy start` left running holds the port: systemd's takes over from it.
-  const standAlone = runningPid(s);
-  if (standAlone && !underSystemd(standAlone)) {
-    o.progress(`stopping the stand-alone proxy (nginx pid ${standAlone}) so systemd runs it`);
+  const running = s.system ? null : runningPid(s);
+  if (running && !underSystemd(running)) {
+    o.progress(`stopping the stand-alone proxy (nginx pid ${running}) so systemd runs it`);
     await stopNginx(s);
   }
-  systemctl("enable", "--now", PROXY_UNIT);
-  if (standAlone && underSystemd(standAlone)) systemctl("restart", PROXY_UNIT); // the unit changed
+  systemctl("enable", "--now", ...units.map(([name]) => name));
+  systemctl("try-restart", ...units.map(([name]) => name)); // those already running take the units as written now
+  if (s.system) return o.progress(`${APPROVER_UNIT} enabled and running; it starts at boot`);
   const { host, port } = parseListen(s.listen);
   for (let i = 0; i < 100; i++) {
     const pid = runningPid(s);
-    if (pid && underSystemd(pid)) {
-      o.progress(`${PROXY_UNIT} enabled and running (nginx pid ${pid}) on ${host}:${port}; it starts at boot`);
-      return;
-    }
+    if (pid && underSystemd(pid)) return o.progress(`${names} enabled and running (nginx pid ${pid} on ${host}:${port}); they start at boot`);
     await new Promise((r) => setTimeout(r, 100));
   }
   const status = spawnSync("systemctl", ["status", "--no-pager", "-n", "10", PROXY_UNIT], { encoding: "utf8" }).stdout;
   throw new Error(`${PROXY_UNIT} is enabled but its nginx did not start within 10 s:\n${status.trim()}`);
 }
 
-/** Stops and disables the unit (where systemd runs) and removes it. */
+/** Stops and disables the units (where systemd runs) and removes them. */
 export function uninstallProxyUnit(o: UnitOptions): void {
-  const file = path.join(o.unitDir, PROXY_UNIT);
-  if (!fs.existsSync(file)) {
-    o.progress(`no ${PROXY_UNIT} in ${o.unitDir}: nothing to remove`);
-    return;
-  }
-  if (o.enable && systemdRunning()) systemctl("disable", "--now", PROXY_UNIT);
-  fs.rmSync(file);
-  if (o.enable && systemdRunning()) systemctl("daemon-reload");
-  o.progress(`removed ${file}${o.enable && systemdRunning() ? " (stopped and disabled)" : ""}; start the proxy by hand with \`pico-node proxy start\``);
+  const present = [PROXY_UNIT, APPROVER_UNIT].filter((name) => fs.existsSync(path.join(o.unitDir, name)));
+  if (!present.length) return o.progress(`no ${PROXY_UNIT} or ${APPROVER_UNIT} in ${o.unitDir}: nothing to remove`);
+  const live = o.enable && systemdRunning();
+  if (live) systemctl("disable", "--now", ...present);
+  for (const name of present) fs.rmSync(path.join(o.unitDir, name));
+  if (live) systemctl("daemon-reload");
+  o.progress(`removed ${present.map((name) => path.join(o.unitDir, name)).join(", ")}${live ? " (stopped and disabled)" : ""}; start the proxy by hand with \`pico-node proxy start\``);
 }
 
-/** The proxy dir a unit file was written for, if one is installed. */
-export function installedUnitDir(unitDir = SYSTEM_UNIT_DIR): string | null {
+/** The proxy dir an installed unit was written for, if it is installed. */
+export function installedUnitDir(unitDir = SYSTEM_UNIT_DIR, name = PROXY_UNIT): string | null {
   try {
-    return /for the proxy in (\S+);/.exec(fs.readFileSync(path.join(unitDir, PROXY_UNIT), "utf8"))?.[1] ?? null;
+    return /for the proxy in (\S+);/.exec(fs.readFileSync(path.join(unitDir, name), "utf8"))?.[1] ?? null;
   } catch {
     return null;
   }
 }
 
-/** Whether systemd started this process (its cgroup is a unit's). */
+/** Whether systemd started this process (its cgroup is the proxy unit's). */
 function underSystemd(pid: number): boolean {
   try {
     return fs.readFileSync(`/proc/${pid}/cgroup`, "utf8").includes(`/${PROXY_UNIT}`);

@@ -266,18 +266,33 @@ test("a revoked device gets 401 after the reload, loses its ConfigMap access, an
 const unitCommands = (unit, key, mainPid) => unit.split("\n").filter((l) => l.startsWith(`${key}=`))
   .map((l) => [...l.slice(key.length + 1).matchAll(/"([^"]*)"|(\S+)/g)].map((m) => (m[1] ?? m[2]).replace("$MAINPID", String(mainPid))));
 
-test("proxy install writes a systemd unit that runs this proxy: as systemd would run it, it serves the devices, reloads and stops; uninstall removes it", async (t) => {
+test("proxy install writes systemd units for this proxy and its approver: as systemd would run them, the proxy serves the devices, reloads and stops, the approver runs and stops; uninstall removes them", async (t) => {
   const units = fs.mkdtempSync(path.join(plane.state, "units-"));
   const r = cli("proxy", "install", "--dir", plane.proxy.dir, "--unit-dir", units, "--no-enable");
   assert.equal(r.status, 0, r.stderr);
   const file = path.join(units, "pico-node-proxy.service");
-  assert.match(r.stdout, /enable it with: systemctl daemon-reload && systemctl enable --now pico-node-proxy.service/);
+  assert.match(r.stdout, /enable them with: systemctl daemon-reload && systemctl enable --now pico-node-proxy.service pico-node-approver.service/);
   const unit = fs.readFileSync(file, "utf8");
-  assert.match(unit, /^WantedBy=multi-user.target$/m);
-  assert.match(unit, /^Restart=on-failure$/m);
-  const analyze = spawnSync("systemd-analyze", ["verify", file], { encoding: "utf8" });
+  const approverFile = path.join(units, "pico-node-approver.service");
+  const approverUnit = fs.readFileSync(approverFile, "utf8");
+  for (const text of [unit, approverUnit]) {
+    assert.match(text, /^WantedBy=multi-user.target$/m);
+    assert.match(text, /^Restart=on-failure$/m);
+  }
+  const analyze = spawnSync("systemd-analyze", ["verify", file, approverFile], { encoding: "utf8" });
   if (analyze.error) t.diagnostic("systemd-analyze verify: skipped — systemd is not installed here");
   else assert.equal(analyze.status, 0, `systemd-analyze verify: ${analyze.stderr}`);
+
+  // The approver's unit runs this checkout's CLI for this proxy dir, and stops cleanly on SIGTERM.
+  const [[approverCmd, ...approverArgs]] = unitCommands(approverUnit, "ExecStart");
+  const approver = spawn(approverCmd, approverArgs, { stdio: ["ignore", "pipe", "pipe"] });
+  let approverOut = "";
+  approver.stdout.on("data", (d) => (approverOut += d));
+  approver.stderr.on("data", (d) => (approverOut += d));
+  const approverExit = new Promise((resolve) => approver.once("exit", (code) => resolve(code)));
+  await until("the approver runs", () => approverOut.includes(`approving kubelet-serving CSRs of the devices enrolled in ${plane.proxy.dir}`), 10_000, 100);
+  approver.kill("SIGTERM");
+  assert.equal(await approverExit, 0, approverOut);
 
   const stop = cli("proxy", "stop", "--dir", plane.proxy.dir);
   assert.match(stop.stdout, /proxy stopped/);
@@ -308,4 +323,5 @@ test("proxy install writes a systemd unit that runs this proxy: as systemd would
   const gone = cli("proxy", "uninstall", "--unit-dir", units, "--no-enable");
   assert.equal(gone.status, 0, gone.stderr);
   assert.equal(fs.existsSync(file), false);
+  assert.equal(fs.existsSync(approverFile), false);
 });
