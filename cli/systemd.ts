@@ -38,21 +38,35 @@ function plainPath(what: string, p: string): string {
   return p;
 }
 
-/** The unit's text for the proxy in s.dir. */
-export function proxyUnit(s: ProxySettings, nginx: string, kill: string): string {
-  const dir = plainPath("the proxy dir", s.dir);
-  const conf = `-p ${dir} -c ${dir}/nginx.conf`;
+/** A unit for the proxy in dir: our header, the network before it, the service's own lines, the shared hardening. */
+function unitText(dir: string, description: string, service: string[]): string {
   return [
     `# Written by \`pico-node proxy install\` for the proxy in ${dir};`,
     "# `pico-node proxy uninstall` removes it. Regenerate rather than edit.",
     "[Unit]",
-    `Description=k3s-pico-node proxy on ${s.listen} (nginx: the Picos' plain HTTP to TLS with per-device identities)`,
+    `Description=${description}`,
     // The API server may sit on this host (k3s) or elsewhere: wait for the network either way.
     "Wants=network-online.target",
     "After=network-online.target k3s.service",
     "",
     "[Service]",
     "Type=exec",
+    ...service,
+    "Restart=on-failure",
+    "UMask=0077",
+    "NoNewPrivileges=yes",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
+}
+
+/** The unit's text for the proxy in s.dir. */
+export function proxyUnit(s: ProxySettings, nginx: string, kill: string): string {
+  const dir = plainPath("the proxy dir", s.dir);
+  const conf = `-p ${dir} -c ${dir}/nginx.conf`;
+  return unitText(dir, `k3s-pico-node proxy on ${s.listen} (nginx: the Picos' plain HTTP to TLS with per-device identities)`, [
     `ExecStartPre=${plainPath("nginx", nginx)} -t -q ${conf}`,
     `ExecStart=${nginx} ${conf} -g "daemon off;"`,
     // A configuration nginx refuses is never signalled in (as `pico-node proxy reload` does).
@@ -61,42 +75,17 @@ export function proxyUnit(s: ProxySettings, nginx: string, kill: string): string
     // SIGTERM is nginx's fast shutdown: open watches end at once and the Picos reconnect.
     "KillSignal=SIGTERM",
     "TimeoutStopSec=15",
-    "Restart=on-failure",
     "RestartSec=2",
-    "UMask=0077",
-    "NoNewPrivileges=yes",
-    "PrivateTmp=yes",
-    "",
-    "[Install]",
-    "WantedBy=multi-user.target",
-    "",
-  ].join("\n");
+  ]);
 }
 
 /** The approver's unit: `pico-node approver` for the devices of s.dir, with this checkout's CLI and this Node.js. */
 export function approverUnit(s: ProxySettings, node: string, cli: string): string {
   const dir = plainPath("the proxy dir", s.dir);
-  return [
-    `# Written by \`pico-node proxy install\` for the proxy in ${dir};`,
-    "# `pico-node proxy uninstall` removes it. Regenerate rather than edit.",
-    "[Unit]",
-    `Description=k3s-pico-node approver: kubelet-serving CSRs of the devices enrolled in ${dir}`,
-    "Wants=network-online.target",
-    "After=network-online.target k3s.service",
-    "",
-    "[Service]",
-    "Type=exec",
+  return unitText(dir, `k3s-pico-node approver: kubelet-serving CSRs of the devices enrolled in ${dir}`, [
     `ExecStart=${plainPath("node", node)} ${plainPath("the CLI", cli)} approver --dir ${dir}`,
-    "Restart=on-failure",
     "RestartSec=5",
-    "UMask=0077",
-    "NoNewPrivileges=yes",
-    "PrivateTmp=yes",
-    "",
-    "[Install]",
-    "WantedBy=multi-user.target",
-    "",
-  ].join("\n");
+  ]);
 }
 
 function systemdRunning(): boolean {
