@@ -135,7 +135,7 @@ export function startApprover(o: ApproverOptions): Approver {
         if (lastError) o.log("the API server answers again");
         lastError = "";
         retryMs = RETRY_INITIAL_MS;
-        await watch(listed.metadata.resourceVersion);
+        if (!stopped) await watch(listed.metadata.resourceVersion);
       } catch (e) {
         if (stopped) break;
         const message = (e as Error).message;

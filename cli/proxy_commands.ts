@@ -139,10 +139,12 @@ export async function cmdRevoke(pos: string[], opt: Opt): Promise<void> {
 export async function cmdApprover(opt: Opt): Promise<void> {
   const s = readProxySettings(proxyDirFrom(opt));
   const { startApprover } = await import("./approver.js");
-  const approver = startApprover({ dir: s.dir, kubeconfig: s.kubeconfig, log: (l) => console.log(`${new Date().toISOString()} ${l}`) });
-  await new Promise<void>((resolve) => {
+  // Listening before the first line is printed: whoever waits for that line may stop it at once.
+  const signalled = new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
+  const approver = startApprover({ dir: s.dir, kubeconfig: s.kubeconfig, log: (l) => console.log(`${new Date().toISOString()} ${l}`) });
+  await signalled;
   await approver.stop();
 }
