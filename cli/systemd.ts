@@ -145,8 +145,9 @@ export async function installProxyUnit(s: ProxySettings, o: UnitOptions): Promis
     o.progress(`stopping the stand-alone proxy (nginx pid ${running}) so systemd runs it`);
     await stopNginx(s);
   }
+  const active = units.map(([name]) => name).filter((name) => spawnSync("systemctl", ["is-active", "--quiet", name]).status === 0);
   systemctl("enable", "--now", ...units.map(([name]) => name));
-  systemctl("try-restart", ...units.map(([name]) => name)); // those already running take the units as written now
+  if (active.length) systemctl("restart", ...active); // those already running take the units as written now
   if (s.system) return o.progress(`${APPROVER_UNIT} enabled and running; it starts at boot`);
   const { host, port } = parseListen(s.listen);
   for (let i = 0; i < 100; i++) {
