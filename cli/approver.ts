@@ -85,6 +85,11 @@ export function startApprover(o: ApproverOptions): Approver {
       let stderr = "";
       let failure: Error | null = null;
       let work = Promise.resolve();
+      child.once("error", (e) => {
+        // kubectl could not be run ("close" may not follow): end this watch here.
+        failure = new Error(`watch: kubectl: ${e.message}`);
+        reject(failure);
+      });
       child.stderr!.on("data", (d) => (stderr += d));
       createInterface({ input: child.stdout! }).on("line", (line) => {
         if (!line.trim() || failure) return;
