@@ -7,7 +7,7 @@
 import { spawn, execFile } from "node:child_process";
 import { createInterface } from "node:readline";
 import { listDevices } from "./devices.js";
-import { KUBELET_SERVING, NodeAddress, ServingCsr, decided, judge } from "./serving_csr.js";
+import { KUBELET_SERVING, NodeAddress, ServingCsr, decided, judge, requestingNode } from "./serving_csr.js";
 
 const CSRS = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 const SELECTOR = `fieldSelector=${encodeURIComponent(`spec.signerName=${KUBELET_SERVING}`)}`;
@@ -60,9 +60,9 @@ export function startApprover(o: ApproverOptions): Approver {
       return;
     }
     const enrolled = new Set(listDevices(o.dir).map((d) => d.name));
-    const node = /^system:node:(.+)$/.exec(csr.spec.username ?? "")?.[1];
+    const node = requestingNode(csr);
     const addresses = node && enrolled.has(node) ? await addressesOf(node) : null;
-    const v = judge(csr, enrolled, () => addresses);
+    const v = judge(csr, enrolled, addresses);
     if (v.approve) {
       await kubectl(o.kubeconfig, ["certificate", "approve", name]);
       pending.delete(name);

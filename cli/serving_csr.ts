@@ -32,15 +32,20 @@ export function decided(csr: ServingCsr): boolean {
 
 const list = (xs: Iterable<string>) => [...xs].sort().join(", ") || "none";
 
+/** The node that asked for the CSR (its requester is system:node:<name>), or null. */
+export function requestingNode(csr: ServingCsr): string | null {
+  return NODE_USER.exec(csr.spec.username ?? "")?.[1] ?? null;
+}
+
 /**
  * Decides one pending kubelet-serving CSR. enrolled: the devices of this
- * proxy; addressesOf: the Node's status.addresses, or null if there is no Node.
+ * proxy; addresses: the requesting node's status.addresses, or null if there
+ * is no such Node (or it was not looked up: the requester is no enrolled node).
  */
-export function judge(csr: ServingCsr, enrolled: Set<string>, addressesOf: (node: string) => NodeAddress[] | null): Verdict {
+export function judge(csr: ServingCsr, enrolled: Set<string>, addresses: NodeAddress[] | null): Verdict {
   const refuse = (node: string | null, reason: string): Verdict => ({ approve: false, node, reason });
-  const user = NODE_USER.exec(csr.spec.username ?? "");
-  if (!user) return refuse(null, `requested by ${csr.spec.username ?? "nobody"}, not by a node (system:node:<name>)`);
-  const node = user[1];
+  const node = requestingNode(csr);
+  if (!node) return refuse(null, `requested by ${csr.spec.username ?? "nobody"}, not by a node (system:node:<name>)`);
   if (!(csr.spec.groups ?? []).includes("system:nodes")) return refuse(node, "the requester is not in the group system:nodes");
   if (!enrolled.has(node)) return refuse(node, `${node} is not a device enrolled at this proxy`);
   const usages = csr.spec.usages ?? [];
@@ -58,7 +63,6 @@ export function judge(csr: ServingCsr, enrolled: Set<string>, addressesOf: (node
   const wanted = [`CN=system:node:${node}`, "O=system:nodes"];
   if (subject.join(",") !== wanted.join(",")) return refuse(node, `subject ${subject.join(", ") || "empty"}; expected ${wanted.join(", ")}`);
   if (content.otherNames.length) return refuse(node, `SANs of kinds a serving certificate does not carry: ${list(new Set(content.otherNames))}`);
-  const addresses = addressesOf(node);
   if (!addresses) return refuse(node, `there is no Node ${node} to take its addresses from`);
   // Each address goes in as the SAN kind it is: an IP as an IP address, a name as a DNS name.
   const reportedIps = new Set(addresses.map((a) => a.address).filter((a) => net.isIP(a)));

@@ -51,12 +51,18 @@ function csrPem({ cn, o = "system:nodes", sans }) {
 
 const sansOf = (addrs) => addrs.map((a) => (/^[\d.]+$/.test(a.address) ? `IP:${a.address}` : `DNS:${a.address}`));
 
-/** POSTs the CSR with the device's node certificate (the identity the proxy forwards for it). */
-async function submit(name, pem, { as = A, usages = ["digital signature", "server auth"], tls } = {}) {
-  const body = { apiVersion: "certificates.k8s.io/v1", kind: "CertificateSigningRequest", metadata: { name },
-    spec: { request: Buffer.from(pem).toString("base64"), signerName: "kubernetes.io/kubelet-serving", usages } };
-  const r = tls ? await tls("POST", CSRS, body) : await plane.asDevice(as, "POST", CSRS, body);
-  assert.equal(r.status, 201, `CSR ${name} created as the device: ${r.text}`);
+/**
+ * POSTs a kubelet-serving CSR, by default with pico A's node certificate (the
+ * identity the proxy forwards for it), or through sender; resolves with the answer.
+ */
+function post(name, pem, { usages = ["digital signature", "server auth"], sender = (m, p, b) => plane.asDevice(A, m, p, b) } = {}) {
+  return sender("POST", CSRS, { apiVersion: "certificates.k8s.io/v1", kind: "CertificateSigningRequest", metadata: { name },
+    spec: { request: Buffer.from(pem).toString("base64"), signerName: "kubernetes.io/kubelet-serving", usages } });
+}
+
+async function submit(name, pem, options) {
+  const r = await post(name, pem, options);
+  assert.equal(r.status, 201, `CSR ${name} created: ${r.text}`);
 }
 
 const csr = (name) => plane.json(["get", "csr", name]);
@@ -78,14 +84,13 @@ test("a device's own serving CSR naming exactly its Node's addresses is approved
 test("a wrong name, a wrong or missing address, a client usage: left pending, each logged once with its reason", async () => {
   const cases = [
     // Someone other than the device asking for the device's name (NodeRestriction already stops another node).
-    ["pico-csr-a-by-admin", { cn: `system:node:${A}`, sans: sansOf(addresses) }, { tls: (m, p, b) => plane.asAdmin(m, p, b) }, /requested by kubernetes-admin, not by a node/],
+    ["pico-csr-a-by-admin", { cn: `system:node:${A}`, sans: sansOf(addresses) }, { sender: (m, p, b) => plane.asAdmin(m, p, b) }, /requested by kubernetes-admin, not by a node/],
     ["pico-csr-a-extra-ip", { cn: `system:node:${A}`, sans: [...sansOf(addresses), "IP:10.9.9.9"] }, {}, /SANs IP \[.*10\.9\.9\.9.*\] .* are not the Node's addresses/],
     ["pico-csr-a-no-san", { cn: `system:node:${A}`, sans: [] }, {}, /names no address/],
     ["pico-csr-a-email", { cn: `system:node:${A}`, sans: [...sansOf(addresses), "email:x@example.com"] }, {}, /SANs of kinds a serving certificate does not carry: email/],
     ["pico-csr-a-client", { cn: `system:node:${A}`, sans: sansOf(addresses) }, { usages: ["digital signature", "server auth", "client auth"] }, /usages .*client auth/],
   ];
-  const refused = await plane.asDevice(A, "POST", CSRS, { apiVersion: "certificates.k8s.io/v1", kind: "CertificateSigningRequest", metadata: { name: "pico-csr-a-other-name" },
-    spec: { request: Buffer.from(csrPem({ cn: "system:node:pico-csr-z", sans: sansOf(addresses) })).toString("base64"), signerName: "kubernetes.io/kubelet-serving", usages: ["digital signature", "server auth"] } });
+  const refused = await post("pico-csr-a-other-name", csrPem({ cn: "system:node:pico-csr-z", sans: sansOf(addresses) }));
   assert.equal(refused.status, 403, "the API server refuses a node's CSR for another node's name");
   for (const [name, subject, options] of cases) await submit(name, csrPem(subject), options);
   for (const [name, , , reason] of cases) {
@@ -115,20 +120,8 @@ test("a node that is not enrolled at this proxy gets no approval, even for its o
   openssl(["req", "-new", "-key", key, "-subj", `/O=system:nodes/CN=system:node:${stranger}`, "-out", req]);
   openssl(["x509", "-req", "-in", req, "-CA", path.join(plane.env.pkiDir, "ca.crt"), "-CAkey", path.join(plane.env.pkiDir, "ca.key"),
     "-CAcreateserial", "-days", "1", "-out", crt]);
-  const https = await import("node:https");
-  const u = new URL(plane.env.apiUrl);
-  const asStranger = (method, pathname, body) => new Promise((resolve, reject) => {
-    const payload = JSON.stringify(body);
-    const r = https.request({ host: u.hostname, port: u.port, method, path: pathname, ca: fs.readFileSync(plane.env.caFile), cert: fs.readFileSync(crt),
-      key: fs.readFileSync(key), agent: false, headers: { "Content-Type": "application/json" } }, (res) => {
-      let text = "";
-      res.on("data", (d) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode, text }));
-    });
-    r.on("error", reject);
-    r.end(payload);
-  });
-  await submit("pico-csr-stranger-own", csrPem({ cn: `system:node:${stranger}`, sans: [`DNS:${stranger}`] }), { tls: asStranger });
+  await submit("pico-csr-stranger-own", csrPem({ cn: `system:node:${stranger}`, sans: [`DNS:${stranger}`] }),
+    { sender: (m, p, b) => plane.withCertificate(crt, key, m, p, b) });
   await until("judged", () => pendingLog("pico-csr-stranger-own").length === 1, 20_000, 250);
   assert.match(pendingLog("pico-csr-stranger-own")[0], /pico-csr-stranger is not a device enrolled at this proxy/);
   assert.deepEqual(conditionTypes("pico-csr-stranger-own"), []);

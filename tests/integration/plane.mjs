@@ -70,9 +70,13 @@ export async function withPlane(env = {}, { proxy: withProxy = true } = {}) {
     /** Straight to the API server with a device's own client certificate (no proxy). */
     asDevice(name, method, pathname, body) {
       const f = deviceFiles(proxy.dir, name);
+      return this.withCertificate(f.cert, f.key, method, pathname, body);
+    },
+    /** Straight to the API server as whoever the client certificate (PEM files) names. */
+    withCertificate(certFile, keyFile, method, pathname, body) {
       const u = new URL(cluster.apiUrl);
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const tls = { ca: fs.readFileSync(cluster.caFile), cert: fs.readFileSync(f.cert), key: fs.readFileSync(f.key) };
+      const tls = { ca: fs.readFileSync(cluster.caFile), cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) };
       return request(https, { host: u.hostname, port: u.port, method, path: pathname, ...tls, agent: false, headers: payload ? { "Content-Type": method === "PATCH" ? "application/strategic-merge-patch+json" : "application/json" } : {} }, payload);
     },
     /** An admin request without spawning kubectl (for timing). */
