@@ -4,11 +4,17 @@
 // own ceiling: the Lease's is its cap (a renewal must land well within
 // leaseDurationSeconds), other requests honour up to 5 minutes.
 
+import { config } from "../config";
 import { now } from "../lib/clock";
 import { randomBelow } from "../lib/random";
 
 /** How long a Retry-After may hold back requests that nothing else waits on. */
 export const RETRY_AFTER_CEILING_MS: i32 = 300_000;
+
+/** Which settings a backoff follows. API requests: capped at backoff_max_ms, a Retry-After honoured up to 5 min. */
+export const BACKOFF_API = 0;
+/** The Lease (and what it waits for): capped at lease_backoff_max_ms, and so is a Retry-After. */
+export const BACKOFF_LEASE = 1;
 
 // Plain data, created once: no managed header needed.
 @unmanaged
@@ -16,21 +22,22 @@ export class Backoff {
   failures: i32 = 0;
   /** Monotonic ms before which no retry may start. */
   notBefore: u64 = 0;
-  initialMs: i32;
-  capMs: i32;
+  initialMs: i32 = 0;
+  capMs: i32 = 0;
   /** Longest delay a server's Retry-After may impose. */
-  retryAfterCeilingMs: i32;
+  retryAfterCeilingMs: i32 = 0;
+  private kind: i32;
 
-  constructor(initialMs: i32, capMs: i32, retryAfterCeilingMs: i32) {
-    this.initialMs = initialMs;
-    this.capMs = capMs;
-    this.retryAfterCeilingMs = retryAfterCeilingMs;
+  constructor(kind: i32) {
+    this.kind = kind;
+    this.configure();
   }
 
-  configure(initialMs: i32, capMs: i32, retryAfterCeilingMs: i32): void {
-    this.initialMs = initialMs;
-    this.capMs = capMs;
-    this.retryAfterCeilingMs = retryAfterCeilingMs;
+  /** Takes the intervals from the configuration (again, once the device's is read). */
+  configure(): void {
+    this.initialMs = config.backoffInitialMs;
+    this.capMs = this.kind == BACKOFF_LEASE ? config.leaseBackoffMaxMs : config.backoffMaxMs;
+    this.retryAfterCeilingMs = this.kind == BACKOFF_LEASE ? config.leaseBackoffMaxMs : RETRY_AFTER_CEILING_MS;
   }
 
   succeeded(): void {

@@ -14,7 +14,7 @@ import { JsonReader, JSON_STRING, JSON_NUMBER } from "../json/reader";
 import { HttpResponseParser } from "../http/response_parser";
 import { ApiChannel } from "../api/channel";
 import { ApiRequest, FAIL_PROTOCOL, StatusFields } from "../api/request";
-import { Backoff, RETRY_AFTER_CEILING_MS } from "../api/backoff";
+import { Backoff, BACKOFF_API } from "../api/backoff";
 import { RESOURCE_VERSION_BYTES } from "../api/limits";
 import { isSuccess, retryAfterFailure, retryAfterNoResponse } from "../api/outcome";
 import { metrics } from "../metrics/counters";
@@ -246,12 +246,12 @@ const OUTCOME_APPLIED = 3;
 @unmanaged
 export class ConfigMapWatcher {
   /** Requests that got no (usable) answer; reset by any answer that works. */
-  backoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
+  backoff: Backoff = new Backoff(BACKOFF_API);
   /** Watches that ended in no progress — forced to LIST again (410, an ERROR or
    *  unusable event, a stream that broke) or closed within a second — each
    *  answer fine on its own, so the backoff above would not grow. Reset only
    *  by a watch that runs a second or more and ends well. */
-  cycleBackoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
+  cycleBackoff: Backoff = new Backoff(BACKOFF_API);
   /** resourceVersion to watch from (list, last event or bookmark); empty: LIST first. */
   lastVersion: ByteBuf = ByteBuf.create(RESOURCE_VERSION_BYTES);
   /** resourceVersion of the ConfigMap last evaluated (applied or rejected). */
@@ -265,8 +265,8 @@ export class ConfigMapWatcher {
   private watch: WatchRequest = new WatchRequest(this.statusFields, this.cm);
 
   configure(): void {
-    this.backoff.configure(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
-    this.cycleBackoff.configure(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
+    this.backoff.configure();
+    this.cycleBackoff.configure();
   }
 
   start(): void {

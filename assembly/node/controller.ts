@@ -13,7 +13,7 @@ import { JsonWriter } from "../json/writer";
 import { HttpResponseParser } from "../http/response_parser";
 import { ApiChannel } from "../api/channel";
 import { ApiRequest, FAIL_PROTOCOL, StatusFields } from "../api/request";
-import { Backoff, RETRY_AFTER_CEILING_MS } from "../api/backoff";
+import { Backoff, BACKOFF_API, BACKOFF_LEASE } from "../api/backoff";
 import { UID_BYTES } from "../api/limits";
 import { ByteBuf } from "../lib/bytes";
 import { isSuccess, retryAfterFailure, retryAfterNoResponse } from "../api/outcome";
@@ -117,14 +117,14 @@ class StatusRequest extends ApiRequest {
 @unmanaged
 export class NodeController {
   private state: i32 = NEED_REGISTER;
-  backoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
-  statusBackoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
+  backoff: Backoff = new Backoff(BACKOFF_API);
+  statusBackoff: Backoff = new Backoff(BACKOFF_API);
   /** Registrations answered 409: grows per conflict, reset by an adoption, so a
    *  server answering 409 to every POST and 404 to every GET is asked at a
    *  growing interval (each answer is definitive, so the backoff above resets). */
-  conflictBackoff: Backoff = new Backoff(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
+  conflictBackoff: Backoff = new Backoff(BACKOFF_API);
   /** The Lease waits for a confirmation, so its retries are the Lease's. */
-  confirmBackoff: Backoff = new Backoff(config.backoffInitialMs, config.leaseBackoffMaxMs, config.leaseBackoffMaxMs);
+  confirmBackoff: Backoff = new Backoff(BACKOFF_LEASE);
   private lastStatusAt: u64 = 0;
   private statusWritten: bool = false;
   /** The Lease vanished (the garbage collector removes it with its Node): read the
@@ -149,10 +149,10 @@ export class NodeController {
   }
 
   configure(): void {
-    this.backoff.configure(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
-    this.statusBackoff.configure(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
-    this.conflictBackoff.configure(config.backoffInitialMs, config.backoffMaxMs, RETRY_AFTER_CEILING_MS);
-    this.confirmBackoff.configure(config.backoffInitialMs, config.leaseBackoffMaxMs, config.leaseBackoffMaxMs);
+    this.backoff.configure();
+    this.statusBackoff.configure();
+    this.conflictBackoff.configure();
+    this.confirmBackoff.configure();
   }
 
   registered(): bool {

@@ -16,7 +16,7 @@ import { JsonWriter } from "../json/writer";
 import { HttpResponseParser } from "../http/response_parser";
 import { ApiChannel } from "../api/channel";
 import { ApiRequest, StatusFields } from "../api/request";
-import { Backoff } from "../api/backoff";
+import { Backoff, BACKOFF_LEASE } from "../api/backoff";
 import { RESOURCE_VERSION_BYTES } from "../api/limits";
 import { isSuccess, retryAfterFailure, retryAfterNoResponse } from "../api/outcome";
 import { renewTimes, wallMicrosNow } from "../api/time";
@@ -86,7 +86,7 @@ class LeaseRequest extends ApiRequest {
 // Plain data, created once: no managed header needed.
 @unmanaged
 export class LeaseController {
-  backoff: Backoff = new Backoff(config.backoffInitialMs, config.leaseBackoffMaxMs, config.leaseBackoffMaxMs);
+  backoff: Backoff = new Backoff(BACKOFF_LEASE);
   /** resourceVersion of our Lease as last read or written; empty: unknown. */
   version: ByteBuf = ByteBuf.create(RESOURCE_VERSION_BYTES);
   private nextOp: i32 = OP_GET;
@@ -105,7 +105,7 @@ export class LeaseController {
 
   configure(): void {
     // A server's Retry-After is honoured only up to the Lease's own cap.
-    this.backoff.configure(config.backoffInitialMs, config.leaseBackoffMaxMs, config.leaseBackoffMaxMs);
+    this.backoff.configure();
   }
 
   /** Renewed within the lease duration: what /readyz reports. */
