@@ -23,6 +23,16 @@ have() { command -v "$1" >/dev/null 2>&1; }
 # version_at_least 1.22.1 1.21 → true
 version_at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]; }
 
+have_fuzzer_runtime() {
+  local rt
+  rt=$(clang -print-libgcc-file-name --rtlib=compiler-rt 2>/dev/null | sed 's/builtins/fuzzer/')
+  [ -n "$rt" ] && [ -e "$rt" ]
+}
+# The runtime package of the clang that is installed (Debian bookworm's clang, if none is yet).
+fuzzer_runtime_package() {
+  echo "libclang-rt-$( (clang -dumpversion 2>/dev/null || echo 14) | cut -d. -f1)-dev"
+}
+
 need_tool() { # need_tool TOOL DEBIAN_PACKAGE
   if have "$1"; then found+=("$1"); else missing_apt+=("$2"); fi
 }
@@ -66,8 +76,7 @@ if [ "$goal" = test ]; then
   if [ -e /usr/lib/arm-none-eabi/include/stdio.h ]; then found+=("newlib"); else missing_apt+=(libnewlib-arm-none-eabi); fi
   # libFuzzer over the AOT build (tests/native/fuzz): clang and its sanitizer and libFuzzer runtimes.
   need_tool clang clang
-  fuzzer_rt=$(clang -print-libgcc-file-name --rtlib=compiler-rt 2>/dev/null | sed 's/builtins/fuzzer/')
-  if [ -n "$fuzzer_rt" ] && [ -e "$fuzzer_rt" ]; then found+=("libFuzzer"); else missing_apt+=(libclang-rt-14-dev); fi
+  if have_fuzzer_runtime; then found+=("libFuzzer"); else missing_apt+=("$(fuzzer_runtime_package)"); fi
 fi
 
 # Disk: only the first control-plane build needs much.
@@ -86,6 +95,10 @@ if [ ${#missing_apt[@]} -gt 0 ]; then
   if [ "$install" = 1 ] && [ "$(id -u)" = 0 ] && have apt-get; then
     echo "prerequisites: installing ${pkgs[*]} from Debian"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
+    # clang installed just now may be another version than the runtime guessed before it was there.
+    if [ "$goal" = test ] && ! have_fuzzer_runtime; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$(fuzzer_runtime_package)" >/dev/null
+    fi
   else
     problems+=("missing: ${pkgs[*]} — apt-get install ${pkgs[*]}")
   fi
