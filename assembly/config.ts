@@ -22,6 +22,7 @@ export const DEFAULT_AUTH_RETRY_MS: i32 = 60_000; // 401/403: a person must fix 
 export const DEFAULT_LEASE_MAX_TRIES: i32 = 5;
 export const DEFAULT_MEMORY_PRESSURE_FREE_BYTES: i32 = 16_384;
 export const DEFAULT_KUBELET_PORT: i32 = 10250;
+export const DEFAULT_HEALTHZ_PORT: i32 = 10248; // kubelet's --healthz-port
 export const DEFAULT_KUBELET_IDLE_TIMEOUT_MS: i32 = 10_000;
 export const DEFAULT_CONFIGMAP_NAMESPACE: Text = T("default");
 export const DEFAULT_CONFIGMAP_NAME: Text = T("pico-config");
@@ -32,11 +33,12 @@ export class Config {
   nodeName: ByteBuf = ByteBuf.create(63);
   /** host:port of the API endpoint (the proxy), from api=http://host:port */
   apiHostPort: ByteBuf = ByteBuf.create(64);
-  /** Bearer token sent to the proxy and required by POST /pico/command. */
+  /** Bearer token sent to the proxy. */
   apiToken: ByteBuf = ByteBuf.create(96);
   configMapNamespace: ByteBuf = ByteBuf.create(63);
   configMapName: ByteBuf = ByteBuf.create(63);
   kubeletPort: i32 = DEFAULT_KUBELET_PORT;
+  healthzPort: i32 = DEFAULT_HEALTHZ_PORT;
   leaseDurationS: i32 = DEFAULT_LEASE_DURATION_S;
   leaseRenewMs: i32 = DEFAULT_LEASE_RENEW_MS;
   statusReportMs: i32 = DEFAULT_STATUS_REPORT_MS;
@@ -231,17 +233,17 @@ function applyLogLevel(kp: usize, kl: i32, vp: usize, vl: i32): bool {
 const INT_KEYS: StaticArray<Text> = [
   T("kubelet_port"), T("lease_duration_s"), T("lease_renew_ms"), T("status_report_ms"), T("request_timeout_ms"),
   T("watch_timeout_s"), T("backoff_initial_ms"), T("lease_backoff_max_ms"), T("backoff_max_ms"), T("auth_retry_ms"),
-  T("memory_pressure_free_bytes"), T("kubelet_idle_timeout_ms"), T("status_min_interval_ms"),
+  T("memory_pressure_free_bytes"), T("kubelet_idle_timeout_ms"), T("status_min_interval_ms"), T("healthz_port"),
 ];
 const INT_DEFAULTS: StaticArray<i32> = [
   DEFAULT_KUBELET_PORT, DEFAULT_LEASE_DURATION_S, DEFAULT_LEASE_RENEW_MS, DEFAULT_STATUS_REPORT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_WATCH_TIMEOUT_S, DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_LEASE_BACKOFF_MAX_MS,
   DEFAULT_BACKOFF_MAX_MS, DEFAULT_AUTH_RETRY_MS, DEFAULT_MEMORY_PRESSURE_FREE_BYTES, DEFAULT_KUBELET_IDLE_TIMEOUT_MS,
-  DEFAULT_STATUS_MIN_INTERVAL_MS,
+  DEFAULT_STATUS_MIN_INTERVAL_MS, DEFAULT_HEALTHZ_PORT,
 ];
-const INT_MIN: StaticArray<i32> = [1, 10, 100, 1000, 100, 1, 10, 10, 10, 100, 0, 100, 0];
+const INT_MIN: StaticArray<i32> = [1, 10, 100, 1000, 100, 1, 10, 10, 10, 100, 0, 100, 0, 0];
 const INT_MAX: StaticArray<i32> = [
-  65535, 3600, 3_600_000, 3_600_000, 600_000, 3600, 60_000, 600_000, 600_000, 3_600_000, 1 << 30, 600_000, 60_000,
+  65535, 3600, 3_600_000, 3_600_000, 600_000, 3600, 60_000, 600_000, 600_000, 3_600_000, 1 << 30, 600_000, 60_000, 65535,
 ];
 // Each key's field by name (compile-time offsets): a table, not a switch, and no
 // reliance on the order the fields are declared in.
@@ -250,7 +252,7 @@ const INT_FIELDS: StaticArray<usize> = [
   offsetof<Config>("statusReportMs"), offsetof<Config>("requestTimeoutMs"), offsetof<Config>("watchTimeoutS"),
   offsetof<Config>("backoffInitialMs"), offsetof<Config>("leaseBackoffMaxMs"), offsetof<Config>("backoffMaxMs"),
   offsetof<Config>("authRetryMs"), offsetof<Config>("memoryPressureFreeBytes"), offsetof<Config>("kubeletIdleTimeoutMs"),
-  offsetof<Config>("statusMinIntervalMs"),
+  offsetof<Config>("statusMinIntervalMs"), offsetof<Config>("healthzPort"),
 ];
 
 function setIntField(c: Config, i: i32, v: i32): void {

@@ -75,3 +75,29 @@ export declare function random_u32(): u32;
 /** Turns the board's LED on (1) or off (0). */
 @external("env", "led_set")
 export declare function led_set(on: i32): void;
+
+// ---- the kubelet port's TLS (docs/host-abi.md, "Serving certificate") ----
+// TLS itself is the host's: it holds the device key (made on the device, never
+// leaving it), terminates TLS on the kubelet port and verifies client
+// certificates against the cluster's client CA. The core decides when to ask
+// for a certificate, carries the CSR to the API server and installs the answer.
+
+/** Writes a PEM PKCS#10 request for the device key (made on first use): subject
+ *  O=system:nodes, CN=system:node:<name>; SANs DNS:<name> and, unless 0, IP:<ipv4>.
+ *  Returns its length; -1 the host has no TLS, -2 out_cap too small, -3 no key or a bad name. */
+@external("env", "tls_csr")
+export declare function tls_csr(name_ptr: usize, name_len: i32, ipv4: u32, out_ptr: usize, out_cap: i32): i32;
+
+/** Starts serving the kubelet port with this PEM certificate (chain) for the device key.
+ *  0 when serving with it; -1 no TLS, -2 it does not parse, -3 it is not for the device key. */
+@external("env", "tls_install")
+export declare function tls_install(pem_ptr: usize, pem_len: i32): i32;
+
+/** Writes the installed certificate's notBefore and notAfter (two little-endian i64,
+ *  Unix seconds) at out_ptr. 0, or -1 when no certificate is installed. */
+@external("env", "tls_cert_validity")
+export declare function tls_cert_validity(out_ptr: usize): i32;
+
+/** Writes the SHA-256 digest (32 bytes) of len bytes at ptr to out_ptr. */
+@external("env", "sha256")
+export declare function sha256(ptr: usize, len: i32, out_ptr: usize): void;

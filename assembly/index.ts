@@ -8,7 +8,7 @@ import { seedRandom } from "./lib/random";
 import { ByteBuf } from "./lib/bytes";
 import { LOG_ERROR, LOG_INFO, log, logBegin, logEnd } from "./lib/log";
 import { config, parseConfig } from "./config";
-import { apiChannel, leaseChannel, watchChannel } from "./api/channels";
+import { apiChannel, leaseChannel, reviewChannel, watchChannel } from "./api/channels";
 import { identity, CORE_VERSION } from "./node/identity";
 import { facts } from "./node/facts";
 import { refreshConditions } from "./node/health";
@@ -16,13 +16,14 @@ import { nodeController } from "./node/controller";
 import { leaseController } from "./node/lease";
 import { watcher } from "./config_map/watcher";
 import { region } from "./config_map/region";
-import { serverAccept, serverData, serverClosed, serverTick } from "./kubelet/server";
+import { serverAccept, serverData, serverClosed, serverTick, serverPump, LISTENER_HEALTHZ, LISTENER_KUBELET } from "./kubelet/server";
+import { servingCert } from "./kubelet/serving_cert";
 import { blinker } from "./kubelet/blink";
 import { recordHeapTop, memoryUsedBytes, probeHeapTop } from "./memory";
 import { T } from "./lib/text";
 
 /** Bumped whenever an import or export changes meaning; hosts refuse a mismatch. */
-export const ABI_VERSION: u32 = 2;
+export const ABI_VERSION: u32 = 3;
 
 const IO_BYTES = 512;
 const io = ByteBuf.create(IO_BYTES);
@@ -56,13 +57,19 @@ export function configure(len: i32): i32 {
     nodeController.configure();
     leaseController.configure();
     watcher.configure();
+    servingCert.configure();
   }
   return errors;
 }
 
-/** The port the host must listen on for kubelet requests (after configure). */
+/** The port the host must listen on for kubelet requests, with TLS (after configure). */
 export function kubelet_port(): i32 {
   return config.kubeletPort;
+}
+
+/** The plain-HTTP port for local /healthz probes, as kubelet's :10248; 0: none. */
+export function healthz_port(): i32 {
+  return config.healthzPort;
 }
 
 /** Begins node work. Returns 0, or -1 if configure() has not succeeded. */
@@ -100,7 +107,7 @@ export function start(nowMs: u32): i32 {
 function pump(): void {
   // One connection per loop turn, to bound wasm3's C stack (see node/render.ts):
   // a started request renders its whole body below this frame.
-  for (let channel = 0; channel < 3; channel++) {
+  for (let channel = 0; channel < 4; channel++) {
     switch (channel) {
       case 0: {
         if (!apiChannel.busy() && !nodeController.pumpRegistration(apiChannel)) nodeController.pumpStatus(apiChannel);
@@ -110,8 +117,14 @@ function pump(): void {
         leaseController.pump(leaseChannel);
         break;
       }
-      default: {
+      case 2: {
         if (nodeController.registered()) watcher.pump(watchChannel);
+        break;
+      }
+      default: {
+        // Kubelet-port requests waiting for a review come first: a client waits on them.
+        serverPump(reviewChannel);
+        servingCert.pump(reviewChannel);
       }
     }
   }
@@ -128,6 +141,7 @@ export function tick(nowMs: u32): void {
       apiChannel.tick();
       leaseChannel.tick();
       watchChannel.tick();
+      reviewChannel.tick();
       serverTick();
       blinker.tick();
     } else {
@@ -145,6 +159,7 @@ export function on_net_connected(handle: i32): void {
   apiChannel.onConnected(handle);
   leaseChannel.onConnected(handle);
   watchChannel.onConnected(handle);
+  reviewChannel.onConnected(handle);
   pump();
 }
 
@@ -154,6 +169,7 @@ export function on_net_data(handle: i32, len: i32): void {
   apiChannel.onData(handle, io.ptr, len);
   leaseChannel.onData(handle, io.ptr, len);
   watchChannel.onData(handle, io.ptr, len);
+  reviewChannel.onData(handle, io.ptr, len);
   pump();
 }
 
@@ -163,6 +179,7 @@ export function on_net_closed(handle: i32): void {
   apiChannel.onClosed(handle);
   leaseChannel.onClosed(handle);
   watchChannel.onClosed(handle);
+  reviewChannel.onClosed(handle);
   pump();
 }
 
@@ -172,13 +189,18 @@ export function on_net_error(handle: i32, code: i32): void {
   apiChannel.onError(handle, code);
   leaseChannel.onError(handle, code);
   watchChannel.onError(handle, code);
+  reviewChannel.onError(handle, code);
   pump();
 }
 
-/** A client connected to the kubelet port. */
-export function on_server_accept(handle: i32): void {
+/** A client connected to the kubelet port (listener 0, TLS) or the healthz port (1).
+ *  identity_len bytes in io_buffer: its client certificate's names, "CN\nO1\nO2…",
+ *  when the host verified it against the cluster's client CA; 0 otherwise. */
+export function on_server_accept(handle: i32, listener: i32, identity_len: i32): void {
   if (!started) return;
-  serverAccept(handle);
+  if (!validLength(identity_len) || (listener != LISTENER_KUBELET && listener != LISTENER_HEALTHZ)) identity_len = 0;
+  serverAccept(handle, listener == LISTENER_HEALTHZ ? LISTENER_HEALTHZ : LISTENER_KUBELET, io.ptr, identity_len);
+  pump();
 }
 
 /** len request bytes from a kubelet-port client, in io_buffer. */

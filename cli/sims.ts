@@ -36,7 +36,14 @@ export interface SimOptions {
   tokens?: Record<string, string>;
   state?: string;
   extraConfig?: string;
+  /** The cluster's client CA (PEM) for the kubelet port; default: the local cluster's, when one is up. */
+  clientCa?: Buffer;
   log?: (name: string, level: string, line: string) => void;
+}
+
+/** Whether a port is free on 127.0.0.1. */
+async function portFree(port: number): Promise<boolean> {
+  return (await freePort(port).catch(() => -1)) === port;
 }
 
 /** Starts simulated Picos; with an https:// API each uses its node certificate from the local cluster. */
@@ -52,16 +59,24 @@ export async function startSims(o: SimOptions): Promise<SimulatedPico[]> {
   const identities = env ? ensureNodeIdentities(env, o.names) : null;
   if (env) grantConfigMap(env, o.names, ns, cm);
   const ca = env ? fs.readFileSync(env.caFile) : null;
+  const local = env ?? readEnv(o.state ?? defaultStateDir());
+  const clientCa = o.clientCa ?? (local ? fs.readFileSync(local.caFile) : undefined);
   const picos: SimulatedPico[] = [];
   let port = o.kubeletPort;
-  for (const name of o.names) {
+  for (const [index, name] of o.names.entries()) {
     port = await freePort(port);
+    // The healthz ports count down from 2 below the first kubelet port (10248
+    // for 10250, as on a Pico), clear of the kubelet ports counting up.
+    const wanted = o.kubeletPort - 2 - index;
+    const healthzPort = wanted > 1024 && (await portFree(wanted)) ? wanted : 0;
     const id = identities?.get(name);
     const tls = id && ca ? { ca, cert: fs.readFileSync(id.cert), key: fs.readFileSync(id.key) } : undefined;
     const pico = new SimulatedPico({
       name,
       api: `http://${url.host}`,
       kubeletPort: port,
+      healthzPort,
+      clientCa,
       configMap: o.configMap,
       token: o.tokens?.[name] ?? o.token,
       tls,

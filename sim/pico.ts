@@ -7,13 +7,19 @@ import tls from "node:tls";
 import crypto from "node:crypto";
 import os from "node:os";
 import * as loader from "@assemblyscript/loader";
+import { ServingKey } from "./serving_key.js";
 
-export const HOST_ABI_VERSION = 2;
+export const HOST_ABI_VERSION = 3;
 /** Custom section of core.wasm holding its fixed texts (docs/host-abi.md, rodata_read). */
 export const RODATA_SECTION = "pico.rodata";
 const REGION_SIZE = 1024;
 const TICK_MS = 50;
 const LOG_LEVELS = ["error", "warn", "info", "debug"];
+/** on_server_accept's listener argument (docs/host-abi.md). */
+const LISTENER_KUBELET = 0;
+const LISTENER_HEALTHZ = 1;
+/** TLS connections on the kubelet port at once, as on the board; the next is refused. */
+export const MAX_TLS_CONNECTIONS = 2;
 
 /** TLS toward the API server, used until the proxy adds it (a node client certificate). */
 export interface DirectTls {
@@ -27,6 +33,10 @@ export interface PicoOptions {
   /** http://HOST:PORT the core talks to (the proxy; or the API server when `tls` is set). */
   api: string;
   kubeletPort: number;
+  /** Plain port for /healthz (a Pico uses 10248); 0 or absent: none. */
+  healthzPort?: number;
+  /** The cluster's client CA (PEM): kubelet-port clients with a certificate it signed are who it names. */
+  clientCa?: Buffer;
   configMap?: string;
   token?: string;
   tls?: DirectTls;
@@ -50,7 +60,8 @@ interface CoreExports {
   on_net_data(h: number, len: number): void;
   on_net_closed(h: number): void;
   on_net_error(h: number, code: number): void;
-  on_server_accept(h: number): void;
+  on_server_accept(h: number, listener: number, identityLen: number): void;
+  healthz_port(): number;
   on_server_data(h: number, len: number): void;
   on_server_closed(h: number): void;
   mem_used(): number;
@@ -79,7 +90,14 @@ export class SimulatedPico {
   private exports!: CoreExports;
   private conns = new Map<number, Conn>();
   private nextHandle = 1;
-  private server?: net.Server;
+  private server?: tls.Server;
+  private healthzServer?: net.Server;
+  /** The device's serving key (made here, never leaves) and the certificate installed for it. */
+  private readonly servingKey = ServingKey.generate();
+  private servingCert?: crypto.X509Certificate;
+  private servingCertPem = "";
+  private tlsOpen = 0;
+  private refusedOverLimit = false;
   private timer?: NodeJS.Timeout;
   private readonly started = process.hrtime.bigint();
   private readonly uniqueId: string;
@@ -149,6 +167,21 @@ export class SimulatedPico {
       board_temperature_mc: () => 27_000, // simulated
       board_cpu_busy_ms: () => Number((process.cpuUsage().user / 1000) | 0) >>> 0,
       random_u32: () => crypto.randomBytes(4).readUInt32LE(0),
+      tls_csr: (namePtr: number, nameLen: number, ipv4: number, outPtr: number, outCap: number) => this.makeCsr(this.text(namePtr, nameLen), ipv4 >>> 0, outPtr, outCap),
+      tls_install: (ptr: number, len: number) => this.install(this.text(ptr, len)),
+      tls_cert_validity: (outPtr: number) => {
+        const c = this.servingCert;
+        if (!c) return -1;
+        const out = Buffer.alloc(16);
+        out.writeBigInt64LE(BigInt(Math.floor(Date.parse(c.validFrom) / 1000)), 0);
+        out.writeBigInt64LE(BigInt(Math.floor(Date.parse(c.validTo) / 1000)), 8);
+        this.bytes(outPtr, 16).set(out);
+        return 0;
+      },
+      sha256: (ptr: number, len: number, outPtr: number) => {
+        const digest = crypto.createHash("sha256").update(this.bytes(ptr, len)).digest();
+        this.bytes(outPtr, 32).set(digest);
+      },
       led_set: (on: number) => {
         this.ledOn = on !== 0;
         this.log(2, `LED ${this.ledOn ? "on" : "off"}`);
@@ -179,6 +212,7 @@ export class SimulatedPico {
       this.opts.token ? `api_token=${this.opts.token}` : "",
       this.opts.configMap ? `configmap=${this.opts.configMap}` : "",
       `kubelet_port=${this.opts.kubeletPort}`,
+      `healthz_port=${this.opts.healthzPort ?? 0}`,
       this.opts.extraConfig ?? "",
     ].filter(Boolean);
     const cfg = Buffer.from(lines.join("\n") + "\n");
@@ -186,7 +220,7 @@ export class SimulatedPico {
     this.bytes(exports.io_buffer(), cfg.length).set(cfg);
     const errors = exports.configure(cfg.length);
     if (errors !== 0) throw new Error(`configuration rejected (${errors} errors; see log)`);
-    await this.listen(exports.kubelet_port());
+    await this.listenHealthz(exports.healthz_port());
     if (exports.start(this.nowMs()) !== 0) throw new Error("core refused to start");
     this.timer = setInterval(() => this.exports.tick(this.nowMs()), TICK_MS);
   }
@@ -195,7 +229,8 @@ export class SimulatedPico {
     if (this.timer) clearInterval(this.timer);
     for (const c of this.conns.values()) c.socket.destroy();
     this.conns.clear();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const closing = (s?: net.Server) => new Promise<void>((resolve) => (s?.listening ? s.close(() => resolve()) : resolve()));
+    await Promise.all([closing(this.server), closing(this.healthzServer)]);
   }
 
   memoryUsed(): number {
@@ -273,14 +308,98 @@ export class SimulatedPico {
     c.socket.end();
   }
 
-  private listen(port: number): Promise<void> {
-    this.server = net.createServer((socket) => {
-      const h = this.track(socket, true);
-      this.exports.on_server_accept(h);
+  // ---- the kubelet port's TLS (the host's side of docs/host-abi.md "Serving certificate") ----
+
+  private makeCsr(name: string, ipv4: number, outPtr: number, outCap: number): number {
+    let pem: Buffer;
+    try {
+      const ip = ipv4 ? [ipv4 >>> 24, (ipv4 >>> 16) & 255, (ipv4 >>> 8) & 255, ipv4 & 255].join(".") : null;
+      pem = Buffer.from(this.servingKey.csrPem(name, ip));
+    } catch (e) {
+      this.log(0, `cannot make a CSR: ${(e as Error).message}`);
+      return -3;
+    }
+    if (pem.length > outCap) return -2;
+    this.bytes(outPtr, pem.length).set(pem);
+    return pem.length;
+  }
+
+  /** tls_install: serve the kubelet port with this certificate from now on. */
+  private install(pem: string): number {
+    let cert: crypto.X509Certificate;
+    try {
+      cert = new crypto.X509Certificate(pem);
+    } catch {
+      return -2;
+    }
+    if (!this.servingKey.matches(pem)) return -3;
+    this.servingCert = cert;
+    this.servingCertPem = pem;
+    const context = { key: this.servingKey.keyPem(), cert: pem };
+    if (this.server) this.server.setSecureContext(context);
+    else this.listenTls(context);
+    return 0;
+  }
+
+  /** The names of a client certificate the client CA vouches for: "CN\nO1\nO2", or "" (kubelet's x509 authenticator). */
+  private static identity(socket: tls.TLSSocket): string {
+    if (!socket.authorized) return "";
+    const subject = socket.getPeerCertificate().subject ?? {};
+    const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+    const [cn] = list(subject.CN);
+    return cn ? [cn, ...list(subject.O)].join("\n") : "";
+  }
+
+  private listenTls(context: tls.SecureContextOptions): void {
+    const port = this.exports.kubelet_port();
+    const server = tls.createServer({
+      ...context,
+      minVersion: "TLSv1.2",
+      ecdhCurve: "P-256",
+      // Client certificates are optional (bearer tokens are the other way in)
+      // and verified against the client CA; the core decides what an unverified one gets.
+      requestCert: true,
+      rejectUnauthorized: false,
+      ...(this.opts.clientCa && { ca: this.opts.clientCa }),
     });
+    // A board has room for two TLS sessions; a third client is refused at once.
+    server.on("connection", (socket: net.Socket) => {
+      if (this.tlsOpen >= MAX_TLS_CONNECTIONS) {
+        if (!this.refusedOverLimit) this.log(1, `kubelet port: refusing a connection over the limit of ${MAX_TLS_CONNECTIONS} TLS connections`);
+        this.refusedOverLimit = true;
+        socket.destroy();
+        return;
+      }
+      this.refusedOverLimit = false;
+      this.tlsOpen++;
+      socket.once("close", () => this.tlsOpen--);
+    });
+    server.on("secureConnection", (socket: tls.TLSSocket) => this.accept(socket, LISTENER_KUBELET, SimulatedPico.identity(socket)));
+    server.on("tlsClientError", () => {}); // a failed handshake is the client's problem; the socket is closed
+    server.once("error", (e) => this.log(0, `cannot listen on the kubelet port ${port}: ${e.message}`));
+    server.listen(port, "127.0.0.1", () => this.log(2, `kubelet port ${port} serving TLS`));
+    this.server = server;
+  }
+
+  private accept(socket: net.Socket, listener: number, identity: string): void {
+    const h = this.track(socket, true);
+    const id = Buffer.from(identity);
+    const len = id.length <= this.exports.io_capacity() ? id.length : 0;
+    this.bytes(this.exports.io_buffer(), len).set(id.subarray(0, len));
+    this.exports.on_server_accept(h, listener, len);
+  }
+
+  private listenHealthz(port: number): Promise<void> {
+    if (!port) return Promise.resolve();
+    this.healthzServer = net.createServer((socket) => this.accept(socket, LISTENER_HEALTHZ, ""));
     return new Promise((resolve, reject) => {
-      this.server!.once("error", reject);
-      this.server!.listen(port, "127.0.0.1", () => resolve());
+      this.healthzServer!.once("error", reject);
+      this.healthzServer!.listen(port, "127.0.0.1", () => resolve());
     });
+  }
+
+  /** The certificate the kubelet port serves (PEM), once one is installed. */
+  get servingCertificate(): string {
+    return this.servingCertPem;
   }
 }

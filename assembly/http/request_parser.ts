@@ -56,7 +56,7 @@ export class HttpRequestParser extends HttpHead {
   readonly path: ByteBuf;
   readonly query: ByteBuf;
   /** Token of "Authorization: Bearer <token>"; empty if absent, another scheme, malformed or too long. */
-  readonly bearer: ByteBuf = ByteBuf.create(96);
+  readonly bearer: ByteBuf;
   hasAuthorization: bool = false;
   readonly body: ByteBuf;
   chunked: bool = false;
@@ -74,8 +74,9 @@ export class HttpRequestParser extends HttpHead {
   private authPos: i32 = 0;
   private hostCount: i32 = 0;
 
-  constructor(maxHead: i32 = 2048, maxTarget: i32 = 256, maxBody: i32 = 512) {
+  constructor(maxHead: i32 = 2048, maxTarget: i32 = 256, maxBody: i32 = 512, maxBearer: i32 = 96) {
     super(maxHead);
+    this.bearer = ByteBuf.create(maxBearer);
     this.maxTarget = maxTarget;
     this.maxBody = maxBody;
     // Either part can be nearly the whole target.

@@ -22,7 +22,8 @@ import { T, Text, textLen } from "../lib/text";
 export type Render = (w: JsonWriter) => void;
 
 /** Text for error bodies and 503 reasons, set just before the response. */
-export const problem: ByteBuf = ByteBuf.create(160);
+// Room for a 403's "(user=<128 bytes>, verb=…, subresource=…)".
+export const problem: ByteBuf = ByteBuf.create(320);
 export let problemCode: i32 = 0;
 
 export function setProblem(code: i32, text: Text): void {
@@ -33,6 +34,14 @@ export function setProblem(code: i32, text: Text): void {
 
 export function renderProblem(w: JsonWriter): void {
   w.beginObject().kBuf(T("error"), problem).kNum(T("code"), problemCode).endObject();
+}
+
+/** A Kubernetes Status (metav1.Status) for problemCode, as the API server and kubelet write them. */
+export function renderStatus(w: JsonWriter): void {
+  const code = problemCode;
+  const reason = code == 401 ? T("Unauthorized") : code == 403 ? T("Forbidden") : code == 503 ? T("ServiceUnavailable") : T("InternalError");
+  w.beginObject().fixed(T('"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure"'));
+  w.kBuf(T("message"), problem).kStr(T("reason"), reason).kNum(T("code"), code).endObject();
 }
 
 export function renderOk(w: JsonWriter): void {

@@ -1,6 +1,9 @@
-// The kubelet port: a few connection slots, each with its own request parser.
-// Every request gets exactly one response, then the connection is closed:
-// parse errors get their 4xx/5xx, an idle slot gets 408, a full house 503.
+// The kubelet port (TLS, terminated by the host) and the plain healthz port:
+// a few connection slots, each with its own request parser. Every request gets
+// exactly one response, then the connection is closed: parse errors get their
+// 4xx/5xx, an idle slot gets 408, a full house 503. On the kubelet port a
+// request is served only once access.ts allows it (401/403 otherwise); the
+// healthz port answers /healthz and nothing else, to anyone, as kubelet's does.
 
 import { net_close } from "../host";
 import { config } from "../config";
@@ -12,13 +15,20 @@ import { writeResponseHead } from "../http/writer";
 import { txBegin, txCount, txEnd, txJson, tx } from "../net/tx";
 import { metrics } from "../metrics/counters";
 import { findRoute, routeAllow, routeMethods, routePath, methodBit, M_GET, M_HEAD, R_HEALTHZ, R_LIVEZ, R_READYZ, R_PODS, R_SPEC, R_METRICS, R_METRICS_RESOURCE, R_PICO_STATUS, R_PICO_MEMORY, R_UNKNOWN, R_MALFORMED } from "./routes";
-import { Render, setProblem, problem, renderProblem, renderOk, renderProblemText, notReadyReason, renderHealthzVerbose, renderPods, renderSpec, renderPicoStatus, renderPicoMemory, renderCommandAccepted } from "./pages";
+import { Render, setProblem, problem, renderProblem, renderStatus, renderOk, renderProblemText, notReadyReason, renderHealthzVerbose, renderPods, renderSpec, renderPicoStatus, renderPicoMemory, renderCommandAccepted } from "./pages";
 import { renderMetrics, renderMetricsResource } from "./metrics_page";
 import { runCommand } from "./command";
+import { Access, ACCESS_ALLOWED, ACCESS_NEEDS_ACCESS_REVIEW, ACCESS_NEEDS_TOKEN_REVIEW, ACCESS_READING, ACCESS_REFUSED, BEARER_BYTES } from "./access";
+import { reviews } from "./review";
+import { ApiChannel } from "../api/channel";
 import { T, Text, textLen } from "../lib/text";
 
 export const KUBELET_SLOTS = 2;
-const MAX_HEAD = 2048;
+/** on_server_accept's listener: the kubelet port (TLS), or the plain healthz port. */
+export const LISTENER_KUBELET = 0;
+export const LISTENER_HEALTHZ = 1;
+// A bearer token is most of a request's head.
+const MAX_HEAD = BEARER_BYTES + 2048;
 const MAX_TARGET = 96;
 const MAX_BODY = 128;
 
@@ -31,7 +41,9 @@ const PROMETHEUS_TYPE: Text = T("text/plain; version=0.0.4; charset=utf-8");
 class Slot {
   handle: i32 = -1;
   openedAt: u64 = 0;
-  parser: HttpRequestParser = new HttpRequestParser(MAX_HEAD, MAX_TARGET, MAX_BODY);
+  listener: i32 = LISTENER_KUBELET;
+  parser: HttpRequestParser = new HttpRequestParser(MAX_HEAD, MAX_TARGET, MAX_BODY, BEARER_BYTES);
+  access: Access = new Access();
 }
 
 const slots: StaticArray<Slot> = [new Slot(), new Slot()];
@@ -68,18 +80,27 @@ function respondProblem(handle: i32, route: i32, status: i32, text: Text, allow:
   respond(handle, route, false, status, JSON_TYPE, renderProblem, allow);
 }
 
-function release(s: Slot): void {
-  s.handle = -1;
+/** 401, 403 or 503 from access control, with a Kubernetes Status body as kubelet's API does. */
+function respondRefusal(s: Slot): void {
+  const h = s.handle;
+  const a = s.access;
+  release(s);
+  setProblem(a.refusalCode, a.refusal);
+  if (a.refusalCode == 403) {
+    // As kubelet words it: who, and what they may not do.
+    problem.appendAscii(T(" (user="));
+    problem.appendBuf(a.user);
+    problem.appendAscii(T(", verb="));
+    problem.appendAscii(a.verb);
+    problem.appendAscii(T(", resource=nodes, subresource="));
+    problem.appendAscii(a.subresource);
+    problem.appendAscii(T(")"));
+  }
+  respond(h, R_UNKNOWN, false, a.refusalCode, JSON_TYPE, renderStatus, T(""));
 }
 
-/** Constant-time compare of the presented bearer token with the device token. */
-function tokenMatches(p: HttpRequestParser): bool {
-  const want = config.apiToken;
-  const got = p.bearer;
-  if (want.len == 0 || got.len != want.len) return false;
-  let diff: u32 = 0;
-  for (let i = 0; i < want.len; i++) diff |= <u32>(want.at(i) ^ got.at(i));
-  return diff == 0;
+function release(s: Slot): void {
+  s.handle = -1;
 }
 
 function hasQueryFlag(p: HttpRequestParser, flag: Text): bool {
@@ -111,7 +132,9 @@ function serve(s: Slot): void {
       respond(h, route, headOnly, status, contentType, render, allow);
       break;
     }
-    const found = findRoute(p.path);
+    let found = findRoute(p.path);
+    // The healthz port serves /healthz only.
+    if (s.listener == LISTENER_HEALTHZ && found != R_HEALTHZ) found = -1;
     const m = methodBit(p.method);
     if (found < 0) {
       setProblem(404, T("no such path"));
@@ -173,15 +196,9 @@ function serve(s: Slot): void {
         render = renderPicoMemory;
         break;
       default: {
-        // R_PICO_COMMAND: never HEAD (POST only).
-        let why: Text = T("");
-        if (!tokenMatches(p)) {
-          status = 401;
-          why = config.apiToken.len == 0 ? T("no device token configured") : T("needs the device's bearer token");
-        } else {
-          why = runCommand(p.body.ptr, p.body.len);
-          status = textLen(why) > 0 ? 400 : 202;
-        }
+        // R_PICO_COMMAND: never HEAD (POST only); access.ts allowed create on nodes/proxy.
+        const why = runCommand(p.body.ptr, p.body.len);
+        status = textLen(why) > 0 ? 400 : 202;
         if (status == 202) {
           render = renderCommandAccepted;
         } else {
@@ -193,13 +210,16 @@ function serve(s: Slot): void {
   }
 }
 
-export function serverAccept(handle: i32): void {
+/** A new connection; identity: its verified client certificate's names ("CN\nO1…", 0 bytes if none). */
+export function serverAccept(handle: i32, listener: i32, identityPtr: usize, identityLen: i32): void {
   for (let i = 0; i < KUBELET_SLOTS; i++) {
     const s = unchecked(slots[i]);
     if (s.handle < 0) {
       s.handle = handle;
       s.openedAt = now();
+      s.listener = listener;
       s.parser.reset();
+      s.access.reset(identityPtr, listener == LISTENER_KUBELET ? identityLen : 0);
       return;
     }
   }
@@ -211,7 +231,15 @@ export function serverData(handle: i32, ptr: usize, len: i32): void {
   if (s == null) return;
   const state = s.parser.feed(ptr, len);
   if (state == REQ_COMPLETE) {
-    serve(s);
+    if (s.listener == LISTENER_HEALTHZ) {
+      serve(s);
+      return;
+    }
+    s.access.decide(s.parser);
+    const phase = s.access.phase;
+    if (phase == ACCESS_ALLOWED) serve(s);
+    else if (phase == ACCESS_REFUSED) respondRefusal(s);
+    // else it waits for a review: serverPump.
   } else if (state == REQ_ERROR) {
     release(s);
     respondProblem(handle, R_MALFORMED, s.parser.errorStatus, s.parser.errorReason, T(""));
@@ -227,7 +255,8 @@ export function serverClosed(handle: i32): void {
 export function serverTick(): void {
   for (let i = 0; i < KUBELET_SLOTS; i++) {
     const s = unchecked(slots[i]);
-    if (s.handle >= 0 && now() - s.openedAt >= <u64>config.kubeletIdleTimeoutMs) {
+    // A request waiting for a review is bounded by the review's own timeout.
+    if (s.handle >= 0 && s.access.phase == ACCESS_READING && now() - s.openedAt >= <u64>config.kubeletIdleTimeoutMs) {
       const h = s.handle;
       release(s);
       const o = logBegin(LOG_DEBUG, T("kubelet"));
@@ -235,5 +264,17 @@ export function serverTick(): void {
       logEnd();
       respondProblem(h, R_MALFORMED, 408, T("request not completed in time"), T(""));
     }
+  }
+}
+
+/** Starts the review a waiting request needs, and answers requests whose review came back. */
+export function serverPump(ch: ApiChannel): void {
+  for (let i = 0; i < KUBELET_SLOTS; i++) {
+    const s = unchecked(slots[i]);
+    if (s.handle < 0) continue;
+    const phase = s.access.phase;
+    if (phase == ACCESS_ALLOWED) serve(s);
+    else if (phase == ACCESS_REFUSED) respondRefusal(s);
+    else if (phase == ACCESS_NEEDS_TOKEN_REVIEW || phase == ACCESS_NEEDS_ACCESS_REVIEW) reviews.start(ch, s.access, s.parser.bearer);
   }
 }

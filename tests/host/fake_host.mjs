@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import crypto from "node:crypto";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CORE_WASM = path.join(root, "build/core.wasm");
@@ -11,8 +12,10 @@ export const RODATA_SECTION = "pico.rodata";
 export const HOST_IMPORTS = [
   "host_log", "net_open", "net_send", "net_close", "net_ipv4", "net_rssi_dbm", "region_commit",
   "region_read", "rodata_read", "board_unique_id", "board_platform", "board_free_heap", "board_temperature_mc",
-  "board_cpu_busy_ms", "random_u32", "led_set", "abort",
+  "board_cpu_busy_ms", "random_u32", "led_set", "abort", "tls_csr", "tls_install", "tls_cert_validity", "sha256",
 ];
+/** What a kubelet-port client presents by default: a client certificate of the cluster's admins. */
+export const ADMIN_IDENTITY = "kubernetes-admin\nsystem:masters";
 const REGION_SIZE = 1024;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -33,6 +36,16 @@ export class FakeHost {
     this.ipv4 = ipv4;
     this.seed = seed;
     this.busyMs = 0;
+    // The kubelet port's TLS: off unless a test turns it on (tls_csr then answers).
+    this.tls = false;
+    this.csrs = [];
+    this.installed = [];
+    this.installResult = 0;
+    /** [notBefore, notAfter] in Unix seconds of the installed certificate, or null. */
+    this.certValidity = null;
+    /** Seconds a certificate installed now is valid for (notBefore = the fake wall clock's now). */
+    this.certLifetimeS = 86400;
+    this.wallSec = Date.parse("2026-11-22T22:03:00Z") / 1000;
   }
 
   /** Instantiates core.wasm (or another file, or an already compiled WebAssembly.Module). */
@@ -122,6 +135,30 @@ export class FakeHost {
     return x;
   }
   _led_set(on) { this.led.push(on); }
+  _tls_csr(namePtr, nameLen, ipv4, outPtr, outCap) {
+    if (!this.tls) return -1;
+    const name = this.text(namePtr, nameLen);
+    this.csrs.push({ name, ipv4: ipv4 >>> 0 });
+    const pem = `-----BEGIN CERTIFICATE REQUEST-----\nfake for ${name} ${ipv4 >>> 0}\n-----END CERTIFICATE REQUEST-----\n`;
+    return pem.length > outCap ? -2 : this.writeString(pem, outPtr, outCap);
+  }
+  _tls_install(ptr, len) {
+    if (!this.tls) return -1;
+    this.installed.push(this.text(ptr, len));
+    if (this.installResult !== 0) return this.installResult;
+    this.certValidity = [this.wallSec, this.wallSec + this.certLifetimeS];
+    return 0;
+  }
+  _tls_cert_validity(outPtr) {
+    if (!this.certValidity) return -1;
+    const v = new DataView(this.x.memory.buffer, outPtr, 16);
+    v.setBigInt64(0, BigInt(this.certValidity[0]), true);
+    v.setBigInt64(8, BigInt(this.certValidity[1]), true);
+    return 0;
+  }
+  _sha256(ptr, len, outPtr) {
+    this.mem.set(crypto.createHash("sha256").update(this.mem.subarray(ptr, ptr + len)).digest(), outPtr);
+  }
   _abort(msg, file, line, col) { throw new Error(`core aborted at ${line}:${col}`); }
 
   writeString(s, ptr, cap) {
@@ -182,14 +219,38 @@ export class FakeHost {
     c.out = "";
     return parseRequest(raw);
   }
-  /** A kubelet-port client: connects, sends raw, returns the connection. */
-  client(raw, chunk = 0) {
+  /**
+   * A kubelet-port client: connects, sends raw, returns the connection.
+   * identity: the names of its verified client certificate ("" for none);
+   * listener 1 is the plain healthz port. Reviews the core asks for meanwhile
+   * are answered with `review` ("allow", "deny", or null to leave them to the test).
+   */
+  client(raw, chunk = 0, { identity = ADMIN_IDENTITY, listener = 0, review = "allow" } = {}) {
     const h = this.nextHandle++;
     const c = { handle: h, target: "client", out: "", open: true, closed: false, server: true };
     this.conns.set(h, c);
-    this.x.on_server_accept(h);
+    const n = this.put(enc.encode(identity));
+    this.x.on_server_accept(h, listener, n);
     if (raw) this.deliver(c, raw, chunk);
+    if (review) this.answerReviews(review === "allow");
     return c;
+  }
+  /** Answers every TokenReview / SubjectAccessReview the core has sent (then closes that connection). Returns them. */
+  answerReviews(allowed, user = "system:serviceaccount:default:scraper", groups = ["system:serviceaccounts", "system:authenticated"]) {
+    const answered = [];
+    for (let round = 0; round < 4; round++) {
+      for (const c of this.pending()) {
+        if (!c.open) this.connect(c);
+        const req = parseRequest(c.out);
+        if (!req || !/(tokenreviews|subjectaccessreviews)$/.test(req.target)) continue;
+        c.out = "";
+        answered.push(req);
+        const status = req.target.endsWith("tokenreviews") ? (allowed ? { authenticated: true, user: { username: user, groups } } : { authenticated: false, error: "invalid token" }) : { allowed };
+        this.deliver(c, apiResponse(201, { ...req.json, status }));
+        this.peerClose(c);
+      }
+    }
+    return answered;
   }
   logText() {
     return this.logs.map((l) => l.line).join("\n");

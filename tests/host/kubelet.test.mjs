@@ -1,9 +1,10 @@
 // The kubelet port through the host interface: routing, methods, errors,
-// limits, authentication of commands.
+// limits. Clients present the cluster admins' certificate and every review is
+// allowed here; kubelet_access.test.mjs tests who gets in.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseResponse } from "./fake_host.mjs";
-import { boot, registerAll } from "./helpers.mjs";
+import { boot, registerAll, NODE } from "./helpers.mjs";
 
 function get(h, path, method = "GET", extra = "") {
   const c = h.client(`${method} ${path} HTTP/1.1\r\nHost: pico\r\n${extra}\r\n`);
@@ -67,7 +68,8 @@ test("/pods, /spec, /pico/status and the metrics endpoints answer with real cont
   for (const fam of ["pico_uptime_seconds", "pico_free_heap_bytes", "pico_http_requests_total", "pico_api_requests_total", "pico_lease_renewals_total"]) {
     assert.match(m.body, new RegExp(`# HELP ${fam} .+\n# TYPE ${fam} (gauge|counter)\n`));
   }
-  assert.match(m.body, /pico_api_requests_total\{verb="POST",code="201"\} 2/);
+  // Node and Lease created, and one SubjectAccessReview each for nodes/proxy, nodes/spec and nodes/metrics (then cached).
+  assert.match(m.body, /pico_api_requests_total\{verb="POST",code="201"\} 5/);
   assert.match(m.body, /pico_http_requests_total\{path="\/pods",code="200"\} 1/);
   assert.match(m.body, /pico_free_heap_bytes 150000/);
   const res = get(h, "/metrics/resource");
@@ -92,7 +94,7 @@ test("malformed → 400, oversized head → 431, oversized body → 413, and oth
   const h = await boot();
   const bad = h.client("GARBAGE\r\n\r\n");
   assert.equal(parseResponse(bad.out).status, 400);
-  const big = h.client(`GET /healthz HTTP/1.1\r\nHost: pico\r\nX-Fill: ${"a".repeat(3000)}\r\n\r\n`, 500);
+  const big = h.client(`GET /healthz HTTP/1.1\r\nHost: pico\r\nX-Fill: ${"a".repeat(5000)}\r\n\r\n`, 500);
   assert.equal(parseResponse(big.out).status, 431);
   const body = "x".repeat(1000);
   const huge = h.client(`POST /pico/command HTTP/1.1\r\nHost: pico\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
@@ -110,21 +112,19 @@ test("a client that never finishes its request gets 408 after the idle timeout a
   assert.equal(get(h, "/healthz").status, 200);
 });
 
-test("POST /pico/command needs the device token: 401 without, 202 with, LED blinks", async () => {
+test("POST /pico/command is allowed to whoever may create nodes/proxy: 202, LED blinks; 400 names a bad parameter", async () => {
   const h = await boot();
   const cmd = JSON.stringify({ command: "blink_led", params: { times: 2, delay_ms: 100 } });
-  const req = (auth) => `POST /pico/command HTTP/1.1\r\nHost: pico\r\nContent-Type: application/json\r\n${auth}Content-Length: ${cmd.length}\r\n\r\n${cmd}`;
-  const no = parseResponse(h.client(req("")).out);
-  assert.equal(no.status, 401);
-  assert.match(no.headers["www-authenticate"], /^Bearer/);
-  const wrong = parseResponse(h.client(req("Authorization: Bearer nope\r\n")).out);
-  assert.equal(wrong.status, 401);
-  const ok = parseResponse(h.client(req("Authorization: Bearer t0ken-for-tests\r\n")).out);
-  assert.equal(ok.status, 202);
+  const req = (body) => `POST /pico/command HTTP/1.1\r\nHost: pico\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  const c = h.client(req(cmd), 0, { review: null });
+  const [sar] = h.answerReviews(true);
+  assert.deepEqual(sar.json.spec.resourceAttributes, { verb: "create", resource: "nodes", subresource: "proxy", name: NODE });
+  assert.equal(parseResponse(c.out).status, 202);
   h.tick(1000);
   assert.deepEqual(h.led, [1, 0, 1, 0]);
   const badCmd = JSON.stringify({ command: "blink_led", params: { times: 500 } });
-  const bad = parseResponse(h.client(`POST /pico/command HTTP/1.1\r\nHost: pico\r\nAuthorization: Bearer t0ken-for-tests\r\nContent-Length: ${badCmd.length}\r\n\r\n${badCmd}`).out);
+  const bad = parseResponse(h.client(req(badCmd)).out);
   assert.equal(bad.status, 400);
   assert.match(JSON.parse(bad.body).error, /params\.times must be 1\.\.50/);
 });
+
