@@ -43,7 +43,7 @@ export class FakeHost {
     this.installResult = 0;
     /** [notBefore, notAfter] in Unix seconds of the installed certificate, or null. */
     this.certValidity = null;
-    /** Seconds a certificate installed now is valid for (notBefore = the fake wall clock's now). */
+    /** Seconds a certificate installed now is valid for (notBefore: wallSec plus the fake time passed). */
     this.certLifetimeS = 86400;
     this.wallSec = Date.parse("2026-11-22T22:03:00Z") / 1000;
   }
@@ -146,7 +146,8 @@ export class FakeHost {
     if (!this.tls) return -1;
     this.installed.push(this.text(ptr, len));
     if (this.installResult !== 0) return this.installResult;
-    this.certValidity = [this.wallSec, this.wallSec + this.certLifetimeS];
+    const issuedAt = this.wallSec + Math.floor((this.now - 1000) / 1000);
+    this.certValidity = [issuedAt, issuedAt + this.certLifetimeS];
     return 0;
   }
   _tls_cert_validity(outPtr) {

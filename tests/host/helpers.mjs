@@ -88,7 +88,7 @@ export function runApi(h, ms, answer = defaultAnswer) {
 }
 
 let leaseVersion = 5000;
-function defaultAnswer(r) {
+export function defaultAnswer(r) {
   if (r.method === "PATCH") return apiResponse(200, nodeObject());
   return apiResponse(200, leaseObject(String(leaseVersion++)));
 }
