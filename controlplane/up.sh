@@ -165,6 +165,7 @@ start kube-apiserver \
   --service-cluster-ip-range 10.0.0.0/24 \
   --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" \
   --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
+  --kubelet-preferred-address-types InternalIP,ExternalIP,Hostname \
   --requestheader-client-ca-file "$pki/front-proxy-ca.crt" \
   --requestheader-allowed-names front-proxy-client \
   --requestheader-username-headers X-Remote-User \

@@ -23,7 +23,7 @@ const logged = [];
 let addresses; // pico A's Node status.addresses
 
 before(async () => {
-  plane = await withPlane();
+  plane = await withPlane({}, { approver: false }); // this file runs its own
   await plane.sim([A]);
   await until("pico A reports its addresses", () => (addresses = plane.json(["get", "node", A]).status.addresses)?.length >= 2);
   approver = startApprover({ dir: plane.proxy.dir, kubeconfig: plane.env.kubeconfig, log: (l) => logged.push(l) });

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { withPlane, until, get } from "./plane.mjs";
+import { withPlane, until, get, servingReady } from "./plane.mjs";
 import { clusterUp, clusterDown } from "../../dist/cli/cluster.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -18,6 +18,7 @@ let fleet;
 before(async () => {
   plane = await withPlane(PLANE_ENV);
   fleet = await plane.sim(["pico-fleet-a", "pico-fleet-b", "pico-fleet-c"], "watch_timeout_s=3\n");
+  for (const p of fleet) await servingReady(p);
 });
 after(async () => plane?.close());
 

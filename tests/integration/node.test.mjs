@@ -2,7 +2,7 @@
 // etcd and kube-controller-manager (v1.34.10, built from Go modules).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { withPlane, until, get, raw } from "./plane.mjs";
+import { withPlane, until, get, raw, servingReady } from "./plane.mjs";
 
 let plane;
 let pico;
@@ -11,6 +11,7 @@ const NAME = "pico-it-1";
 before(async () => {
   plane = await withPlane();
   [pico] = await plane.sim([NAME]);
+  await servingReady(pico);
 });
 after(async () => plane?.close());
 
@@ -136,17 +137,16 @@ test("the kubelet port answers every path, HEAD, wrong methods, unknown paths an
   assert.equal(status.node, NAME);
   assert.equal(status.registered, true);
   assert.ok(status.lease_age_seconds <= 11, `lease age ${status.lease_age_seconds}`);
-  // Commands need the device's token (the one it shows the proxy); without it they are refused.
-  const cmd = await raw(port, 'POST /pico/command HTTP/1.1\r\nHost: x\r\nContent-Length: 23\r\n\r\n{"command":"blink_led"}');
-  assert.match(cmd, /^HTTP\/1\.1 401 /);
-  const withToken = await raw(port, `POST /pico/command HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${pico.opts.token}\r\nContent-Length: 23\r\n\r\n{"command":"blink_led"}`);
-  assert.match(withToken, /^HTTP\/1\.1 20[02] /);
+  // Commands need create on nodes/proxy: the admin has it; nobody without credentials does.
+  const command = 'POST /pico/command HTTP/1.1\r\nHost: x\r\nContent-Length: 23\r\n\r\n{"command":"blink_led"}';
+  assert.match(await raw(port, command, { credentials: { ca: plane.kubeletCa } }), /^HTTP\/1\.1 401 /);
+  assert.match(await raw(port, command), /^HTTP\/1\.1 202 /);
   const wrong = await get(port, "/metrics", "DELETE");
   assert.equal(wrong.status, 405);
   assert.equal(wrong.headers.allow, "GET, HEAD");
   assert.equal((await get(port, "/nope")).status, 404);
   assert.match(await raw(port, "BLAH\r\n\r\n"), /^HTTP\/1\.1 400 /);
-  assert.match(await raw(port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX: ${"y".repeat(4000)}\r\n\r\n`), /^HTTP\/1\.1 431 /);
+  assert.match(await raw(port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX: ${"y".repeat(5000)}\r\n\r\n`), /^HTTP\/1\.1 431 /);
   // A slow client that never finishes does not stop others being served.
   const slow = raw(port, "GET /heal");
   assert.equal((await get(port, "/healthz")).status, 200);

@@ -10,14 +10,19 @@ import path from "node:path";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
+import tls from "node:tls";
 import { clusterUp, clusterDown, kubectl } from "../../dist/cli/cluster.js";
 import { startSims, freePort } from "../../dist/cli/sims.js";
 import { completeSettings, localPlaneSettings, writeProxyConfig } from "../../dist/cli/proxy.js";
 import { startNginx, stopNginx } from "../../dist/cli/nginx.js";
 import { enrollDevices } from "../../dist/cli/enroll.js";
 import { deviceFiles } from "../../dist/cli/devices.js";
+import { startApprover } from "../../dist/cli/approver.js";
 
-export async function withPlane(env = {}, { proxy: withProxy = true } = {}) {
+/** Who the kubelet-port helpers below are: the plane's cluster admin (O=system:masters), verifying the Pico's serving certificate against the cluster CA. */
+let kubeletClient = null;
+
+export async function withPlane(env = {}, { proxy: withProxy = true, approver: withApprover = withProxy } = {}) {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "pico-it-"));
   const cluster = clusterUp({ state, nodes: [], env });
   let proxy = null;
@@ -32,6 +37,11 @@ export async function withPlane(env = {}, { proxy: withProxy = true } = {}) {
     clusterDown(state);
     throw e;
   }
+  // The serving-certificate approver runs beside the proxy, as `npm start` runs it.
+  const approverLog = [];
+  const approver = withApprover ? startApprover({ dir: proxy.dir, kubeconfig: cluster.kubeconfig, log: (l) => approverLog.push(l) }) : null;
+  const pki = path.dirname(cluster.caFile);
+  kubeletClient = { ca: fs.readFileSync(cluster.caFile), cert: fs.readFileSync(path.join(pki, "admin.crt")), key: fs.readFileSync(path.join(pki, "admin.key")) };
   const picos = [];
   /** Enrolment results by device name (token, certificate, device.env). */
   const enrolled = new Map();
@@ -40,6 +50,9 @@ export async function withPlane(env = {}, { proxy: withProxy = true } = {}) {
     env: cluster,
     proxy,
     enrolled,
+    approverLog,
+    /** The cluster CA, which signs the Picos' serving certificates. */
+    kubeletCa: kubeletClient.ca,
     kubectl: (args, input) => kubectl(cluster, args, input),
     json: (args) => JSON.parse(kubectl(cluster, [...args, "-o", "json"])),
     async enroll(names, options = {}) {
@@ -91,6 +104,7 @@ export async function withPlane(env = {}, { proxy: withProxy = true } = {}) {
       return fs.readFileSync(path.join(proxy.dir, "logs/access.log"), "utf8").split("\n").filter(Boolean);
     },
     async close() {
+      await approver?.stop();
       await Promise.all(picos.map((p) => p.stop()));
       try {
         if (proxy) await stopNginx(proxy);
@@ -130,10 +144,15 @@ export async function until(what, fn, timeoutMs = 20_000, stepMs = 250) {
   }
 }
 
-/** A raw HTTP exchange on the kubelet port: what curl or the API server would send. */
-export function raw(port, request, { endAfterWrite = false } = {}) {
+/** The Pico serves its kubelet port once its serving certificate is issued (CSR, approver, signer). */
+export async function servingReady(pico, timeoutMs = 30_000) {
+  await until(`${pico.opts.name}'s serving certificate`, () => pico.servingCertificate, timeoutMs, 100);
+}
+
+/** A raw HTTP exchange on the kubelet port over TLS as the cluster admin: what curl or the API server would send. */
+export function raw(port, request, { endAfterWrite = false, credentials = kubeletClient } = {}) {
   return new Promise((resolve, reject) => {
-    const s = net.connect(port, "127.0.0.1");
+    const s = tls.connect({ port, host: "127.0.0.1", ...credentials });
     let data = "";
     s.on("data", (d) => (data += d));
     s.on("end", () => resolve(data));
@@ -143,9 +162,10 @@ export function raw(port, request, { endAfterWrite = false } = {}) {
   });
 }
 
-export function get(port, pathname, method = "GET") {
+/** One request on the kubelet port over TLS, as the cluster admin unless other credentials (cert/key, or headers with a token) are given. */
+export function get(port, pathname, method = "GET", { credentials = kubeletClient, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path: pathname, method }, (res) => {
+    const req = https.request({ host: "127.0.0.1", port, path: pathname, method, headers, agent: false, ...credentials }, (res) => {
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body }));

@@ -1,0 +1,79 @@
+// The kubelet port as Kubernetes expects it, on the real control plane: a
+// serving certificate from a kubelet-serving CSR (approved beside the proxy,
+// signed by the controller-manager with the cluster CA), the API server
+// reaching the Pico through its node proxy with that certificate verified,
+// and webhook authn/authz: anonymous 401, a ServiceAccount without
+// nodes/metrics 403, with it 200.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { withPlane, until, get, raw, servingReady } from "./plane.mjs";
+
+let plane;
+let pico;
+const NAME = "pico-tls-1";
+
+before(async () => {
+  plane = await withPlane();
+  [pico] = await plane.sim([NAME]);
+  await servingReady(pico);
+});
+after(async () => plane?.close());
+
+test("the serving certificate is the cluster CA's, for the Pico's own name and address, from an approved kubelet-serving CSR", async () => {
+  const cert = new crypto.X509Certificate(pico.servingCertificate);
+  assert.ok(cert.verify(new crypto.X509Certificate(plane.kubeletCa).publicKey), "signed by the cluster CA");
+  assert.equal(cert.subject.split("\n").sort().join(","), `CN=system:node:${NAME},O=system:nodes`);
+  assert.deepEqual(cert.subjectAltName.split(", ").sort(), [`DNS:${NAME}`, "IP Address:127.0.0.1"]);
+  const csrs = plane.json(["get", "csr"]).items.filter((c) => c.spec.username === `system:node:${NAME}`);
+  assert.ok(csrs.length >= 1);
+  const csr = csrs.find((c) => c.status.certificate);
+  assert.equal(csr.spec.signerName, "kubernetes.io/kubelet-serving");
+  assert.match(csr.metadata.name, new RegExp(`^${NAME}-serving-[0-9a-f]{8}$`));
+  assert.ok(csr.status.conditions.some((c) => c.type === "Approved" && c.reason === "PicoNodeServingApproved" || c.type === "Approved"));
+});
+
+test("the API server reaches the Pico through its node proxy, verifying the serving certificate", async () => {
+  assert.equal(plane.kubectl(["get", "--raw", `/api/v1/nodes/${NAME}/proxy/healthz`]), "ok");
+  const memory = JSON.parse(plane.kubectl(["get", "--raw", `/api/v1/nodes/${NAME}/proxy/pico/memory`]));
+  assert.ok(Array.isArray(memory.values) || typeof memory === "object");
+});
+
+test("anonymous requests get 401 with a Status body; the plain healthz port answers /healthz only", async () => {
+  const res = await get(pico.opts.kubeletPort, "/metrics/resource", "GET", { credentials: { ca: plane.kubeletCa } });
+  assert.equal(res.status, 401);
+  const status = JSON.parse(res.body);
+  assert.equal(status.kind, "Status");
+  assert.equal(status.reason, "Unauthorized");
+  const healthz = await fetch(`http://127.0.0.1:${pico.opts.healthzPort}/healthz`);
+  assert.equal(await healthz.text(), "ok");
+  assert.equal((await fetch(`http://127.0.0.1:${pico.opts.healthzPort}/metrics`)).status, 404);
+});
+
+test("a ServiceAccount token without nodes/metrics gets 403 on /metrics/resource; granted nodes/metrics it gets the metrics", async () => {
+  plane.kubectl(["create", "serviceaccount", "scraper"]);
+  const token = plane.kubectl(["create", "token", "scraper"]).trim();
+  const asScraper = { credentials: { ca: plane.kubeletCa }, headers: { Authorization: `Bearer ${token}` } };
+  const denied = await get(pico.opts.kubeletPort, "/metrics/resource", "GET", asScraper);
+  assert.equal(denied.status, 403);
+  assert.equal(JSON.parse(denied.body).message, "Forbidden (user=system:serviceaccount:default:scraper, verb=get, resource=nodes, subresource=metrics)");
+  plane.kubectl(["create", "clusterrole", "node-metrics-reader", "--verb=get", "--resource=nodes/metrics"]);
+  plane.kubectl(["create", "clusterrolebinding", "scraper-node-metrics", "--clusterrole=node-metrics-reader", "--serviceaccount=default:scraper"]);
+  // The denial is cached for 30 s, as kubelet caches it.
+  const allowed = await until("nodes/metrics granted", async () => {
+    const r = await get(pico.opts.kubeletPort, "/metrics/resource", "GET", asScraper);
+    return r.status === 200 && r;
+  }, 45_000, 1000);
+  assert.match(allowed.body, /^node_cpu_usage_seconds_total [\d.]+ \d+$/m);
+  assert.match(allowed.body, /^node_memory_working_set_bytes \d+ \d+$/m);
+  // The same token may still not read other subresources.
+  assert.equal((await get(pico.opts.kubeletPort, "/pods", "GET", asScraper)).status, 403);
+});
+
+test("a third TLS connection at once is refused cleanly; the first two are served", async () => {
+  const slow = [raw(pico.opts.kubeletPort, "GET /heal"), raw(pico.opts.kubeletPort, "GET /he")];
+  await new Promise((r) => setTimeout(r, 300));
+  await assert.rejects(get(pico.opts.kubeletPort, "/healthz"), /socket hang up|ECONNRESET|disconnected/);
+  for (const s of slow) assert.match(await s, /^HTTP\/1\.1 408 /);
+  await until("served again once they are gone", async () => (await get(pico.opts.kubeletPort, "/healthz")).body === "ok", 5000, 100);
+});
