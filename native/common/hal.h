@@ -49,6 +49,15 @@ bool hal_region_load(void *slot, size_t size);
 /** Writes the region record; called from the main loop, never from inside the core. */
 bool hal_region_save(const void *slot, size_t size);
 
+// ---- the device's TLS key (ports with TLS: device_key.c) ----
+/** Fills out with len bytes from the hardware's or OS's entropy source; false if it has none now. */
+bool hal_entropy(uint8_t *out, size_t len);
+/** Reads the stored device key (DER) into out: its length, 0 when none is stored, < 0 if it cannot be read or
+ *  does not fit in cap. */
+int32_t hal_device_key_load(uint8_t *out, size_t cap);
+/** Stores the device key (DER), all or nothing, readable by nobody else (POSIX: mode 0600); false on failure. */
+bool hal_device_key_save(const uint8_t *der, size_t len);
+
 // ---- C stack ----
 /** The lowest stack address wasm code may reach, leaving room below for the host functions it calls;
  *  NULL if the port sets no bound (wasm3 then uses d_m3MaxNativeStack from the call's entry, the
