@@ -40,8 +40,11 @@ int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len);
 void hal_net_close(int32_t handle);
 /** Drops every connection (the core restarted and forgot them); the listener stays. */
 void hal_net_close_all(void);
-/** Starts listening for kubelet clients; false (logged) if the port cannot. */
-bool hal_net_listen(uint16_t port);
+/** The listeners the core serves (on_server_accept's listener). */
+enum { NET_LISTENER_KUBELET = 0, NET_LISTENER_HEALTHZ = 1 };
+/** Starts listening on port for the listener's clients (kubelet: TLS where the port has it; healthz: plain);
+ *  an accept is queued with the listener as its code. False (logged) if the port cannot. */
+bool hal_net_listen(int listener, uint16_t port);
 
 // ---- the 1 KB region's copy that survives power loss ----
 /** Reads the persisted region record (struct region_slot bytes); false if none. */

@@ -86,6 +86,10 @@
 #ifndef TLS_MAX_SESSIONS
 #define TLS_MAX_SESSIONS 2u
 #endif
+// A kubelet-port client whose TLS handshake has not completed after this is closed.
+#ifndef TLS_HANDSHAKE_TIMEOUT_MS
+#define TLS_HANDSHAKE_TIMEOUT_MS 10000u
+#endif
 #ifndef TLS_TICKET_LIFETIME_S
 #define TLS_TICKET_LIFETIME_S 86400u
 #endif

@@ -59,7 +59,7 @@ int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
 }
 void hal_net_close(int32_t handle) { fake.closed_handle = handle; }
 void hal_net_close_all(void) {}
-bool hal_net_listen(uint16_t port) { return port != 0; }
+bool hal_net_listen(int listener, uint16_t port) { return listener >= 0 && port != 0; }
 bool hal_region_load(void *slot, size_t size) {
   if (!fake.has_saved_region || size != sizeof fake.saved_region) return false;
   memcpy(slot, &fake.saved_region, size);
