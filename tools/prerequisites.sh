@@ -74,6 +74,8 @@ if [ "$goal" = test ]; then
   # The AOT core compiled for the RP2040's Cortex-M0+ (no pico-sdk needed), with newlib's headers.
   need_tool arm-none-eabi-gcc gcc-arm-none-eabi
   if [ -e /usr/lib/arm-none-eabi/include/stdio.h ]; then found+=("newlib"); else missing_apt+=(libnewlib-arm-none-eabi); fi
+  # mbedTLS 2.28: the POSIX shell's kubelet-port TLS and its tests.
+  if [ -e /usr/include/mbedtls/ssl.h ]; then found+=("mbedtls"); else missing_apt+=(libmbedtls-dev); fi
   # libFuzzer over the AOT build (tests/native/fuzz): clang and its sanitizer and libFuzzer runtimes.
   need_tool clang clang
   if have_fuzzer_runtime; then found+=("libFuzzer"); else missing_apt+=("$(fuzzer_runtime_package)"); fi

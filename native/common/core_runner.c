@@ -17,9 +17,9 @@ static const export_spec EXPORTS[CORE_EXPORT_COUNT] = {
     [CORE_KUBELET_PORT] = {"kubelet_port", 0, 1},   [CORE_START] = {"start", 1, 1},
     [CORE_TICK] = {"tick", 1, 0},                   [CORE_ON_NET_CONNECTED] = {"on_net_connected", 1, 0},
     [CORE_ON_NET_DATA] = {"on_net_data", 2, 0},     [CORE_ON_NET_CLOSED] = {"on_net_closed", 1, 0},
-    [CORE_ON_NET_ERROR] = {"on_net_error", 2, 0},   [CORE_ON_SERVER_ACCEPT] = {"on_server_accept", 1, 0},
+    [CORE_ON_NET_ERROR] = {"on_net_error", 2, 0},   [CORE_ON_SERVER_ACCEPT] = {"on_server_accept", 3, 0},
     [CORE_ON_SERVER_DATA] = {"on_server_data", 2, 0}, [CORE_ON_SERVER_CLOSED] = {"on_server_closed", 1, 0},
-    [CORE_MEM_USED] = {"mem_used", 0, 1},
+    [CORE_MEM_USED] = {"mem_used", 0, 1},           [CORE_HEALTHZ_PORT] = {"healthz_port", 0, 1},
 };
 
 /** Logs a trap: its reason, the export that was running and the engine's detail. */
@@ -130,6 +130,8 @@ bool core_boot(core_runner *core, const uint8_t *wasm, size_t wasm_len, const ch
   uint32_t port = 0;
   if (!call(core, CORE_KUBELET_PORT, NULL, &port)) return false;
   core->kubelet_port = (uint16_t)port;
+  if (!call(core, CORE_HEALTHZ_PORT, NULL, &port)) return false;
+  core->healthz_port = (uint16_t)port;
   args[0] = now_ms;
   if (!call(core, CORE_START, args, &result)) return false;
   if (result != 0) {
@@ -151,13 +153,16 @@ bool core_boot(core_runner *core, const uint8_t *wasm, size_t wasm_len, const ch
 bool core_tick(core_runner *core, uint32_t now_ms) { return call(core, CORE_TICK, &now_ms, NULL); }
 
 bool core_deliver(core_runner *core, const event *e) {
-  uint32_t args[2] = {(uint32_t)e->handle, (uint32_t)e->code};
+  uint32_t args[3] = {(uint32_t)e->handle, (uint32_t)e->code, 0};
   switch ((event_type)e->type) {
   case EVENT_NONE: return true;
   case EVENT_NET_CONNECTED: return call(core, CORE_ON_NET_CONNECTED, args, NULL);
   case EVENT_NET_CLOSED: return call(core, CORE_ON_NET_CLOSED, args, NULL);
   case EVENT_NET_ERROR: return call(core, CORE_ON_NET_ERROR, args, NULL);
-  case EVENT_SERVER_ACCEPT: return call(core, CORE_ON_SERVER_ACCEPT, args, NULL);
+  case EVENT_SERVER_ACCEPT: // code: the listener; data: the verified client's "CN\nO1\nO2…", if any
+    args[2] = e->len <= core->io_capacity ? e->len : 0; // one that does not fit counts as none: unauthenticated
+    if (args[2] > 0 && !write_io(core, e->data, args[2])) return false;
+    return call(core, CORE_ON_SERVER_ACCEPT, args, NULL);
   case EVENT_SERVER_CLOSED: return call(core, CORE_ON_SERVER_CLOSED, args, NULL);
   case EVENT_NET_DATA:
   case EVENT_SERVER_DATA: {

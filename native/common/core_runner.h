@@ -13,12 +13,12 @@
 #include "event_queue.h"
 #include "host_imports.h"
 
-#define HOST_ABI_VERSION 2u
+#define HOST_ABI_VERSION 3u
 
 typedef enum core_export {
   CORE_ABI_VERSION, CORE_IO_BUFFER, CORE_IO_CAPACITY, CORE_CONFIGURE, CORE_KUBELET_PORT, CORE_START, CORE_TICK,
   CORE_ON_NET_CONNECTED, CORE_ON_NET_DATA, CORE_ON_NET_CLOSED, CORE_ON_NET_ERROR,
-  CORE_ON_SERVER_ACCEPT, CORE_ON_SERVER_DATA, CORE_ON_SERVER_CLOSED, CORE_MEM_USED,
+  CORE_ON_SERVER_ACCEPT, CORE_ON_SERVER_DATA, CORE_ON_SERVER_CLOSED, CORE_MEM_USED, CORE_HEALTHZ_PORT,
   CORE_EXPORT_COUNT
 } core_export;
 
@@ -28,6 +28,7 @@ typedef struct core_runner {
   bool running;       // booted and not trapped
   uint32_t io_capacity;
   uint16_t kubelet_port;
+  uint16_t healthz_port; // plain /healthz (0: none)
   uint32_t mem_used;  // the core's figure after start
   uint32_t engine_heap; // heap the engine took to load the module
   bool out_of_memory; // the last boot or call failed because the engine could not allocate
@@ -43,7 +44,8 @@ bool core_boot(core_runner *core, const uint8_t *wasm, size_t wasm_len, const ch
                host_context *context, uint32_t now_ms);
 /** Calls tick(now_ms). False if the core trapped. */
 bool core_tick(core_runner *core, uint32_t now_ms);
-/** Delivers one queued event (data split into io_capacity pieces). False if the core trapped. */
+/** Delivers one queued event (data split into io_capacity pieces; an accept's client identity written into
+ *  io_buffer first). False if the core trapped. */
 bool core_deliver(core_runner *core, const event *e);
 /** Self-tests: loads and links the module, calls abi_version() once and frees everything. */
 bool core_probe_abi(const uint8_t *wasm, size_t wasm_len, host_context *context, uint32_t *abi);

@@ -135,6 +135,33 @@ void Z_envZ_led_set(struct Z_env_instance_t *env, uint32_t on) {
   import_led_set((int32_t)on);
 }
 
+uint32_t Z_envZ_tls_csr(struct Z_env_instance_t *env, uint32_t name_ptr, uint32_t name_len, uint32_t ipv4,
+                        uint32_t out_ptr, uint32_t out_cap) {
+  (void)env;
+  int32_t result = -1;
+  check(import_tls_csr(memory_now(), name_ptr, name_len, ipv4, out_ptr, out_cap, &result));
+  return (uint32_t)result;
+}
+
+uint32_t Z_envZ_tls_install(struct Z_env_instance_t *env, uint32_t ptr, uint32_t len) {
+  (void)env;
+  int32_t result = -1;
+  check(import_tls_install(memory_now(), ptr, len, &result));
+  return (uint32_t)result;
+}
+
+uint32_t Z_envZ_tls_cert_validity(struct Z_env_instance_t *env, uint32_t out_ptr) {
+  (void)env;
+  int32_t result = -1;
+  check(import_tls_cert_validity(memory_now(), out_ptr, &result));
+  return (uint32_t)result;
+}
+
+void Z_envZ_sha256(struct Z_env_instance_t *env, uint32_t ptr, uint32_t len, uint32_t out_ptr) {
+  (void)env;
+  check(import_sha256(memory_now(), ptr, len, out_ptr));
+}
+
 void Z_envZ_abort(struct Z_env_instance_t *env, uint32_t msg, uint32_t file, uint32_t line, uint32_t col) {
   (void)env;
   check(import_abort(memory_now(), msg, file, line, col));

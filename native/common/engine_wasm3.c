@@ -173,6 +173,45 @@ static m3ApiRawFunction(wrap_led_set) {
   m3ApiSuccess();
 }
 
+static m3ApiRawFunction(wrap_tls_csr) {
+  m3ApiReturnType(int32_t);
+  m3ApiGetArg(uint32_t, name_ptr);
+  m3ApiGetArg(uint32_t, name_len);
+  m3ApiGetArg(uint32_t, ipv4);
+  m3ApiGetArg(uint32_t, out_ptr);
+  m3ApiGetArg(uint32_t, out_cap);
+  int32_t result = -1;
+  M3Result trap = trap_for(import_tls_csr(memory_of(runtime), name_ptr, name_len, ipv4, out_ptr, out_cap, &result));
+  if (trap) return trap;
+  m3ApiReturn(result);
+}
+
+static m3ApiRawFunction(wrap_tls_install) {
+  m3ApiReturnType(int32_t);
+  m3ApiGetArg(uint32_t, ptr);
+  m3ApiGetArg(uint32_t, len);
+  int32_t result = -1;
+  M3Result trap = trap_for(import_tls_install(memory_of(runtime), ptr, len, &result));
+  if (trap) return trap;
+  m3ApiReturn(result);
+}
+
+static m3ApiRawFunction(wrap_tls_cert_validity) {
+  m3ApiReturnType(int32_t);
+  m3ApiGetArg(uint32_t, out_ptr);
+  int32_t result = -1;
+  M3Result trap = trap_for(import_tls_cert_validity(memory_of(runtime), out_ptr, &result));
+  if (trap) return trap;
+  m3ApiReturn(result);
+}
+
+static m3ApiRawFunction(wrap_sha256) {
+  m3ApiGetArg(uint32_t, ptr);
+  m3ApiGetArg(uint32_t, len);
+  m3ApiGetArg(uint32_t, out_ptr);
+  return trap_for(import_sha256(memory_of(runtime), ptr, len, out_ptr));
+}
+
 static m3ApiRawFunction(wrap_abort) {
   m3ApiGetArg(uint32_t, msg);
   m3ApiGetArg(uint32_t, file);

@@ -40,14 +40,26 @@ int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len);
 void hal_net_close(int32_t handle);
 /** Drops every connection (the core restarted and forgot them); the listener stays. */
 void hal_net_close_all(void);
-/** Starts listening for kubelet clients; false (logged) if the port cannot. */
-bool hal_net_listen(uint16_t port);
+/** The listeners the core serves (on_server_accept's listener). */
+enum { NET_LISTENER_KUBELET = 0, NET_LISTENER_HEALTHZ = 1 };
+/** Starts listening on port for the listener's clients (kubelet: TLS where the port has it; healthz: plain);
+ *  an accept is queued with the listener as its code. False (logged) if the port cannot. */
+bool hal_net_listen(int listener, uint16_t port);
 
 // ---- the 1 KB region's copy that survives power loss ----
 /** Reads the persisted region record (struct region_slot bytes); false if none. */
 bool hal_region_load(void *slot, size_t size);
 /** Writes the region record; called from the main loop, never from inside the core. */
 bool hal_region_save(const void *slot, size_t size);
+
+// ---- the device's TLS key (ports with TLS: device_key.c) ----
+/** Fills out with len bytes from the hardware's or OS's entropy source; false if it has none now. */
+bool hal_entropy(uint8_t *out, size_t len);
+/** Reads the stored device key (DER) into out: its length, 0 when none is stored, < 0 if it cannot be read or
+ *  does not fit in cap. */
+int32_t hal_device_key_load(uint8_t *out, size_t cap);
+/** Stores the device key (DER), all or nothing, readable by nobody else (POSIX: mode 0600); false on failure. */
+bool hal_device_key_save(const uint8_t *der, size_t len);
 
 // ---- C stack ----
 /** The lowest stack address wasm code may reach, leaving room below for the host functions it calls;

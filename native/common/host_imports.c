@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "device_tls.h"
 #include "hal.h"
+#include "sha256.h"
 
 import_status import_host_log(core_memory mem, int32_t level, uint32_t ptr, uint32_t len) {
   const uint8_t *text = core_bytes(mem, ptr, len);
@@ -117,6 +119,54 @@ int32_t import_board_temperature_mc(void) { return hal_temperature_mc(); }
 uint32_t import_board_cpu_busy_ms(void) { return hal_cpu_busy_ms(); }
 uint32_t import_random_u32(void) { return hal_random_u32(); }
 void import_led_set(int32_t on) { hal_led_set(on != 0); }
+
+import_status import_tls_csr(core_memory mem, uint32_t name_ptr, uint32_t name_len, uint32_t ipv4, uint32_t out_ptr,
+                             uint32_t out_cap, int32_t *result) {
+  const uint8_t *name = core_bytes(mem, name_ptr, name_len);
+  uint8_t *out = core_bytes(mem, out_ptr, out_cap);
+  if (name == NULL || out == NULL) return IMPORT_OUT_OF_BOUNDS;
+  char copy[TLS_NODE_NAME_MAX]; // the ranges may overlap: the name is read before the CSR is written
+  if (name_len > sizeof copy) {
+    *result = DEVICE_TLS_NO_KEY;
+    return IMPORT_OK;
+  }
+  memcpy(copy, name, name_len);
+  *result = device_tls_csr(copy, name_len, ipv4, out, out_cap);
+  return IMPORT_OK;
+}
+
+import_status import_tls_install(core_memory mem, uint32_t ptr, uint32_t len, int32_t *result) {
+  const uint8_t *pem = core_bytes(mem, ptr, len);
+  if (pem == NULL) return IMPORT_OUT_OF_BOUNDS;
+  *result = device_tls_install(pem, len);
+  return IMPORT_OK;
+}
+
+static void put_i64_le(uint8_t *out, int64_t value) {
+  for (int i = 0; i < 8; i++) out[i] = (uint8_t)((uint64_t)value >> (8 * i));
+}
+
+import_status import_tls_cert_validity(core_memory mem, uint32_t out_ptr, int32_t *result) {
+  uint8_t *out = core_bytes(mem, out_ptr, 16);
+  if (out == NULL) return IMPORT_OUT_OF_BOUNDS;
+  int64_t not_before = 0, not_after = 0;
+  *result = device_tls_validity(&not_before, &not_after) == 0 ? 0 : -1;
+  if (*result == 0) {
+    put_i64_le(out, not_before);
+    put_i64_le(out + 8, not_after);
+  }
+  return IMPORT_OK;
+}
+
+import_status import_sha256(core_memory mem, uint32_t ptr, uint32_t len, uint32_t out_ptr) {
+  const uint8_t *bytes = core_bytes(mem, ptr, len);
+  uint8_t *out = core_bytes(mem, out_ptr, SHA256_DIGEST_BYTES);
+  if (bytes == NULL || out == NULL) return IMPORT_OUT_OF_BOUNDS;
+  uint8_t digest[SHA256_DIGEST_BYTES];
+  sha256_digest(bytes, len, digest);
+  memcpy(out, digest, sizeof digest);
+  return IMPORT_OK;
+}
 
 /**
  * Appends an AssemblyScript string (UTF-16LE; its byte length is the u32 just

@@ -49,6 +49,16 @@ int32_t import_board_temperature_mc(void);
 uint32_t import_board_cpu_busy_ms(void);
 uint32_t import_random_u32(void);
 void import_led_set(int32_t on);
+/** Writes the device key's CSR for node `name` (device_tls.h) into [out_ptr, out_ptr+out_cap): its length or < 0. */
+import_status import_tls_csr(core_memory mem, uint32_t name_ptr, uint32_t name_len, uint32_t ipv4, uint32_t out_ptr,
+                             uint32_t out_cap, int32_t *result);
+/** Serves the kubelet port with the PEM certificate (chain) at [ptr, ptr+len): 0 or < 0 (device_tls.h). */
+import_status import_tls_install(core_memory mem, uint32_t ptr, uint32_t len, int32_t *result);
+/** Writes notBefore and notAfter of the installed certificate as two little-endian i64 Unix seconds at out_ptr:
+ *  0, or -1 when none is installed. */
+import_status import_tls_cert_validity(core_memory mem, uint32_t out_ptr, int32_t *result);
+/** Writes the SHA-256 digest of [ptr, ptr+len) at out_ptr (32 bytes; the ranges may overlap). */
+import_status import_sha256(core_memory mem, uint32_t ptr, uint32_t len, uint32_t out_ptr);
 /** Logs AssemblyScript's abort(msg, file, line, col) and reports IMPORT_ABORTED (or out of bounds). */
 import_status import_abort(core_memory mem, uint32_t msg, uint32_t file, uint32_t line, uint32_t col);
 
@@ -75,7 +85,14 @@ import_status import_abort(core_memory mem, uint32_t msg, uint32_t file, uint32_
   X(board_cpu_busy_ms, "i()")                                                    \
   X(random_u32, "i()")                                                           \
   X(led_set, "v(i)")                                                             \
+  X(tls_csr, "i(iiiii)")                                                         \
+  X(tls_install, "i(ii)")                                                        \
+  X(tls_cert_validity, "i(i)")                                                   \
+  X(sha256, "v(iii)")                                                            \
   X(abort, "v(iiii)")
+
+/** Longest node name tls_csr accepts (a DNS subdomain); a longer one gets -3, as any other bad name. */
+#define TLS_NODE_NAME_MAX 253
 
 /** Longest "host:port" net_open accepts. */
 #define NET_TARGET_MAX 96

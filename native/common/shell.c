@@ -9,7 +9,9 @@ static bool boot_core(shell *sh) {
   bool booted = core_boot(&sh->core, sh->wasm, sh->wasm_len, sh->config->core_text, sh->config->core_len,
                           &sh->context, hal_now_ms());
   if (booted && !sh->listening) {
-    if (!hal_net_listen(sh->core.kubelet_port)) hal_fatal("cannot listen on the kubelet port");
+    if (!hal_net_listen(NET_LISTENER_KUBELET, sh->core.kubelet_port)) hal_fatal("cannot listen on the kubelet port");
+    if (sh->core.healthz_port != 0 && !hal_net_listen(NET_LISTENER_HEALTHZ, sh->core.healthz_port))
+      hal_fatal("cannot listen on the healthz port");
     sh->listening = true;
   }
   return booted;

@@ -13,5 +13,29 @@ set(SHELL_COMMON_SOURCES
   ${SHELL_COMMON_DIR}/region_persistence.c
   ${SHELL_COMMON_DIR}/region_store.c
   ${SHELL_COMMON_DIR}/send_queue.c
+  ${SHELL_COMMON_DIR}/sha256.c
   ${SHELL_COMMON_DIR}/shell.c
   ${SHELL_COMMON_DIR}/wasm_sections.c)
+
+# The device's TLS identity behind the imports tls_csr/tls_install/tls_cert_validity: each shell adds one of
+# these. With mbedTLS (2.28 API): the key, the CSR and the kubelet port's TLS server; the port links mbedTLS
+# (POSIX: Debian's libmbedtls-dev, see tls_mbedtls_link) and implements hal_entropy and hal_device_key_*.
+# Without: the imports answer "this host has no TLS".
+set(SHELL_TLS_MBEDTLS_SOURCES
+  ${SHELL_COMMON_DIR}/device_key.c
+  ${SHELL_COMMON_DIR}/tls_random.c
+  ${SHELL_COMMON_DIR}/tls_server.c)
+set(SHELL_TLS_ABSENT_SOURCES ${SHELL_COMMON_DIR}/device_tls_absent.c)
+
+# Links the machine's mbedTLS 2.28 (Debian: apt-get install libmbedtls-dev) into target; stops naming the package without it.
+function(tls_mbedtls_link target)
+  find_path(MBEDTLS_INCLUDE_DIR mbedtls/ssl.h)
+  find_library(MBEDTLS_TLS_LIBRARY mbedtls)
+  find_library(MBEDTLS_X509_LIBRARY mbedx509)
+  find_library(MBEDTLS_CRYPTO_LIBRARY mbedcrypto)
+  if(NOT MBEDTLS_INCLUDE_DIR OR NOT MBEDTLS_TLS_LIBRARY OR NOT MBEDTLS_X509_LIBRARY OR NOT MBEDTLS_CRYPTO_LIBRARY)
+    message(FATAL_ERROR "mbedTLS is missing: apt-get install libmbedtls-dev (the kubelet port's TLS)")
+  endif()
+  target_include_directories(${target} PRIVATE ${MBEDTLS_INCLUDE_DIR})
+  target_link_libraries(${target} PRIVATE ${MBEDTLS_TLS_LIBRARY} ${MBEDTLS_X509_LIBRARY} ${MBEDTLS_CRYPTO_LIBRARY})
+endfunction()

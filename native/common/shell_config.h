@@ -80,6 +80,20 @@
 #define NET_KEEPALIVE_PROBES 3u
 #endif
 
+// The kubelet port's TLS (tls_server.h): connections served at once (each
+// holds mbedTLS's record buffers; a further one is closed at once), and how
+// long a session ticket resumes a session (its key is changed as often).
+#ifndef TLS_MAX_SESSIONS
+#define TLS_MAX_SESSIONS 2u
+#endif
+// A kubelet-port client whose TLS handshake has not completed after this is closed.
+#ifndef TLS_HANDSHAKE_TIMEOUT_MS
+#define TLS_HANDSHAKE_TIMEOUT_MS 10000u
+#endif
+#ifndef TLS_TICKET_LIFETIME_S
+#define TLS_TICKET_LIFETIME_S 86400u
+#endif
+
 // How long a region commit may wait before it is saved to persistent
 // storage (region_persistence.h): commits within it are saved once. The board
 // sets it from flash wear (port_config.h); the ConfigMap restores the newest

@@ -93,7 +93,7 @@ function(pico_node_target target)
   target_include_directories(${target} PRIVATE ${PICO_DIR} ${board_include_dirs} ${SHELL_COMMON_DIR})
   target_compile_definitions(${target} PRIVATE
     PICO_NODE_VERSION="${PICO_NODE_VERSION}" PICO_NODE_URL="${PICO_NODE_URL}"
-    PICO_NODE_ENGINE_FEATURE="${PICO_NODE_ENGINE_DESCRIPTION}, host ABI 2"
+    PICO_NODE_ENGINE_FEATURE="${PICO_NODE_ENGINE_DESCRIPTION}, host ABI 3"
     PICO_STDIO_ENABLE_CRLF_SUPPORT=1 PICO_PANIC_FUNCTION=pico_panic ${board_definitions}
     # A failed allocation returns NULL to its caller, which copes (a refused send, a core restarted on a fresh
     # heap), rather than panicking: out of memory is never fatal (README, Surviving a real board).
@@ -108,7 +108,7 @@ endfunction()
 add_executable(k3s_pico_node
   ${PICO_DIR}/firmware_main.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/region_flash.c
   ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
-  ${PICO_DIR}/binary_info.c ${network_sources} ${SHELL_COMMON_SOURCES}
+  ${PICO_DIR}/binary_info.c ${network_sources} ${SHELL_COMMON_SOURCES} ${SHELL_TLS_ABSENT_SOURCES}
   ${generated}/core_wasm.c ${generated}/device_config_text.c)
 pico_node_target(k3s_pico_node)
 pico_set_program_name(k3s_pico_node "k3s_pico_node")
@@ -117,7 +117,7 @@ if(PICO_BOARD STREQUAL "pico_w")
   add_executable(k3s_pico_node_selftest
     ${PICO_DIR}/selftest.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/region_flash.c
     ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
-    ${network_sources} ${SHELL_COMMON_SOURCES} ${generated}/core_wasm.c)
+    ${network_sources} ${SHELL_COMMON_SOURCES} ${SHELL_TLS_ABSENT_SOURCES} ${generated}/core_wasm.c)
   pico_node_target(k3s_pico_node_selftest)
   pico_set_program_name(k3s_pico_node_selftest "k3s_pico_node_selftest")
 endif()

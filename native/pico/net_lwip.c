@@ -32,7 +32,7 @@ typedef struct connection {
 
 static connection conns[NET_MAX_CONNECTIONS];
 static event_queue *queue;
-static struct tcp_pcb *listener;
+static struct tcp_pcb *listeners[2]; // NET_LISTENER_KUBELET, NET_LISTENER_HEALTHZ
 static int32_t next_handle = 1;
 
 void net_lwip_init(event_queue *events) { queue = events; }
@@ -293,7 +293,7 @@ static int server_count(void) {
 }
 
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
-  (void)arg;
+  int listener = (int)(intptr_t)arg;
   if (err != ERR_OK || pcb == NULL) return ERR_VAL;
   connection *c = server_count() < NET_MAX_SERVER_CONNECTIONS && queue->count < EVENT_QUEUE_SLOTS ? claim(true) : NULL;
   if (c == NULL) {
@@ -302,24 +302,27 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
   }
   attach(c, pcb);
   c->state = CONN_OPEN;
-  event_queue_push(queue, EVENT_SERVER_ACCEPT, c->handle, 0);
+  event_queue_push(queue, EVENT_SERVER_ACCEPT, c->handle, listener); // plain: no TLS on the board yet
   return ERR_OK;
 }
 
-bool hal_net_listen(uint16_t port) {
+bool hal_net_listen(int listener, uint16_t port) {
+  if (listener < 0 || listener > 1) return false;
   struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
   if (pcb == NULL) return false;
   if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
     tcp_abort(pcb);
     return false;
   }
-  listener = tcp_listen_with_backlog(pcb, 2);
-  if (listener == NULL) {
+  struct tcp_pcb *listening = tcp_listen_with_backlog(pcb, 2);
+  if (listening == NULL) {
     tcp_abort(pcb);
     return false;
   }
-  tcp_accept(listener, on_accept);
-  logf_line(LOG_INFO, "kubelet port %u listening", port);
+  listeners[listener] = listening;
+  tcp_arg(listening, (void *)(intptr_t)listener);
+  tcp_accept(listening, on_accept);
+  logf_line(LOG_INFO, "%s port %u listening", listener == NET_LISTENER_KUBELET ? "kubelet" : "healthz", port);
   return true;
 }
 

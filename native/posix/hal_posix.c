@@ -1,5 +1,5 @@
-// The POSIX port's HAL: monotonic clock, stderr log, /dev/urandom, a region
-// file, and SIGALRM as the watchdog.
+// The POSIX port's HAL: monotonic clock, stderr log, getrandom, a region
+// file, the device key's file, and SIGALRM as the watchdog.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -134,6 +134,41 @@ bool hal_region_save(const void *slot, size_t size) {
   ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
   fclose(f);
   return ok && rename(temp, posix.region_file) == 0;
+}
+
+bool hal_entropy(uint8_t *out, size_t len) {
+  while (len > 0) {
+    ssize_t n = getrandom(out, len, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    out += n;
+    len -= (size_t)n;
+  }
+  return true;
+}
+
+int32_t hal_device_key_load(uint8_t *out, size_t cap) {
+  if (!posix.key_file) return -1;
+  int fd = open(posix.key_file, O_RDONLY);
+  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  ssize_t n = read(fd, out, cap);
+  char more;
+  bool whole = n >= 0 && read(fd, &more, 1) == 0;
+  close(fd);
+  return n > 0 && whole ? (int32_t)n : -1;
+}
+
+bool hal_device_key_save(const uint8_t *der, size_t len) {
+  if (!posix.key_file) return false;
+  // Created 0600 under a temporary name and renamed into place: never readable by others, never half written.
+  char temp[4096];
+  snprintf(temp, sizeof temp, "%s.new", posix.key_file);
+  unlink(temp);
+  int fd = open(temp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return false;
+  bool ok = write(fd, der, len) == (ssize_t)len && fsync(fd) == 0;
+  ok = close(fd) == 0 && ok;
+  return ok && rename(temp, posix.key_file) == 0;
 }
 
 void *hal_stack_floor(void) { return NULL; } // wasm3: d_m3MaxNativeStack bounds it

@@ -9,6 +9,7 @@
 
 typedef struct posix_options {
   const char *region_file; // where the region persists (the board's flash)
+  const char *key_file;    // where the device's TLS key persists (mode 0600)
   const char *unique_id;   // board id; derived from the configuration when NULL
   uint32_t ipv4;           // the address reported as the node's InternalIP
   const char *bind_address; // the kubelet listener's address

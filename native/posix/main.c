@@ -1,7 +1,10 @@
 // The POSIX shell: the firmware's C host layer over sockets, running
 // core.wasm in either engine on Linux. Usage:
 //   pico-node-posix --config device.env --wasm build/core.wasm [--state DIR]
-//                   [--ipv4 A.B.C.D] [--bind ADDR] [--unique-id HEX] [--quiet]
+//                   [--ipv4 A.B.C.D] [--bind ADDR] [--unique-id HEX] [--client-ca FILE] [--quiet]
+// DIR keeps the region and the device's TLS key (device-key.der, 0600); the
+// kubelet port verifies client certificates against the CA in FILE (PEM),
+// provisioned at enrolment; without it, none is asked for.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -19,6 +22,7 @@
 #include "logf.h"
 #include "region_store.h"
 #include "shell.h"
+#include "tls_server.h"
 
 static event_queue events;
 static region_store region; // the board keeps this in RAM that survives a reset; here the file does that job
@@ -41,12 +45,12 @@ static const uint8_t *map_file(const char *path, size_t *len) {
 
 static void usage(void) {
   fprintf(stderr, "usage: pico-node-posix --config FILE --wasm core.wasm [--state DIR] [--ipv4 A.B.C.D] "
-                  "[--bind ADDR] [--unique-id HEX] [--quiet]\n");
+                  "[--bind ADDR] [--unique-id HEX] [--client-ca FILE] [--quiet]\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
-  const char *config_path = NULL, *wasm_path = NULL, *state_dir = NULL;
+  const char *config_path = NULL, *wasm_path = NULL, *state_dir = NULL, *client_ca_path = NULL;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(arg, "--quiet") == 0) {
@@ -60,6 +64,7 @@ int main(int argc, char **argv) {
     else if (strcmp(arg, "--state") == 0) state_dir = value;
     else if (strcmp(arg, "--bind") == 0) posix.bind_address = value;
     else if (strcmp(arg, "--unique-id") == 0) posix.unique_id = value;
+    else if (strcmp(arg, "--client-ca") == 0) client_ca_path = value;
     else if (strcmp(arg, "--ipv4") == 0) {
       struct in_addr a;
       if (inet_pton(AF_INET, value, &a) != 1) usage();
@@ -80,10 +85,18 @@ int main(int argc, char **argv) {
   const uint8_t *wasm = map_file(wasm_path, &wasm_len); // kept for the process's life: an engine may parse it in place
   if (!wasm) hal_fatal("cannot read core.wasm");
 
-  static char region_file[4096];
+  static char region_file[4096], key_file[4096];
   if (state_dir) {
     snprintf(region_file, sizeof region_file, "%s/region.bin", state_dir);
     posix.region_file = region_file;
+    snprintf(key_file, sizeof key_file, "%s/device-key.der", state_dir);
+    posix.key_file = key_file;
+  }
+  if (client_ca_path) {
+    size_t ca_len = 0;
+    const uint8_t *ca = map_file(client_ca_path, &ca_len);
+    if (!ca) hal_fatal("cannot read the client CA file (--client-ca)");
+    if (!tls_server_set_client_ca(ca, ca_len)) hal_fatal("the client CA file (--client-ca) holds no PEM certificate");
   }
   region_restore(&sh.persistence, &region);
   event_queue_init(&events);

@@ -1,6 +1,9 @@
 // The POSIX port's network layer: non-blocking sockets and poll(). Like the
 // board's lwIP callbacks, it only moves bytes and queues events; the core is
-// entered from the main loop alone.
+// entered from the main loop alone. The kubelet port speaks TLS
+// (tls_server.h): a client is announced to the core only once its handshake
+// has completed, with its verified identity, and the core's bytes are
+// encrypted on their way out; the healthz port is plain.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,20 +23,24 @@
 #include "hal_posix.h"
 #include "logf.h"
 #include "shell_config.h"
+#include "tls_server.h"
 
 typedef enum conn_state { CONN_FREE, CONN_CONNECTING, CONN_OPEN, CONN_CLOSING } conn_state;
 
 typedef struct connection {
   conn_state state;
-  bool server;     // accepted on the kubelet port
+  bool server;     // accepted on a listener
+  bool announced;  // the core knows it (a TLS client: once its handshake completed)
   int fd;
+  tls_session *tls; // kubelet-port clients
+  uint32_t opened_ms;
   int32_t handle;
   uint8_t *out;    // bytes queued by the core, not yet written
   size_t out_len;
 } connection;
 
 static connection conns[POSIX_MAX_CONNECTIONS];
-static int listener = -1;
+static int listeners[2] = {-1, -1}; // NET_LISTENER_KUBELET, NET_LISTENER_HEALTHZ
 static event_queue *queue;
 static int32_t next_handle = 1;
 
@@ -72,6 +79,7 @@ static connection *claim(int fd, bool server, conn_state state) {
 }
 
 static void release(connection *c) {
+  tls_session_close(c->tls);
   if (c->fd >= 0) close(c->fd);
   free(c->out);
   memset(c, 0, sizeof *c);
@@ -139,6 +147,7 @@ static bool flush(connection *c) {
 int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
   connection *c = find(handle);
   if (c == NULL || c->state == CONN_CLOSING) return -1;
+  if (c->tls) return tls_session_write(c->tls, bytes, len); // all or nothing, encrypted into c->out
   if (len > POSIX_SEND_QUEUE_BYTES - c->out_len) return -2; // all or nothing
   memcpy(c->out + c->out_len, bytes, len);
   c->out_len += len;
@@ -149,6 +158,8 @@ int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
 void hal_net_close(int32_t handle) {
   connection *c = find(handle);
   if (c == NULL) return;
+  tls_session_close(c->tls); // its close_notify joins the queued bytes
+  c->tls = NULL;
   if (c->state != CONN_OPEN || c->out_len == 0 || !flush(c) || c->out_len == 0) {
     if (c->state == CONN_OPEN) shutdown(c->fd, SHUT_WR);
     release(c);
@@ -162,8 +173,9 @@ void hal_net_close_all(void) {
     if (conns[i].state != CONN_FREE) release(&conns[i]);
 }
 
-bool hal_net_listen(uint16_t port) {
-  listener = socket(AF_INET, SOCK_STREAM, 0);
+bool hal_net_listen(int which, uint16_t port) {
+  if (which != NET_LISTENER_KUBELET && which != NET_LISTENER_HEALTHZ) return false;
+  int listener = listeners[which] = socket(AF_INET, SOCK_STREAM, 0);
   if (listener < 0) return false;
   int one = 1;
   setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -174,25 +186,63 @@ bool hal_net_listen(uint16_t port) {
     return false;
   }
   set_nonblocking(listener);
-  logf_line(LOG_INFO, "kubelet port listening on %s:%u", posix.bind_address, port);
+  logf_line(LOG_INFO, "%s port listening on %s:%u", which == NET_LISTENER_KUBELET ? "kubelet (TLS)" : "healthz",
+            posix.bind_address, port);
   return true;
 }
 
-static void accept_clients(void) {
+// ---- the kubelet port's TLS: the session's pipe is the connection's socket and send queue ----
+
+static int tls_pipe_send(void *conn, const uint8_t *bytes, size_t n) {
+  connection *c = conn;
+  size_t room = POSIX_SEND_QUEUE_BYTES - c->out_len;
+  if (n > room) n = room;
+  memcpy(c->out + c->out_len, bytes, n);
+  c->out_len += n;
+  return flush(c) ? (int)n : -1;
+}
+
+static int tls_pipe_recv(void *conn, uint8_t *out, size_t cap) {
+  ssize_t n = recv(((connection *)conn)->fd, out, cap, 0);
+  if (n > 0) return (int)n;
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+}
+
+static size_t tls_pipe_room(void *conn) { return POSIX_SEND_QUEUE_BYTES - ((connection *)conn)->out_len; }
+
+static void accept_clients(int which) {
   for (;;) {
-    int fd = accept(listener, NULL, NULL);
+    int fd = accept(listeners[which], NULL, NULL);
     if (fd < 0) return;
     set_nonblocking(fd);
     set_keepalive(fd);
+    bool tls = which == NET_LISTENER_KUBELET;
+    if (tls && !tls_server_ready()) {
+      close(fd); // no serving certificate yet: closed at once
+      logf_line(LOG_DEBUG, "kubelet client closed: no serving certificate installed yet");
+      continue;
+    }
     connection *c = NULL;
     if (queue->count >= EVENT_QUEUE_SLOTS) logf_line(LOG_WARN, "event queue full");
     else c = claim(fd, true, CONN_OPEN);
+    if (c != NULL && tls) {
+      tls_pipe pipe = {.conn = c, .send = tls_pipe_send, .recv = tls_pipe_recv, .room = tls_pipe_room};
+      c->tls = tls_session_open(&pipe); // NULL (logged): two sessions open already, or no memory
+      c->opened_ms = hal_now_ms();
+      if (c->tls == NULL) {
+        release(c);
+        continue; // release closed the socket
+      }
+    }
     if (c == NULL) {
       close(fd); // refused at once rather than left hanging
       logf_line(LOG_WARN, "kubelet client refused (see the line above)");
       continue;
     }
-    event_queue_push(queue, EVENT_SERVER_ACCEPT, c->handle, 0);
+    if (!tls) {
+      c->announced = true;
+      event_queue_push(queue, EVENT_SERVER_ACCEPT, c->handle, which);
+    }
   }
 }
 
@@ -204,14 +254,63 @@ static void gone(connection *c, int error) {
   else if (error)
     logf_line(LOG_INFO, "connection %ld lost: %s", (long)c->handle, strerror(error));
   if (c->state != CONN_CLOSING) {
-    if (c->server) event_queue_push(queue, EVENT_SERVER_CLOSED, c->handle, 0);
-    else if (error) event_queue_push(queue, EVENT_NET_ERROR, c->handle, -error);
+    // A TLS client gone before its handshake completed was never announced: the core hears nothing.
+    if (c->server) {
+      if (c->announced) event_queue_push(queue, EVENT_SERVER_CLOSED, c->handle, 0);
+    } else if (error) event_queue_push(queue, EVENT_NET_ERROR, c->handle, -error);
     else event_queue_push(queue, EVENT_NET_CLOSED, c->handle, 0);
   }
   release(c);
 }
 
+/** A TLS client's turn: one handshake step (the main loop runs between steps), announcing it once open, then
+ *  decrypted bytes as far as the queue has room. */
+static void serve_tls(connection *c) {
+  tls_state state = tls_session_handshake(c->tls);
+  if (state == TLS_ENDED) {
+    gone(c, 0);
+    return;
+  }
+  if (state != TLS_OPEN) return;
+  if (!c->announced) {
+    char identity[EVENT_PAYLOAD_BYTES];
+    size_t len = tls_session_identity(c->tls, identity, sizeof identity);
+    bool queued = len > 0 ? event_queue_push_data(queue, EVENT_SERVER_ACCEPT, c->handle, (const uint8_t *)identity, len)
+                          : event_queue_push(queue, EVENT_SERVER_ACCEPT, c->handle, NET_LISTENER_KUBELET);
+    if (!queued) return; // has_room() said yes: cannot happen
+    c->announced = true;
+  }
+  uint8_t buffer[EVENT_PAYLOAD_BYTES];
+  size_t room = event_queue_data_room(queue, EVENT_SERVER_DATA, c->handle);
+  if (room == 0) return; // the core is behind: the rest waits in the session and the socket
+  int n = tls_session_read(c->tls, buffer, room < sizeof buffer ? room : sizeof buffer);
+  if (n > 0) event_queue_push_data(queue, EVENT_SERVER_DATA, c->handle, buffer, (size_t)n);
+  else if (n < 0) gone(c, 0);
+}
+
+/** Has work without waiting for its socket: a handshake step to take, or decrypted bytes waiting. */
+static bool tls_ready(const connection *c) {
+  return c->state == CONN_OPEN && c->tls && (tls_session_busy(c->tls) || tls_session_pending(c->tls));
+}
+
+/** Closes TLS clients whose handshake has not completed within TLS_HANDSHAKE_TIMEOUT_MS: one of the two
+ *  sessions must not be held by a client that connects and says nothing. */
+static void expire_handshakes(void) {
+  uint32_t now = hal_now_ms();
+  for (int i = 0; i < POSIX_MAX_CONNECTIONS; i++) {
+    connection *c = &conns[i];
+    if (c->state == CONN_OPEN && c->tls && !c->announced && now - c->opened_ms > TLS_HANDSHAKE_TIMEOUT_MS) {
+      logf_line(LOG_INFO, "kubelet client closed: its TLS handshake took over %u ms", (unsigned)TLS_HANDSHAKE_TIMEOUT_MS);
+      gone(c, 0);
+    }
+  }
+}
+
 static void receive(connection *c) {
+  if (c->tls) {
+    serve_tls(c);
+    return;
+  }
   event_type type = c->server ? EVENT_SERVER_DATA : EVENT_NET_DATA;
   uint8_t buffer[EVENT_PAYLOAD_BYTES];
   size_t room = event_queue_data_room(queue, type, c->handle);
@@ -227,30 +326,36 @@ static void receive(connection *c) {
 static bool has_room(void) { return EVENT_QUEUE_SLOTS - queue->count >= 3; }
 
 void net_posix_poll(uint32_t timeout_ms) {
-  struct pollfd fds[POSIX_MAX_CONNECTIONS + 1];
-  connection *of[POSIX_MAX_CONNECTIONS + 1];
+  struct pollfd fds[POSIX_MAX_CONNECTIONS + 2];
+  connection *of[POSIX_MAX_CONNECTIONS + 2];
+  int listener_of[POSIX_MAX_CONNECTIONS + 2];
   int n = 0;
   bool room = has_room();
+  expire_handshakes();
   for (int i = 0; i < POSIX_MAX_CONNECTIONS; i++) {
     connection *c = &conns[i];
     if (c->state == CONN_FREE) continue;
+    if (room && tls_ready(c)) timeout_ms = 0; // a handshake step or decrypted bytes wait: no sleeping
     short want = 0;
     if (c->state == CONN_CONNECTING || c->out_len > 0) want |= POLLOUT;
     if (c->state != CONN_CONNECTING && room) want |= POLLIN;
     fds[n] = (struct pollfd){.fd = c->fd, .events = want};
     of[n++] = c;
   }
-  if (listener >= 0 && room) {
-    fds[n] = (struct pollfd){.fd = listener, .events = POLLIN};
-    of[n++] = NULL;
-  }
-  if (poll(fds, (nfds_t)n, (int)timeout_ms) <= 0) return;
+  for (int which = 0; which < 2; which++)
+    if (listeners[which] >= 0 && room) {
+      fds[n] = (struct pollfd){.fd = listeners[which], .events = POLLIN};
+      listener_of[n] = which;
+      of[n++] = NULL;
+    }
+  if (poll(fds, (nfds_t)n, (int)timeout_ms) < 0) return;
   for (int i = 0; i < n && has_room(); i++) { // the rest wait for the next poll (level-triggered)
     connection *c = of[i];
     short got = fds[i].revents;
+    if (c != NULL && got == 0 && tls_ready(c)) got = POLLIN; // its work needs no socket event
     if (got == 0) continue;
     if (c == NULL) {
-      accept_clients();
+      accept_clients(listener_of[i]);
       continue;
     }
     if (c->state == CONN_CONNECTING) {

@@ -65,7 +65,7 @@ void hal_net_close(int32_t handle) {
   answer("net_close");
 }
 void hal_net_close_all(void) {}
-bool hal_net_listen(uint16_t port) { return port != 0; }
+bool hal_net_listen(int listener, uint16_t port) { return listener >= 0 && port != 0; }
 bool hal_region_load(void *slot, size_t size) {
   (void)slot, (void)size;
   return false;

@@ -59,7 +59,7 @@ int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
 }
 void hal_net_close(int32_t handle) { fake.closed_handle = handle; }
 void hal_net_close_all(void) {}
-bool hal_net_listen(uint16_t port) { return port != 0; }
+bool hal_net_listen(int listener, uint16_t port) { return listener >= 0 && port != 0; }
 bool hal_region_load(void *slot, size_t size) {
   if (!fake.has_saved_region || size != sizeof fake.saved_region) return false;
   memcpy(slot, &fake.saved_region, size);
@@ -70,6 +70,26 @@ bool hal_region_save(const void *slot, size_t size) {
   if (fake.fail_save || size != sizeof fake.saved_region) return false;
   memcpy(&fake.saved_region, slot, size);
   fake.has_saved_region = true;
+  return true;
+}
+bool hal_entropy(uint8_t *out, size_t len) {
+  static uint64_t state = 0x9e3779b97f4a7c15ull; // xorshift: the tests' keys differ, nothing depends on which
+  if (fake.no_entropy) return false;
+  for (size_t i = 0; i < len; i++) {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    out[i] = (uint8_t)state;
+  }
+  return true;
+}
+int32_t hal_device_key_load(uint8_t *out, size_t cap) {
+  if ((size_t)fake.stored_key_len > cap) return -1;
+  memcpy(out, fake.stored_key, (size_t)fake.stored_key_len);
+  return fake.stored_key_len;
+}
+bool hal_device_key_save(const uint8_t *der, size_t len) {
+  if (len > sizeof fake.stored_key) return false;
+  memcpy(fake.stored_key, der, len);
+  fake.stored_key_len = (int32_t)len;
   return true;
 }
 void hal_watchdog_feed(void) {}

@@ -28,6 +28,9 @@ typedef struct fake_hal {
   int save_count;
   bool fail_save;
   void *stack_floor; // what hal_stack_floor answers
+  uint8_t stored_key[256]; // hal_device_key_save's last bytes
+  int32_t stored_key_len;
+  bool no_entropy;  // hal_entropy fails
 } fake_hal;
 
 extern fake_hal fake;

@@ -130,7 +130,11 @@ void hal_net_close_all(void) {
   }
 }
 
-bool hal_net_listen(uint16_t port) {
+bool hal_net_listen(int listener, uint16_t port) {
+  if (listener != NET_LISTENER_KUBELET) { // the script's link has one listening port: the kubelet's
+    logf_line(LOG_INFO, "healthz port %u not served by the fake network", port);
+    return true;
+  }
   listen_port = port;
   uint8_t payload[2] = {(uint8_t)port, (uint8_t)(port >> 8)};
   link_send(LINK_LISTEN, 0, payload, sizeof payload);

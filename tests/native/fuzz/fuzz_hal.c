@@ -145,7 +145,7 @@ void hal_net_close_all(void) {
   for (int32_t h = 1; h < fuzz.conn_count; h++) fuzz.conns[h].closed = true;
 }
 
-bool hal_net_listen(uint16_t port) { return port != 0; }
+bool hal_net_listen(int listener, uint16_t port) { return listener >= 0 && port != 0; }
 bool hal_region_load(void *slot, size_t size) {
   (void)slot, (void)size;
   return false;
