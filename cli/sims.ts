@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import net from "node:net";
+import os from "node:os";
 import { SimulatedPico } from "../sim/pico.js";
 import { ROOT, defaultStateDir, readEnv, ensureNodeIdentities, grantConfigMap, ClusterEnv } from "./cluster.js";
 import { readProxySettings } from "./proxy.js";
@@ -36,9 +37,23 @@ export interface SimOptions {
   tokens?: Record<string, string>;
   state?: string;
   extraConfig?: string;
+  /** The address the Picos report and serve the kubelet port on (default: simAddress()). */
+  address?: string;
   /** The cluster's client CA (PEM) for the kubelet port; default: the local cluster's, when one is up. */
   clientCa?: Buffer;
   log?: (name: string, level: string, line: string) => void;
+}
+
+/**
+ * The address simulated Picos report and serve on: this machine's first
+ * non-loopback IPv4, since the API server's node proxy refuses loopback
+ * addresses (as it refuses link-local ones); 127.0.0.1 when there is none.
+ */
+export function simAddress(): string {
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === "IPv4" && !a.internal && !a.address.startsWith("169.254.")) return a.address;
+  }
+  return "127.0.0.1";
 }
 
 /** Whether a port is free on 127.0.0.1. */
@@ -75,6 +90,7 @@ export async function startSims(o: SimOptions): Promise<SimulatedPico[]> {
       name,
       api: `http://${url.host}`,
       kubeletPort: port,
+      address: o.address ?? simAddress(),
       healthzPort,
       clientCa,
       configMap: o.configMap,

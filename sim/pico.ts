@@ -33,6 +33,8 @@ export interface PicoOptions {
   /** http://HOST:PORT the core talks to (the proxy; or the API server when `tls` is set). */
   api: string;
   kubeletPort: number;
+  /** The IPv4 address the Pico reports (InternalIP) and serves its kubelet port on; default 127.0.0.1. */
+  address?: string;
   /** Plain port for /healthz (a Pico uses 10248); 0 or absent: none. */
   healthzPort?: number;
   /** The cluster's client CA (PEM): kubelet-port clients with a certificate it signed are who it names. */
@@ -101,9 +103,12 @@ export class SimulatedPico {
   private timer?: NodeJS.Timeout;
   private readonly started = process.hrtime.bigint();
   private readonly uniqueId: string;
+  readonly address: string;
 
   constructor(opts: PicoOptions) {
     this.opts = opts;
+    this.address = opts.address ?? "127.0.0.1";
+    if (!net.isIPv4(this.address)) throw new Error(`address ${this.address} is not an IPv4 address`);
     // Stable per name, different per device: a board's flash id stands in.
     this.uniqueId = crypto.createHash("sha256").update(opts.name).digest("hex").slice(0, 16);
   }
@@ -142,7 +147,7 @@ export class SimulatedPico {
       net_open: (ptr: number, len: number) => this.open(this.text(ptr, len)),
       net_send: (h: number, ptr: number, len: number) => this.send(h, ptr, len),
       net_close: (h: number) => this.close(h),
-      net_ipv4: () => 0x7f000001,
+      net_ipv4: () => this.address.split(".").reduce((v, octet) => (v << 8) | Number(octet), 0) >>> 0,
       net_rssi_dbm: () => -55, // simulated
       region_commit: (ptr: number, len: number) => {
         if (len !== REGION_SIZE) return -1;
@@ -377,7 +382,7 @@ export class SimulatedPico {
     server.on("secureConnection", (socket: tls.TLSSocket) => this.accept(socket, LISTENER_KUBELET, SimulatedPico.identity(socket)));
     server.on("tlsClientError", () => {}); // a failed handshake is the client's problem; the socket is closed
     server.once("error", (e) => this.log(0, `cannot listen on the kubelet port ${port}: ${e.message}`));
-    server.listen(port, "127.0.0.1", () => this.log(2, `kubelet port ${port} serving TLS`));
+    server.listen(port, this.address, () => this.log(2, `kubelet port ${this.address}:${port} serving TLS`));
     this.server = server;
   }
 

@@ -9,8 +9,10 @@
 // Linear memory backed for the core (wasm3: runtime->memoryLimit; AOT: static RAM). The core
 // declares one 64 KiB page but uses far less (its mem_used() export); boot
 // fails loudly when mem_used() exceeds this.
+// 40 KiB since the kubelet port's TLS-era state (bearer tokens, review
+// caches, the CSR and its certificate): mem_used() is ~37 KB.
 #ifndef CORE_MEMORY_LIMIT_BYTES
-#define CORE_MEMORY_LIMIT_BYTES (16u * 1024u)
+#define CORE_MEMORY_LIMIT_BYTES (40u * 1024u)
 #endif
 
 // The AOT engine's runtime (native/aot) backs exactly this much, statically.

@@ -11,6 +11,7 @@ import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import tls from "node:tls";
+import { execFile } from "node:child_process";
 import { clusterUp, clusterDown, kubectl } from "../../dist/cli/cluster.js";
 import { startSims, freePort } from "../../dist/cli/sims.js";
 import { completeSettings, localPlaneSettings, writeProxyConfig } from "../../dist/cli/proxy.js";
@@ -21,6 +22,9 @@ import { startApprover } from "../../dist/cli/approver.js";
 
 /** Who the kubelet-port helpers below are: the plane's cluster admin (O=system:masters), verifying the Pico's serving certificate against the cluster CA. */
 let kubeletClient = null;
+/** kubelet port → the address its Pico serves it on. */
+const kubeletHosts = new Map();
+const hostOf = (port) => kubeletHosts.get(port) ?? "127.0.0.1";
 
 export async function withPlane(env = {}, { proxy: withProxy = true, approver: withApprover = withProxy } = {}) {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "pico-it-"));
@@ -54,6 +58,11 @@ export async function withPlane(env = {}, { proxy: withProxy = true, approver: w
     /** The cluster CA, which signs the Picos' serving certificates. */
     kubeletCa: kubeletClient.ca,
     kubectl: (args, input) => kubectl(cluster, args, input),
+    /** kubectl without blocking this process: for requests a simulated Pico here must answer. */
+    kubectlAsync: (args) =>
+      new Promise((resolve, reject) =>
+        execFile("kubectl", ["--kubeconfig", cluster.kubeconfig, ...args], (err, stdout, stderr) => (err ? reject(new Error(`kubectl ${args.join(" ")}: ${stderr || err.message}`)) : resolve(stdout))),
+      ),
     json: (args) => JSON.parse(kubectl(cluster, [...args, "-o", "json"])),
     async enroll(names, options = {}) {
       for (const e of await enrollDevices(names, { dir: proxy.dir, ...options })) enrolled.set(e.device.name, e);
@@ -71,6 +80,7 @@ export async function withPlane(env = {}, { proxy: withProxy = true, approver: w
         started = await startSims({ ...common, api: proxy.publicUrl, tokens: Object.fromEntries(devices.map((e) => [e.device.name, e.device.token])) });
       }
       picos.push(...started);
+      for (const p of started) kubeletHosts.set(p.opts.kubeletPort, p.address);
       return started;
     },
     /** One request to the proxy as a Pico would send it (token: the bearer token, if any). */
@@ -152,7 +162,7 @@ export async function servingReady(pico, timeoutMs = 30_000) {
 /** A raw HTTP exchange on the kubelet port over TLS as the cluster admin: what curl or the API server would send. */
 export function raw(port, request, { endAfterWrite = false, credentials = kubeletClient } = {}) {
   return new Promise((resolve, reject) => {
-    const s = tls.connect({ port, host: "127.0.0.1", ...credentials });
+    const s = tls.connect({ port, host: hostOf(port), ...credentials });
     let data = "";
     s.on("data", (d) => (data += d));
     s.on("end", () => resolve(data));
@@ -165,7 +175,7 @@ export function raw(port, request, { endAfterWrite = false, credentials = kubele
 /** One request on the kubelet port over TLS, as the cluster admin unless other credentials (cert/key, or headers with a token) are given. */
 export function get(port, pathname, method = "GET", { credentials = kubeletClient, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: "127.0.0.1", port, path: pathname, method, headers, agent: false, ...credentials }, (res) => {
+    const req = https.request({ host: hostOf(port), port, path: pathname, method, headers, agent: false, ...credentials }, (res) => {
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body }));
