@@ -2,7 +2,7 @@
 // simulated Pico enrolled there and joining through it, what to try next, and
 // a live one-line status. Ctrl-C stops everything it started.
 import fs from "node:fs";
-import http from "node:http";
+import https from "node:https";
 import path from "node:path";
 import { clusterUp, clusterDown, defaultStateDir, kubectl, ClusterEnv } from "./cluster.js";
 import { startSims, freePort } from "./sims.js";
@@ -14,9 +14,11 @@ import { SimulatedPico } from "../sim/pico.js";
 
 const NODE = "pico-node-1";
 
-function getJson(port: number, path: string): Promise<any> {
+/** A kubelet-port request as the local plane's admin, verifying the Pico's serving certificate against the cluster CA. */
+function getJson(env: ClusterEnv, host: string, port: number, path: string): Promise<any> {
+  const pki = (f: string) => fs.readFileSync(`${env.pkiDir}/${f}`);
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port, path, timeout: 2000 }, (res) => {
+    const req = https.get({ host, port, path, timeout: 2000, ca: fs.readFileSync(env.caFile), cert: pki("admin.crt"), key: pki("admin.key") }, (res) => {
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => {
@@ -122,8 +124,12 @@ ${NODE} is ${nodeReady(env, simStarted) === "True" ? "Ready" : "not Ready yet"} 
   kubectl describe node ${NODE}
   kubectl get lease -n kube-node-lease ${NODE} -o yaml
   kubectl patch configmap pico-config --type merge -p '{"data":{"memory_values":"0=0x01,1=0x02,0x3ff=255"}}'
-  curl -s http://127.0.0.1:${port}/pico/memory
-  curl -s http://127.0.0.1:${port}/metrics
+  kubectl get --raw /api/v1/nodes/${NODE}/proxy/pico/memory      # through the API server, TLS both ways
+  kubectl get --raw /api/v1/nodes/${NODE}/proxy/metrics
+  kubectl top node                                               # metrics-server scrapes the Pico
+  kubectl get csr                                                # its serving certificate, approved beside the proxy
+  curl -s http://127.0.0.1:${picos[0].opts.healthzPort}/healthz                         # the plain healthz port
+  curl -sk https://${picos[0].address}:${port}/pods                                  # 401: the kubelet port wants credentials
 
 The Pico reaches the API server through the proxy at ${proxyUrl} with its own token
 (${deviceEnv(NODE)}); nginx adds TLS and its node certificate:
@@ -143,7 +149,8 @@ Ctrl-C stops the Pico, the proxy and the control plane.
 `);
   for (;;) {
     try {
-      const s = await getJson(port, "/pico/status");
+      if (!picos[0].servingCertificate) throw new Error("its serving certificate is not issued yet");
+      const s = await getJson(env, picos[0].address, port, "/pico/status");
       statusLine = `${NODE}: ${s.ready ? "Ready" : "not ready"} | lease ${s.lease_age_seconds ?? "-"} s ago | config rv ${s.applied_resource_version || "-"} (${s.config.reason}) | API ${picos[0].wire.bytesOut}/${picos[0].wire.bytesIn} B out/in`;
     } catch (e) {
       statusLine = `${NODE}: status unavailable (${(e as Error).message})`;

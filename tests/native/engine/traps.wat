@@ -1,6 +1,6 @@
 ;; A stand-in core for the engine tests: the whole export list of the host ABI,
 ;; doing nothing, except on_server_data, which obeys the first byte it gets:
-;;   l  logs "alive" (the core answers)         o  loads above the bytes backed (16 KiB), inside the page
+;;   l  logs "alive" (the core answers)         o  loads above the bytes backed (40 KiB), inside the page
 ;;   u  executes unreachable                    r  recurses until the engine stops it
 ;;   p  hands host_log bytes outside memory     a  calls abort()
 (module
@@ -31,12 +31,12 @@
     (if (i32.eq (local.get $command) (i32.const 108)) ;; l
       (then (call $log (i32.const 2) (i32.const 64) (i32.const 5))))
     (if (i32.eq (local.get $command) (i32.const 111)) ;; o
-      (then (drop (i32.load (i32.const 16384)))))
+      (then (drop (i32.load (i32.const 40960)))))
     (if (i32.eq (local.get $command) (i32.const 117)) ;; u
       (then (unreachable)))
     (if (i32.eq (local.get $command) (i32.const 114)) ;; r
       (then (drop (call $deeper (i32.const 0)))))
     (if (i32.eq (local.get $command) (i32.const 112)) ;; p
-      (then (call $log (i32.const 2) (i32.const 16380) (i32.const 100))))
+      (then (call $log (i32.const 2) (i32.const 40956) (i32.const 100))))
     (if (i32.eq (local.get $command) (i32.const 97)) ;; a
       (then (call $abort (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 1))))))
