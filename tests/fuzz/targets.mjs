@@ -85,6 +85,12 @@ function checkKubeletConns(d, conns) {
     const res = d.checkKubelet(k.c, /^[\r\n]*HEAD /.test(first), label); // empty lines may precede a request line
     if (!res) continue;
     d.outcome.push(`k${res.status}`);
+    if (res.status === 401 || res.status === 403) {
+      // As kubelet refuses: a metav1.Status naming the code; a 401 says how to authenticate.
+      const st = res.json;
+      if (st?.kind !== "Status" || st.status !== "Failure" || st.code !== res.status || st.reason !== (res.status === 401 ? "Unauthorized" : "Forbidden")) d.fail("kubeletAnswer", `${label}: ${res.status} without its Status body: ${JSON.stringify(st).slice(0, 120)}`);
+      if (res.status === 401 && !/^Bearer/.test(res.headers.get("www-authenticate") ?? "")) d.fail("kubeletAnswer", `${label}: 401 without WWW-Authenticate: Bearer`);
+    }
     // A fuzzed review answer may refuse (401/403) or fail (503) any request on the kubelet port.
     const expect = k.spec.expect && d.reviewFaultsUsed > 0 && k.spec.who !== "healthz" ? [...k.spec.expect, 401, 403, 503] : k.spec.expect;
     if (!expect || k.refused) continue;
