@@ -3,9 +3,12 @@
 // healthy API server of world.mjs answering whatever is not being fuzzed.
 // It walks the core once to each state where a request kind is pending and
 // snapshots it; every input starts from a restored snapshot, injects its
-// faults, then heals the server and checks liveness and the slots.
+// faults, then heals the server and checks liveness and the slots. It walks
+// twice: on a host without TLS, and on one with it (snapshots "tls:<kind>"),
+// where the core also gets its serving certificate by CSR. Kubelet-port
+// clients connect with an identity; their reviews go to the same world.
 import { FuzzHost, TICK_MS } from "./host.mjs";
-import { World, CONFIG, KINDS, LEASE_KINDS, classify } from "./world.mjs";
+import { World, CONFIG, KINDS, LEASE_KINDS, CSR_KINDS, REVIEW_KINDS, classify } from "./world.mjs";
 import { HttpError, readRequests, readKubeletResponse } from "./http_check.mjs";
 import { leaseBodyProblem, statusBodyProblem, memoryValuesCandidates, commitProblem, logTemplate, unescapeJsonBytes } from "./oracles.mjs";
 import { parseMemoryValues } from "../../dist/tests/fuzz/reference/memory_values.js";
@@ -16,6 +19,14 @@ const AUTH_RETRY_MS = 60_000; // auth_retry_ms (docs/host-abi.md)
 const BACKOFF_MAX_MS = 30_000; // backoff_max_ms
 const RETRY_AFTER_CEILING_MS = 300_000; // "status and ConfigMap requests may honour it up to 5 min" (issue 9)
 const IDLE_TIMEOUT_MS = 10_000; // kubelet_idle_timeout_ms
+const REQUEST_TIMEOUT_MS = 10_000; // request_timeout_ms
+// A complete kubelet-port request waits for at most: the request on the review
+// connection before it (a CSR, or the other slot's two reviews), then its own
+// TokenReview and SubjectAccessReview, each bounded by request_timeout_ms.
+const REVIEW_WAIT_MS = 4 * REQUEST_TIMEOUT_MS;
+const CSR_POLL_MS = 5_000;
+/** The heal-time checks' client certificate: a name no fuzz client uses, so no fuzzed review answer is cached for it. */
+export const CHECKER_IDENTITY = "pico-fuzz-checker\nsystem:masters";
 const WAIT_FOR_KIND_MS = 12_000; // a renewal interval and a Lease backoff
 const HEAL_VALUE_OFFSETS = [3, 77, 512, 1023];
 // Lease conflicts legitimately retry at once: up to 5 tries of read + write.
@@ -94,26 +105,33 @@ export class Driver {
     this.memUsed = this.host.x.mem_used(); // fixed once started
     this.zeros = Buffer.alloc(this.host.mem.length - this.memUsed);
     if (this.host.mem.subarray(this.memUsed).some((b) => b !== 0)) throw new Error("memory above mem_used() is not zero after start");
-    const wanted = new Set(KINDS.filter((k) => k !== "node-get"));
-    this.walk(wanted);
-    // A steady node: everything answered, the watch stream open.
-    this.serveFor(1000);
-    this.take("steady");
-    // The Node already exists (an earlier life): registration answers 409, then a read.
-    this.restore("registration");
-    this.world.node = { uid: "6d1f0c2e-0000-4000-8000-0000000000aa", rv: "77" };
-    this.walk(new Set(["node-get"]));
+    this.take("boot");
+    // Twice: a host without TLS on the kubelet port, and one with it (snapshots "tls:<kind>"), where the core also gets its serving certificate.
+    for (const prefix of ["", "tls:"]) {
+      this.restore("boot");
+      this.host.tls = prefix !== "";
+      this.walk(new Set(KINDS.filter((k) => k !== "node-get" && (prefix || !CSR_KINDS.has(k)))), prefix);
+      // A steady node: everything answered, the watch stream open (and the certificate installed).
+      this.serveFor(prefix ? CSR_POLL_MS + 1000 : 1000);
+      if (prefix && !this.host.certValidity) throw new Error(`no serving certificate installed in the steady state: ${this.host.logText()}`);
+      this.take(`${prefix}steady`);
+      // The Node already exists (an earlier life): registration answers 409, then a read.
+      this.restore(`${prefix}registration`);
+      this.world.node = { uid: "6d1f0c2e-0000-4000-8000-0000000000aa", rv: "77" };
+      this.walk(new Set(["node-get"]), prefix);
+    }
+    this.snapshots.delete("boot");
     return this;
   }
 
-  walk(wanted) {
+  walk(wanted, prefix = "") {
     for (let t = 0; wanted.size > 0; t += TICK_MS) {
       if (t > 60_000) throw new Error(`walk never reached ${[...wanted].join(", ")}`);
       let p;
       while ((p = this.serve((k) => wanted.has(k)))) {
         this.pending.unshift(p);
         wanted.delete(p.kind);
-        this.take(p.kind);
+        this.take(prefix + p.kind);
       }
       this.host.advance(TICK_MS);
     }
@@ -150,8 +168,8 @@ export class Driver {
     this.versionsSeen = [];
     this.faultVersions = new Set();
     this.rate = { at: -1, counts: {} };
-    this.allowed = { lease: 0, config: 0 };
-    this.faultCounts = { node: 0, config: 0 };
+    this.allowed = { lease: 0, config: 0, cert: 0 };
+    this.faultCounts = { node: 0, config: 0, cert: 0 };
     this.outcome = [];
     this.leaseOkAt = -1;
     this.kubeletConns = [];
@@ -159,6 +177,11 @@ export class Driver {
     this.sentAfterHeal = {};
     this.leaseRetryAfterMs = 0;
     this.adopted = false;
+    this.reviewFaults = []; // fuzzed answers for the next reviews (kubelet target)
+    this.reviewFaultsUsed = 0;
+    this.reviewsSent = { "token-review": 0, "access-review": 0 };
+    this.kubeletAccepts = 0; // kubelet-port (listener 0) connections made during the input
+    this.installsAtStart = this.host?.installs ?? 0;
   }
 
   fail(oracle, detail) {
@@ -194,6 +217,7 @@ export class Driver {
           continue;
         }
         this.checkRequest(kind, req);
+        if (REVIEW_KINDS.has(kind)) this.reviewsSent[kind]++;
         if (this.healed) this.sentAfterHeal[kind] = (this.sentAfterHeal[kind] ?? 0) + 1;
         this.checkRate(kind);
         this.pending.push({ c, req, kind });
@@ -240,8 +264,14 @@ export class Driver {
     return null;
   }
 
-  answerHealthy({ c, req, kind }) {
+  answerHealthy(p) {
+    const { c, req, kind } = p;
     if (c.closed) return;
+    if (REVIEW_KINDS.has(kind) && this.reviewFaults.length) {
+      this.reviewFaultsUsed++;
+      this.injectAnswer(p, this.reviewFaults.shift());
+      return;
+    }
     const { bytes, stream } = this.world.answer(kind, req, this.host.now);
     if ((kind === "lease-create" || kind === "lease-renew") && /^HTTP\/1\.1 20[01]/.test(bytes)) this.leaseOkAt = this.host.now;
     this.deliverTo(c, Buffer.from(bytes, "latin1"), [], `world:${kind}`);
@@ -286,7 +316,7 @@ export class Driver {
   injectAnswer(p, answer) {
     const bytes = Buffer.from(answer.bytes, "latin1");
     const { c, kind } = p;
-    const group = LEASE_KINDS.has(kind) ? "lease" : kind === "list" || kind === "watch" ? "config" : kind === "status" ? "status" : "node";
+    const group = LEASE_KINDS.has(kind) ? "lease" : kind === "list" || kind === "watch" ? "config" : kind === "status" ? "status" : CSR_KINDS.has(kind) ? "cert" : REVIEW_KINDS.has(kind) ? "review" : "node";
     this.noteDelays(group, bytes, answer.end);
     for (const m of bytes.toString("latin1").matchAll(/"resourceVersion"\s*:\s*"((?:[^"\\]|\\.)*)"/g)) {
       this.versionsSeen.push(m[1]);
@@ -323,8 +353,18 @@ export class Driver {
 
   /** How long the core may legitimately wait before the next try, given what a fault said. */
   noteDelays(group, bytes, end) {
-    if (group === "status") return; // status faults must never delay the Lease or the ConfigMap
+    // Status, review and CSR faults must never delay the Lease or the ConfigMap.
+    if (group === "status" || group === "review") return; // a failed review is answered 503 at once: no backoff
     const { status, retryAfterMs } = headFacts(bytes);
+    if (group === "cert") {
+      // The serving certificate's backoff (BACKOFF_API), then a poll; Retry-After up to 5 min; 401/403 pause.
+      const n = ++this.faultCounts.cert;
+      let delay = Math.min(BACKOFF_MAX_MS, 600 * 2 ** n) + CSR_POLL_MS;
+      if (status === 401 || status === 403) delay = Math.max(delay, AUTH_RETRY_MS + CSR_POLL_MS);
+      if (retryAfterMs && end !== "refuse") delay = Math.max(delay, Math.min(retryAfterMs, RETRY_AFTER_CEILING_MS) + CSR_POLL_MS);
+      this.allowed.cert = Math.max(this.allowed.cert, delay);
+      return;
+    }
     if (group === "lease") {
       this.leaseRetryAfterMs = Math.max(this.leaseRetryAfterMs, retryAfterMs);
       if (status === 401 || status === 403) this.allowed.lease = Math.max(this.allowed.lease, AUTH_RETRY_MS);
@@ -343,6 +383,7 @@ export class Driver {
 
   /** The faults stop: open fuzzed connections close, a new ConfigMap version appears, time runs. */
   heal() {
+    this.reviewFaults = [];
     this.world.passVersions(this.versionsSeen);
     const offset = HEAL_VALUE_OFFSETS[this.host.now % HEAL_VALUE_OFFSETS.length];
     this.world.cm = { rv: this.world.nextRv(), value: `${offset}=0x5a, 0x10=${(this.host.now / TICK_MS) & 0xff}` };
@@ -366,8 +407,13 @@ export class Driver {
     let configOkAt = -1;
     const leaseBudget = LEASE_WINDOW_MS + this.allowed.lease;
     const configBudget = CONFIG_WINDOW_MS + this.allowed.config;
-    const kubeletBudget = Math.max(0, ...this.kubeletConns.filter((k) => !k.c.closed).map((k) => k.acceptedAt + IDLE_TIMEOUT_MS + 2 * TICK_MS - healAt));
-    const budget = Math.max(leaseBudget, configBudget, kubeletBudget);
+    const kubeletBudget = Math.max(0, ...this.kubeletConns.filter((k) => !k.c.closed).map((k) => this.kubeletDeadline(k) - healAt));
+    // With TLS, a certificate must be installed (or still be) after the faults: CSR faults may delay it by their backoff.
+    // (A certificate installed during the faults is served until its renewal: nothing more to ask for.)
+    const certWanted = this.host.tls && this.faultCounts.cert > 0 && this.host.installs === this.installsAtStart;
+    const certBudget = certWanted ? CONFIG_WINDOW_MS + CSR_POLL_MS + this.allowed.cert : 0;
+    const installsAtHeal = this.host.installs;
+    const budget = Math.max(leaseBudget, configBudget, kubeletBudget, certBudget);
     let leaseAt = -1; // the first renewal after the faults stopped
     let ready = null; // /readyz once renewed: asked each tick until 200 (a Lease write can land before re-registration does)
     for (;;) {
@@ -376,7 +422,8 @@ export class Driver {
       if (leaseAt >= 0 && ready?.status !== 200) ready = this.kubelet(`GET /readyz HTTP/1.1\r\nHost: pico\r\n\r\n`);
       if (configOkAt < 0 && this.host.region && this.expectedRegion.equals(this.host.region)) configOkAt = this.host.now;
       const kubeletDone = this.host.now - healAt >= kubeletBudget;
-      if ((leaseAt >= 0 && ready?.status === 200 && configOkAt >= 0 && kubeletDone) || this.host.now - healAt >= budget) break;
+      const certDone = !certWanted || this.host.installs > installsAtHeal;
+      if ((leaseAt >= 0 && ready?.status === 200 && configOkAt >= 0 && kubeletDone && certDone) || this.host.now - healAt >= budget) break;
       this.host.advance(TICK_MS);
     }
     if (leaseAt < 0 || leaseAt - healAt > leaseBudget) {
@@ -394,6 +441,10 @@ export class Driver {
       const rv = longest > 20 ? `, after a resourceVersion of ${longest} bytes` : "";
       this.fail("configLiveness", `ConfigMap resourceVersion ${this.world.cm.rv} not applied within ${configBudget / 1000} s after the faults stopped: ${why}${rv} (${this.lastWarning()})`);
     }
+    if (certWanted && this.host.installs === installsAtHeal) {
+      const asked = (this.sentAfterHeal["csr-create"] ?? 0) + (this.sentAfterHeal["csr-read"] ?? 0);
+      this.fail("certLiveness", `no serving certificate installed within ${certBudget / 1000} s after CSR faults stopped: ${asked ? `${asked} CSR requests answered healthily, none installed` : "no CSR request sent"} (${this.lastWarning()})`);
+    }
   }
 
   /** The core's last warning, without what the server said: what the core was stuck on. */
@@ -404,11 +455,23 @@ export class Driver {
 
   // ---- the kubelet side ----
 
-  /** One whole request on a fresh connection; returns the checked response (or null). */
+  /** One whole request on a fresh connection (its reviews answered by the healthy server); returns the checked response (or null). */
   kubelet(raw) {
-    const c = this.host.accept();
+    const c = this.accept(CHECKER_IDENTITY);
     this.host.deliverCut(c, Buffer.from(raw, "latin1"));
+    this.serve();
     return this.checkKubelet(c, raw.startsWith("HEAD "), "check");
+  }
+
+  /** A kubelet-port or healthz-port client connection, counted for the review oracle. */
+  accept(identity, listener = 0) {
+    if (listener === 0) this.kubeletAccepts++;
+    return this.host.accept(identity, listener);
+  }
+
+  /** When a client must have had its answer: its request read (or 408), then the reviews it may wait for. */
+  kubeletDeadline(k) {
+    return Math.max(k.acceptedAt + IDLE_TIMEOUT_MS, k.completedAt ?? 0) + REVIEW_WAIT_MS + 2 * TICK_MS;
   }
 
   /** The response the core wrote on a kubelet connection it closed, checked strictly. */
@@ -429,10 +492,10 @@ export class Driver {
     }
   }
 
-  /** Two clients at once, then one more: all must be served (no slot leaked). */
+  /** Two clients at once on the healthz port (which needs no review; the slots are the kubelet port's): both must be served (no slot leaked). */
   checkSlots() {
-    const a = this.host.accept();
-    const b = this.host.accept();
+    const a = this.accept("", 1);
+    const b = this.accept("", 1);
     for (const c of [a, b]) this.host.deliverCut(c, Buffer.from("GET /healthz HTTP/1.1\r\n"));
     for (const c of [a, b]) this.host.deliverCut(c, Buffer.from("Host: pico\r\n\r\n"));
     const got = [a, b].map((c) => this.checkKubelet(c, false, "slot check")?.status);
@@ -441,7 +504,15 @@ export class Driver {
 
   // ---- after every input ----
 
+  /** Reviews come from kubelet-port clients only: one of each kind per request, sent at most twice (the channel's one resend on a kept-alive connection the server had closed). */
+  checkReviewRate() {
+    for (const [kind, n] of Object.entries(this.reviewsSent)) {
+      if (n > 2 * this.kubeletAccepts) this.fail("apiRate", `${kind} sent ${n} times for ${this.kubeletAccepts} kubelet-port connections: reviews not driven by clients`);
+    }
+  }
+
   finish() {
+    this.checkReviewRate();
     const above = Buffer.from(this.host.mem.buffer, this.memUsed);
     if (!above.equals(this.zeros)) {
       const i = above.findIndex((b) => b !== 0);

@@ -7,7 +7,7 @@
 // An input is plain JSON (bytes as latin1 strings), so it can be saved and replayed.
 import fc from "fast-check";
 import { Raw, rawJson, utf8Bytes } from "./bytes_json.mjs";
-import { KINDS, NODE, TOKEN } from "./world.mjs";
+import { KINDS, CSR_KINDS, NODE, TOKEN, IDENTITIES, TOKEN_USER, CERTIFICATE_PEM } from "./world.mjs";
 import { mutationOps, mutate } from "./mutate.mjs";
 
 const DIGITS = "0123456789";
@@ -97,10 +97,56 @@ const garbage = fc.oneof(
   fc.string({ unit: "binary", maxLength: 200 }).map(utf8Bytes),
   hostileBytes,
 );
+// ---- the serving certificate's CSR, and the kubelet port's reviews ----
+
+const base64Of = (arb) => arb.map((t) => Buffer.from(t, "latin1").toString("base64"));
+const certificateField = fc.oneof(
+  { weight: 6, arbitrary: fc.constant(Buffer.from(CERTIFICATE_PEM).toString("base64")) },
+  { weight: 2, arbitrary: base64Of(fc.oneof(hostileBytes, fc.constant("-----BEGIN CERTIFICATE-----\n\xff\n-----END CERTIFICATE-----\n"), fc.nat(4000).map((n) => `-----BEGIN CERTIFICATE-----\n${"A".repeat(n)}\n-----END CERTIFICATE-----\n`))) },
+  { weight: 2, arbitrary: fc.oneof(hostileBytes, fc.constantFrom("", "=", "A", "AAA=B", "!!!!", "QUJD\nREVG", "QUJD REVG")) },
+  { weight: 1, arbitrary: fc.constantFrom(new Raw("123"), null, new Raw("{}"), new Raw("[]")) },
+);
+const condition = fc.record({
+  type: fc.oneof({ weight: 4, arbitrary: fc.constantFrom("Approved", "Denied", "Failed") }, { weight: 1, arbitrary: serverString }),
+  status: fc.constantFrom("True", "True", "False"),
+  message: orWrongType(fc.oneof(serverString, fc.nat(400).map((n) => "m".repeat(n)))),
+});
+const csrName = fc.oneof({ weight: 4, arbitrary: fc.constant(`${NODE}-serving-0badc0de`) }, { weight: 1, arbitrary: serverString });
+const csrObject = fc.record({
+  name: orWrongType(csrName),
+  conditions: fc.option(fc.array(condition, { maxLength: 3 }), { nil: undefined }),
+  certificate: fc.option(certificateField, { nil: undefined, freq: 2 }),
+}).map(({ name, conditions, certificate }) => ({
+  kind: "CertificateSigningRequest", apiVersion: "certificates.k8s.io/v1",
+  metadata: { name, resourceVersion: "4242" },
+  spec: { request: "LS0tLS1CRUdJTg==", signerName: "kubernetes.io/kubelet-serving", usages: ["digital signature", "server auth"] },
+  status: { conditions, certificate },
+}));
+const groups = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(["system:serviceaccounts", "system:authenticated"]) },
+  { weight: 2, arbitrary: fc.array(fc.oneof(serverString, fc.constantFrom("system:masters", "a\nb", "")), { maxLength: 6 }) },
+  { weight: 1, arbitrary: fc.nat(40).map((n) => Array.from({ length: n }, (_, i) => `group-${i}`)) },
+  { weight: 1, arbitrary: fc.constantFrom(new Raw("123"), null, new Raw("{}"), new Raw('"system:masters"')) },
+);
+/** One answer body serving either review (the kubelet target does not know which comes next). */
+const reviewObject = fc.record({
+  kind: fc.constantFrom("TokenReview", "SubjectAccessReview"),
+  authenticated: fc.option(orWrongType(fc.boolean()), { nil: undefined }),
+  allowed: fc.option(orWrongType(fc.boolean()), { nil: undefined }),
+  denied: fc.option(fc.boolean(), { nil: undefined, freq: 3 }),
+  username: fc.option(orWrongType(fc.oneof(fc.constant(TOKEN_USER), serverString)), { nil: undefined, freq: 4 }),
+  groups: fc.option(groups, { nil: undefined, freq: 4 }),
+  error: fc.option(serverString, { nil: undefined, freq: 3 }),
+}).map(({ kind, authenticated, allowed, denied, username, groups, error }) => ({
+  kind, apiVersion: kind === "TokenReview" ? "authentication.k8s.io/v1" : "authorization.k8s.io/v1",
+  metadata: { creationTimestamp: null }, spec: {},
+  status: { authenticated, allowed, denied, user: username === undefined && groups === undefined ? undefined : { username, groups }, error },
+}));
+
 const bodyFor = {
   registration: nodeObject, "node-get": nodeObject, status: nodeObject,
   "lease-get": leaseObject, "lease-create": leaseObject, "lease-renew": leaseObject,
-  list: configMapList,
+  list: configMapList, "csr-create": csrObject, "csr-read": csrObject, review: reviewObject,
 };
 const truncated = (arb) => fc.tuple(arb.map(rawJson), fc.nat()).map(([t, n]) => t.slice(0, n % (t.length + 1)));
 const body = (kind) => fc.oneof({ weight: 8, arbitrary: bodyFor[kind].map(rawJson) }, { weight: 3, arbitrary: statusObject.map(rawJson) }, { weight: 1, arbitrary: truncated(bodyFor[kind]) }, { weight: 1, arbitrary: garbage });
@@ -202,11 +248,19 @@ function mutatedAnswer(kind, corpus) {
   return fc.tuple(fc.constantFrom(...corpus), mutationOps, answerShape).map(([bytes, ops, shape]) => ({ kind, bytes: mutate(bytes, ops), ...shape }));
 }
 
+/**
+ * Answers aimed at request kinds; tls: whether the host serves the kubelet port
+ * with TLS (then the core also asks for a serving certificate: the CSR kinds).
+ */
 export function apiInput(corpus) {
-  const answer = fc.constantFrom(...KINDS).chain((kind) =>
+  const answerTo = (kinds) => fc.constantFrom(...kinds).chain((kind) =>
     corpus[kind]?.length ? fc.oneof({ weight: 3, arbitrary: structuredAnswer(kind) }, { weight: 2, arbitrary: mutatedAnswer(kind, corpus[kind]) }) : structuredAnswer(kind),
   );
-  return fc.record({ target: fc.constant("api"), answers: fc.array(answer, { minLength: 1, maxLength: 3 }) });
+  const plain = KINDS.filter((k) => !CSR_KINDS.has(k));
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.record({ target: fc.constant("api"), answers: fc.array(answerTo(plain), { minLength: 1, maxLength: 3 }) }) },
+    { weight: 1, arbitrary: fc.record({ target: fc.constant("api"), tls: fc.constant(true), answers: fc.array(answerTo(KINDS), { minLength: 1, maxLength: 3 }) }) },
+  );
 }
 
 // ---- kubelet requests ----
@@ -254,12 +308,30 @@ function renderRequest(r) {
   return { raw, expect };
 }
 
+/** Who connects: mostly a verified admin certificate; sometimes none (a bearer token, or nothing), a denied user, unusable names, or the healthz port. */
+const who = fc.oneof(
+  { weight: 8, arbitrary: fc.constant("admin") },
+  { weight: 3, arbitrary: fc.constant("none") },
+  { weight: 1, arbitrary: fc.constantFrom("user", "no-cn", "unprintable", "long") },
+  { weight: 2, arbitrary: fc.constant("healthz") },
+);
+
+/** The statuses a plain request gets from a healthy API server's reviews, given who sends it. */
+function expectFor(r, expect, w) {
+  if (!expect) return null;
+  if (w === "healthz") return r.path === "/healthz" || r.path === "/healthz?verbose=1" ? expect : [404];
+  if (w === "admin") return expect;
+  if (w === "user") return [403];
+  return r.auth.toLowerCase() === `authorization: bearer ${TOKEN.toLowerCase()}` ? expect : [401];
+}
+
 const connection = fc.record({
+  who,
   requests: fc.oneof({ weight: 5, arbitrary: kubeletRequest.map((r) => [r]) }, { weight: 1, arbitrary: fc.array(kubeletRequest, { minLength: 2, maxLength: 3 }) }),
   cuts: fc.array(fc.nat(2500), { maxLength: 6 }),
   gaps: fc.array(fc.constantFrom(0, 0, 50, 1000, 4000, 11_000), { maxLength: 4 }),
   end: fc.constantFrom("keep", "keep", "keep", "close"),
-}).map(({ requests, cuts, gaps, end }) => {
+}).map(({ who, requests, cuts, gaps, end }) => {
   const rendered = requests.map(renderRequest);
   const raw = rendered.map((x) => x.raw).join("");
   const sorted = [...new Set(cuts.map((c) => c % (raw.length + 1)))].sort((a, b) => a - b);
@@ -269,22 +341,36 @@ const connection = fc.record({
     if (cut > from || i === sorted.length) pieces.push({ bytes: raw.slice(from, cut), gap: gaps[i] ?? 0 });
     from = Math.max(from, cut);
   });
-  return { pieces, end, expect: rendered[0].expect };
+  return { pieces, end, expect: expectFor(requests[0], rendered[0].expect, who), who };
 });
 
 function mutatedConnection(corpus) {
-  return fc.tuple(fc.constantFrom(...corpus), mutationOps, fc.array(fc.nat(2000), { maxLength: 4 }), fc.constantFrom("keep", "close")).map(([bytes, ops, cuts, end]) => {
+  return fc.tuple(fc.constantFrom(...corpus), mutationOps, fc.array(fc.nat(2000), { maxLength: 4 }), fc.constantFrom("keep", "close"), who).map(([bytes, ops, cuts, end, w]) => {
     const raw = mutate(bytes, ops);
     const sorted = [...new Set(cuts.map((c) => c % (raw.length + 1))), raw.length].sort((a, b) => a - b);
     let from = 0;
     const pieces = sorted.map((cut) => ({ bytes: raw.slice(from, (from = Math.max(from, cut))), gap: 0 }));
-    return { pieces, end, expect: null };
+    return { pieces, end, expect: null, who: w };
   });
 }
 
+/**
+ * Clients on the kubelet port, and the faults of the reviews they cause: each
+ * answer in `reviews` goes to the next TokenReview or SubjectAccessReview
+ * (the healthy server answers the rest); `wait` lets time run before the
+ * faults stop (a review left unanswered must time out). tls: the host has TLS,
+ * so the serving certificate's CSR shares the review connection.
+ */
 export function kubeletInput(corpus) {
   const conn = corpus.kubelet?.length ? fc.oneof({ weight: 3, arbitrary: connection }, { weight: 2, arbitrary: mutatedConnection(corpus.kubelet) }) : connection;
-  return fc.record({ target: fc.constant("kubelet"), conns: fc.array(conn, { minLength: 1, maxLength: 3 }) });
+  const review = fc.oneof({ weight: 4, arbitrary: structuredAnswer("review") }, { weight: 1, arbitrary: fc.tuple(structuredAnswer("review"), mutationOps).map(([a, ops]) => ({ ...a, bytes: mutate(a.bytes, ops) })) });
+  return fc.record({
+    target: fc.constant("kubelet"),
+    conns: fc.array(conn, { minLength: 1, maxLength: 3 }),
+    tls: fc.boolean(),
+    reviews: fc.oneof({ weight: 1, arbitrary: fc.constant([]) }, { weight: 2, arbitrary: fc.array(review, { minLength: 1, maxLength: 3 }) }),
+    wait: fc.constantFrom(0, 0, 3000, 25_000),
+  });
 }
 
 /** Every target's generator; weights give the share of inputs. */

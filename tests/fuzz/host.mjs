@@ -4,7 +4,7 @@
 // to snapshot and restore the whole core (memory + exported globals) and its
 // own state exactly.
 import fs from "node:fs";
-import { FakeHost, CORE_WASM } from "../host/fake_host.mjs";
+import { FakeHost, CORE_WASM, ADMIN_IDENTITY } from "../host/fake_host.mjs";
 import { exportMutableGlobals, GLOBAL_EXPORT_PREFIX } from "./wasm_globals.mjs";
 
 export const TICK_MS = 100; // the ABI's slowest allowed tick
@@ -23,6 +23,7 @@ export class FuzzHost extends FakeHost {
     this.context = "boot"; // what the harness is delivering right now (for the region oracle)
     this.trapped = null;
     this.activity = 0; // bumped by every net_open and net_send: the harness reads requests only after some
+    this.installs = 0; // certificates the core installed
   }
 
   async load() {
@@ -66,6 +67,27 @@ export class FuzzHost extends FakeHost {
     if (r === 0) this.commitLog.push({ bytes: this.region, context: this.context });
     return r;
   }
+  _net_close(h) {
+    const c = this.conns.get(h);
+    if (c && !c.closed) c.closedAt = this.now; // when a kubelet client got its answer
+    super._net_close(h);
+  }
+  // The kubelet port's TLS, as the fake host's, keeping no history (a run plays millions of inputs).
+  _tls_csr(namePtr, nameLen, ipv4, outPtr, outCap) {
+    if (!this.tls) return -1;
+    const pem = `-----BEGIN CERTIFICATE REQUEST-----\nfuzz ${this.text(namePtr, nameLen)} ${ipv4 >>> 0}\n-----END CERTIFICATE REQUEST-----\n`;
+    return pem.length > outCap ? -2 : this.writeString(pem, outPtr, outCap);
+  }
+  /** Takes PEM certificate armour (what a fuzzed answer garbles gets -2, as a real TLS stack's parse error). */
+  _tls_install(ptr, len) {
+    if (!this.tls) return -1;
+    const pem = Buffer.from(this.mem.subarray(ptr, ptr + len)).toString("latin1");
+    if (!/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/.test(pem)) return -2;
+    const issuedAt = this.wallSec + Math.floor((this.now - 1000) / 1000);
+    this.certValidity = [issuedAt, issuedAt + this.certLifetimeS];
+    this.installs++;
+    return 0;
+  }
   _abort(msg, file, line, col) {
     this.trapped = `abort() at ${line}:${col}`;
     throw new Error(`core aborted at ${line}:${col}`);
@@ -81,12 +103,17 @@ export class FuzzHost extends FakeHost {
     return c.chunks.length === 1 ? c.chunks[0] : Buffer.concat(c.chunks);
   }
 
-  /** A kubelet-port client connection (accepted, no bytes yet). */
-  accept() {
+  /**
+   * A kubelet-port client connection (accepted, no bytes yet): on listener 0
+   * (the kubelet port) with its verified client certificate's names, or on
+   * listener 1 (the plain healthz port, no identity).
+   */
+  accept(identity = ADMIN_IDENTITY, listener = 0) {
     const h = this.nextHandle++;
-    const c = { handle: h, target: "client", chunks: [], open: true, closed: false, server: true, tag: null };
+    const c = { handle: h, target: "client", chunks: [], open: true, closed: false, server: true, tag: null, listener };
     this.conns.set(h, c);
-    this.x.on_server_accept(h);
+    const n = this.put(Buffer.from(identity, "latin1"));
+    this.x.on_server_accept(h, listener, n);
     return c;
   }
   /** Delivers bytes in io-sized calls; stops once the core closed c (as the simulator does). */
@@ -126,6 +153,7 @@ export class FuzzHost extends FakeHost {
       host: {
         now: this.now, nextHandle: this.nextHandle, region: this.region, restoredRegion: this.restoredRegion,
         commits: this.commits, seed: this.seed, busyMs: this.busyMs, freeHeap: this.freeHeap, led: [...this.led],
+        tls: this.tls, certValidity: this.certValidity, installs: this.installs, ipv4: this.ipv4,
         conns: [...this.conns.values()].map((c) => ({ ...c, chunks: [...c.chunks] })),
       },
     };
@@ -134,7 +162,7 @@ export class FuzzHost extends FakeHost {
     this.mem.set(s.memory);
     s.globals.forEach((v, i) => (this.globals[i].value = v));
     const h = s.host;
-    Object.assign(this, { now: h.now, nextHandle: h.nextHandle, region: h.region, restoredRegion: h.restoredRegion, commits: h.commits, seed: h.seed, busyMs: h.busyMs, freeHeap: h.freeHeap, led: [...h.led] });
+    Object.assign(this, { now: h.now, nextHandle: h.nextHandle, region: h.region, restoredRegion: h.restoredRegion, commits: h.commits, seed: h.seed, busyMs: h.busyMs, freeHeap: h.freeHeap, led: [...h.led], tls: h.tls, certValidity: h.certValidity, installs: h.installs, ipv4: h.ipv4 });
     this.conns = new Map(h.conns.map((c) => [c.handle, { ...c, chunks: [...c.chunks] }]));
     this.logs = [];
     this.commitLog = [];

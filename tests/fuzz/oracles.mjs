@@ -10,12 +10,13 @@ export const ORACLES = {
   region: "the region changed other than by an accepted memory_values, whole",
   apiHttp: "a request to the API server is not valid HTTP/1.1 with a valid UTF-8 JSON body",
   apiSemantics: "a request the API server would refuse, a resourceVersion sent back cut, or a Lease renewTime out of order",
-  apiRate: "the same API request sent again and again within one tick (a loop with no backoff)",
+  apiRate: "the same API request sent again and again within one tick (a loop with no backoff), or reviews no kubelet-port client asked for",
   kubeletHttp: "a kubelet-port response is not valid HTTP/1.1 with a valid UTF-8 JSON body",
-  kubeletAnswer: "a kubelet-port request not answered exactly once, or answered with the wrong status",
+  kubeletAnswer: "a kubelet-port request not answered exactly once, answered with the wrong status, or kept waiting for its reviews past request_timeout_ms",
   slots: "fresh kubelet requests are not served after the input (a leaked slot)",
   leaseLiveness: "no Lease renewal within 10 s (plus the delays the faults allow) after the faults stopped, or /readyz not 200",
   configLiveness: "the healthy ConfigMap version not applied in time after the faults stopped",
+  certLiveness: "with TLS, no serving certificate installed in time after CSR faults stopped",
   memoryValues: "the core and the reference parser disagree on a memory_values",
 };
 

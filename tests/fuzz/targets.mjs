@@ -2,15 +2,15 @@
 // Driver; the driver then heals the server and runs the common oracles.
 import zlib from "node:zlib";
 import { parseMemoryValues } from "../../dist/tests/fuzz/reference/memory_values.js";
-import { configMapJson, chunk } from "./world.mjs";
+import { configMapJson, chunk, IDENTITIES } from "./world.mjs";
 import { jsonLiteral } from "./bytes_json.mjs";
 import { TICK_MS } from "./host.mjs";
 
 const IDLE_TIMEOUT_MS = 10_000;
 
-/** (a) API responses: each answer goes to the next request of its kind. */
+/** (a) API responses: each answer goes to the next request of its kind (on a host with TLS if input.tls). */
 function runApi(d, input) {
-  return d.run(input.answers[0].kind, () => {
+  return d.run(`${input.tls ? "tls:" : ""}${input.answers[0].kind}`, () => {
     for (const answer of input.answers) {
       for (let r = 0; r < (answer.repeat ?? 1); r++) {
         const p = d.waitFor(answer.kind);
@@ -24,11 +24,23 @@ function runApi(d, input) {
   });
 }
 
-/** (b) Kubelet clients: pieces delivered round-robin with time passing between them. */
+/** A host with TLS whose address changed (a new DHCP lease): the core asks for a new serving certificate while clients come. */
+const NEW_ADDRESS = 0x0a000063;
+
+/**
+ * (b) Kubelet clients: pieces delivered round-robin with time passing between
+ * them; each connects as spec.who says (a verified admin certificate if
+ * unsaid). Their reviews get input.reviews' answers first, the healthy ones after.
+ */
 function runKubelet(d, input) {
   const conns = [];
-  const result = d.run("steady", () => {
-    for (const spec of input.conns) conns.push({ spec, c: d.host.accept(), acceptedAt: d.host.now, clientClosed: false, refused: false });
+  const result = d.run(input.tls ? "tls:steady" : "steady", () => {
+    if (input.tls) d.host.ipv4 = NEW_ADDRESS;
+    d.reviewFaults = [...(input.reviews ?? [])];
+    for (const spec of input.conns) {
+      const who = spec.who ?? "admin";
+      conns.push({ spec, c: d.accept(IDENTITIES[who], who === "healthz" ? 1 : 0), acceptedAt: d.host.now, clientClosed: false, refused: false });
+    }
     for (const k of conns) k.refused = k.c.closed; // all slots busy: answered 503 at once
     d.kubeletConns = conns;
     const rounds = Math.max(...input.conns.map((s) => s.pieces.length));
@@ -52,6 +64,7 @@ function runKubelet(d, input) {
       }
     }
     d.serve();
+    if (input.wait) d.serveFor(input.wait); // a review that never comes must time out meanwhile
   }, () => checkKubeletConns(d, conns));
   return result;
 }
@@ -65,11 +78,21 @@ function checkKubeletConns(d, conns) {
       d.fail("kubeletAnswer", `${label}: still open ${(d.host.now - k.acceptedAt) / 1000} s after it connected, ${sent.length ? "answered without closing" : "never answered (no 408)"}`);
       continue;
     }
+    if (k.c.closedAt > d.kubeletDeadline(k)) {
+      d.fail("kubeletAnswer", `${label}: answered ${(k.c.closedAt - k.completedAt) / 1000} s after its last bytes (reviews are bounded by request_timeout_ms)`);
+    }
     const first = k.spec.pieces.map((p) => p.bytes).join("");
     const res = d.checkKubelet(k.c, /^[\r\n]*HEAD /.test(first), label); // empty lines may precede a request line
     if (!res) continue;
     d.outcome.push(`k${res.status}`);
-    const expect = k.spec.expect;
+    if (res.status === 401 || res.status === 403) {
+      // As kubelet refuses: a metav1.Status naming the code; a 401 says how to authenticate.
+      const st = res.json;
+      if (st?.kind !== "Status" || st.status !== "Failure" || st.code !== res.status || st.reason !== (res.status === 401 ? "Unauthorized" : "Forbidden")) d.fail("kubeletAnswer", `${label}: ${res.status} without its Status body: ${JSON.stringify(st).slice(0, 120)}`);
+      if (res.status === 401 && !/^Bearer/.test(res.headers.get("www-authenticate") ?? "")) d.fail("kubeletAnswer", `${label}: 401 without WWW-Authenticate: Bearer`);
+    }
+    // A fuzzed review answer may refuse (401/403) or fail (503) any request on the kubelet port.
+    const expect = k.spec.expect && d.reviewFaultsUsed > 0 && k.spec.who !== "healthz" ? [...k.spec.expect, 401, 403, 503] : k.spec.expect;
     if (!expect || k.refused) continue;
     const slow = k.completedAt - k.acceptedAt >= IDLE_TIMEOUT_MS - TICK_MS;
     if (!expect.includes(res.status) && !(slow && res.status === 408)) {

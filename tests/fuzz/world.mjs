@@ -1,8 +1,11 @@
 // The healthy API server the fuzz harness plays between faults: a small model
-// of kube-apiserver (a Node, its Lease, one ConfigMap) that answers each
+// of kube-apiserver (a Node, its Lease, one ConfigMap, the node's serving
+// CSRs, approved and issued when read; TokenReview and SubjectAccessReview
+// that accept TOKEN and allow system:masters) that answers each
 // request kind the core sends as the real server would, keeps watch streams
 // open and pushes new ConfigMap versions into them. It also says what the
 // core asked for (classify) so faults can be aimed at one kind of request.
+import { ADMIN_IDENTITY } from "../host/fake_host.mjs";
 
 export const NODE = "pico-fuzz-1";
 export const TOKEN = "fuzz-token-0123456789";
@@ -11,9 +14,28 @@ const WALL_BASE_MS = Date.UTC(2026, 10, 22, 22, 3, 0);
 
 const LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
 const CM_LIST = "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dpico-config";
+const CSRS = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
+const CSR_NAME = new RegExp(`^${NODE}-serving-[0-9a-f]{8}$`);
 
-export const KINDS = ["registration", "node-get", "status", "lease-get", "lease-create", "lease-renew", "list", "watch"];
+/** Request kinds the api target answers; the CSR kinds exist only when the host has TLS. */
+export const KINDS = ["registration", "node-get", "status", "lease-get", "lease-create", "lease-renew", "list", "watch", "csr-create", "csr-read"];
 export const LEASE_KINDS = new Set(["lease-get", "lease-create", "lease-renew"]);
+export const CSR_KINDS = new Set(["csr-create", "csr-read"]);
+/** Sent only for a kubelet-port client: fuzzed by the kubelet target. */
+export const REVIEW_KINDS = new Set(["token-review", "access-review"]);
+
+/** What kubelet-port clients present: the names of a verified client certificate ("" none), on listener 0 unless said. */
+export const IDENTITIES = {
+  admin: ADMIN_IDENTITY,
+  none: "",
+  user: "alice\ndevelopers", // a real user the authorizer denies
+  "no-cn": "\nsystem:masters",
+  unprintable: "ad\x01min\nsystem:masters",
+  long: "u".repeat(200),
+  healthz: "", // the plain healthz port
+};
+/** Who the world's TokenReview says TOKEN belongs to. */
+export const TOKEN_USER = "system:serviceaccount:monitoring:scraper";
 
 /** Which request of the core this is, or null if the core should never send it. */
 export function classify(req) {
@@ -26,10 +48,14 @@ export function classify(req) {
   if (m === "PUT" && t === `${LEASES}/${NODE}`) return "lease-renew";
   if (m === "GET" && t === CM_LIST) return "list";
   if (m === "GET" && t.startsWith(CM_LIST + "&watch=1&resourceVersion=")) return "watch";
+  if (m === "POST" && t === "/apis/authentication.k8s.io/v1/tokenreviews") return "token-review";
+  if (m === "POST" && t === "/apis/authorization.k8s.io/v1/subjectaccessreviews") return "access-review";
+  if (m === "POST" && t === CSRS) return "csr-create";
+  if (m === "GET" && t.startsWith(CSRS + "/") && CSR_NAME.test(t.slice(CSRS.length + 1))) return "csr-read";
   return null;
 }
 
-const REASONS = { 200: "OK", 201: "Created", 404: "Not Found", 409: "Conflict", 410: "Gone", 422: "Unprocessable Entity" };
+const REASONS = { 200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found", 409: "Conflict", 410: "Gone", 422: "Unprocessable Entity" };
 
 let lastDate = { second: -1, text: "" };
 export function httpDate(wallMs) {
@@ -52,6 +78,32 @@ export function configMapJson(rv, dataMembers) {
   return `{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"pico-config","namespace":"default","uid":"5a0e9b1c-7d1e-4f0a-9c55-3b8e2f61d0aa","resourceVersion":"${rv}","creationTimestamp":"2026-11-22T22:03:00Z"}${data}}`;
 }
 
+/** A certificate as the fuzz host's TLS takes it (FuzzHost._tls_install checks the PEM armour only). */
+export const CERTIFICATE_PEM = "-----BEGIN CERTIFICATE-----\nMIIBfuzz\n-----END CERTIFICATE-----\n";
+
+/** Why the API server would refuse this review body, or "". */
+function reviewProblem(json, apiVersion, kind) {
+  if (json?.apiVersion !== apiVersion || json?.kind !== kind) return `not a ${apiVersion} ${kind}`;
+  if (typeof json.spec !== "object" || json.spec === null) return "spec missing";
+  if (kind === "TokenReview") return typeof json.spec.token === "string" && json.spec.token !== "" ? "" : "spec.token empty";
+  const a = json.spec.resourceAttributes;
+  if (typeof json.spec.user !== "string" || json.spec.user === "") return "spec.user empty";
+  if (!Array.isArray(json.spec.groups) || json.spec.groups.some((g) => typeof g !== "string" || g === "")) return "spec.groups not a list of names";
+  if (a?.resource !== "nodes" || a?.name !== NODE || !["get", "create", "update", "patch", "delete"].includes(a?.verb) || !["proxy", "metrics", "stats", "log", "spec"].includes(a?.subresource)) return `resourceAttributes ${JSON.stringify(a)} are not kubelet's`;
+  return "";
+}
+
+/** Why the API server would refuse this CSR, or "". */
+function csrProblem(json) {
+  if (json?.apiVersion !== "certificates.k8s.io/v1" || json?.kind !== "CertificateSigningRequest") return "not a certificates.k8s.io/v1 CertificateSigningRequest";
+  if (!CSR_NAME.test(json.metadata?.name ?? "")) return `metadata.name ${JSON.stringify(json.metadata?.name)} is not <node>-serving-<8 hex>`;
+  const s = json.spec ?? {};
+  if (s.signerName !== "kubernetes.io/kubelet-serving") return "spec.signerName is not kubernetes.io/kubelet-serving";
+  if (typeof s.request !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(s.request) || !Buffer.from(s.request, "base64").toString("latin1").startsWith("-----BEGIN CERTIFICATE REQUEST-----")) return "spec.request is not base64 of a PEM CERTIFICATE REQUEST";
+  if (JSON.stringify(s.usages) !== JSON.stringify(["digital signature", "server auth"])) return "spec.usages are not a serving certificate's";
+  return "";
+}
+
 export class World {
   constructor() {
     this.node = null; // { uid, rv }
@@ -61,6 +113,7 @@ export class World {
     this.uids = 0;
     this.streams = new Set(); // handles of open watch streams we answered
     this.versions = new Set(["900", "1000"]); // every resourceVersion this server wrote
+    this.csrs = new Map(); // name -> { request } of the CSRs posted (each approved and issued when read)
   }
 
   clone() {
@@ -70,6 +123,7 @@ export class World {
     w.cm = this.cm && { ...this.cm };
     w.streams = new Set(this.streams);
     w.versions = new Set(this.versions);
+    w.csrs = new Map(this.csrs);
     return w;
   }
 
@@ -161,8 +215,47 @@ export class World {
         if (this.cm && BigInt(this.cm.rv) > BigInt(from)) bytes += this.event();
         return { bytes, stream: true };
       }
+      case "token-review": {
+        const problem = reviewProblem(req.json, "authentication.k8s.io/v1", "TokenReview");
+        if (problem) return r(400, statusBody(400, "BadRequest", problem));
+        const ok = req.json.spec?.token === TOKEN;
+        const status = ok ? { authenticated: true, user: { username: TOKEN_USER, uid: "3c1d", groups: ["system:serviceaccounts", "system:serviceaccounts:monitoring", "system:authenticated"] }, audiences: ["https://kubernetes.default.svc"] } : { user: {}, error: "[invalid bearer token, token lookup failed]" };
+        return r(201, { ...req.json, metadata: { creationTimestamp: null }, status });
+      }
+      case "access-review": {
+        const problem = reviewProblem(req.json, "authorization.k8s.io/v1", "SubjectAccessReview");
+        if (problem) return r(400, statusBody(400, "BadRequest", problem));
+        const spec = req.json.spec ?? {};
+        const allowed = spec.user === TOKEN_USER || (Array.isArray(spec.groups) && spec.groups.includes("system:masters"));
+        const status = allowed ? { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "fuzz"' } : { allowed: false };
+        return r(201, { ...req.json, metadata: { creationTimestamp: null }, status });
+      }
+      case "csr-create": {
+        const problem = csrProblem(req.json);
+        if (problem) return r(422, statusBody(422, "Invalid", `CertificateSigningRequest.certificates.k8s.io is invalid: ${problem}`));
+        const name = req.json.metadata.name;
+        if (this.csrs.has(name)) return r(409, statusBody(409, "AlreadyExists", `certificatesigningrequests.certificates.k8s.io "${name}" already exists`));
+        this.csrs.set(name, { request: req.json.spec.request });
+        return r(201, this.csrObject(name, false));
+      }
+      case "csr-read": {
+        const name = req.target.slice(req.target.lastIndexOf("/") + 1);
+        if (!this.csrs.has(name)) return r(404, statusBody(404, "NotFound", `certificatesigningrequests.certificates.k8s.io "${name}" not found`));
+        return r(200, this.csrObject(name, true));
+      }
     }
     throw new Error(`no answer for ${kind}`);
+  }
+
+  /** A CSR as the API server shows it; issued: approved, with its certificate. */
+  csrObject(name, issued) {
+    const status = issued ? { conditions: [{ type: "Approved", status: "True", reason: "AutoApproved", message: "approved by the fuzz world" }], certificate: Buffer.from(CERTIFICATE_PEM).toString("base64") } : {};
+    return {
+      kind: "CertificateSigningRequest", apiVersion: "certificates.k8s.io/v1",
+      metadata: { name, uid: "0e8f3c4a-5b6d-4e7f-8a9b-0c1d2e3f4a5b", resourceVersion: String(this.rv) },
+      spec: { request: this.csrs.get(name).request, signerName: "kubernetes.io/kubelet-serving", usages: ["digital signature", "server auth"], username: `system:node:${NODE}`, groups: ["system:nodes", "system:authenticated"] },
+      status,
+    };
   }
 
   /** The current ConfigMap as one watch event chunk. */
