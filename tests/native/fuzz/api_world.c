@@ -58,6 +58,7 @@ api_request world_read(const http_message *m) {
   else if (is(m, "POST", LEASES)) r.kind = KIND_LEASE_CREATE;
   else if (is(m, "PUT", LEASES "/" NODE)) r.kind = KIND_LEASE_RENEW, body_version(&r, m);
   else if (is(m, "GET", CM_LIST)) r.kind = KIND_LIST;
+  else if (is(m, "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews")) r.kind = KIND_ACCESS_REVIEW;
   else if (m->method_len == 3 && memcmp(m->method, "GET", 3) == 0 && m->target_len >= watch_len &&
            memcmp(m->target, WATCH_FROM, watch_len) == 0) {
     r.kind = KIND_WATCH;
@@ -212,6 +213,8 @@ size_t world_answer(api_world *w, const api_request *req, uint32_t now_ms, char 
              "\"items\":[%s]}", (unsigned long long)w->rv, item);
     return respond(out, cap, 200, now_ms, body);
   }
+  case KIND_ACCESS_REVIEW:
+    return respond(out, cap, 201, now_ms, "{\"kind\":\"SubjectAccessReview\",\"apiVersion\":\"authorization.k8s.io/v1\",\"status\":{\"allowed\":true}}");
   case KIND_WATCH: {
     char newest[24], message[200];
     snprintf(newest, sizeof newest, "%llu", (unsigned long long)w->rv);

@@ -13,7 +13,9 @@
 
 typedef enum api_kind {
   KIND_REGISTRATION, KIND_NODE_GET, KIND_STATUS, KIND_LEASE_GET, KIND_LEASE_CREATE, KIND_LEASE_RENEW, KIND_LIST,
-  KIND_WATCH, KIND_COUNT
+  KIND_WATCH, KIND_COUNT,
+  // Outside the faultable kinds (saved inputs index those): the kubelet port's SubjectAccessReviews, always allowed.
+  KIND_ACCESS_REVIEW = 100
 } api_kind;
 
 extern const char *const API_KIND_NAMES[KIND_COUNT];
