@@ -1,5 +1,5 @@
-// The local control plane: wraps controlplane/*.sh (real etcd, kube-apiserver
-// and kube-controller-manager built from Go modules) and sets up what a Pico
+// The local control plane: wraps controlplane/*.sh (real etcd, kube-apiserver,
+// kube-controller-manager and metrics-server built from Go modules) and sets up what a Pico
 // needs: a node identity per device and read access to its ConfigMap only.
 import fs from "node:fs";
 import os from "node:os";

@@ -7,7 +7,7 @@ import { readDeviceConfig } from "./devices.js";
 const USAGE = `usage: pico-node <command> [options]
 
   start                    local control plane + simulated Pico, with what to try next
-  cluster up|down|env      the local control plane (etcd, kube-apiserver, kube-controller-manager)
+  cluster up|down|env      the local control plane (etcd, kube-apiserver, kube-controller-manager, metrics-server)
       --state DIR            where it keeps certs, data and logs (default ${defaultStateDir()})
       --nodes a,b            node identities to create (default pico-node-1)
   proxy config             write the proxy's nginx configuration (templates in proxy/)

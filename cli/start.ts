@@ -62,7 +62,7 @@ export async function start(opt: Record<string, string>): Promise<void> {
   const state = opt.state ?? defaultStateDir();
   const t0 = Date.now();
   console.log(`Starting a local control plane in ${state}`);
-  console.log("(the first run builds etcd, kube-apiserver and kube-controller-manager from Go modules: about 10 minutes on 2 cores; later runs take seconds)\n");
+  console.log("(the first run builds etcd, kube-apiserver, kube-controller-manager and metrics-server from Go modules: about 14 minutes on 2 cores; later runs take seconds)\n");
   const env = clusterUp({ state, nodes: [NODE] });
   console.log(`\nControl plane up at ${env.apiUrl} after ${((Date.now() - t0) / 1000).toFixed(0)} s. Starting the proxy (nginx)…`);
 

@@ -15,7 +15,11 @@
 #   front-proxy-ca.*, front-proxy-client.*
 #                                 request-header (aggregation layer) CA and the
 #                                 API server's proxy client cert
-#   admin.kubeconfig, controller-manager.kubeconfig, node-<name>.kubeconfig
+#   metrics-server.{crt,key}      metrics-server's client cert, CN=system:metrics-server
+#                                 (towards the API server and the kubelets)
+#   metrics-server-serving.*      its serving cert, for metrics-server.kube-system.svc
+#   admin.kubeconfig, controller-manager.kubeconfig, metrics-server.kubeconfig,
+#   node-<name>.kubeconfig
 #
 # Idempotent: existing keys and certs are kept as long as they still verify
 # against the CA; kubeconfigs are always rewritten so that APISERVER_URL (the
@@ -93,6 +97,14 @@ sign admin "/O=system:masters/CN=kubernetes-admin" clientAuth
 sign controller-manager "/CN=system:kube-controller-manager" clientAuth
 # The API server's client cert towards kubelets (kubectl logs/exec).
 sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
+# metrics-server runs outside the cluster, so it has a client cert where
+# upstream's Deployment has a ServiceAccount token; up.sh grants this user the
+# RBAC upstream grants that ServiceAccount. It presents the same cert to kubelets.
+sign metrics-server "/CN=system:metrics-server" clientAuth
+# The aggregator verifies metrics-server against the APIService's caBundle
+# (ca.crt) for the name <service>.<namespace>.svc, whatever address it dials.
+sign metrics-server-serving "/CN=metrics-server" serverAuth \
+  "DNS:metrics-server.kube-system.svc,DNS:localhost,IP:127.0.0.1"
 for node in "$@"; do
   sign "node-$node" "/O=system:nodes/CN=system:node:$node" clientAuth
   # Kubelet serving cert for a node simulated on this machine; the API server
@@ -141,6 +153,7 @@ EOF
 }
 kubeconfig admin admin
 kubeconfig controller-manager system:kube-controller-manager
+kubeconfig metrics-server system:metrics-server
 # Every node cert made so far, not only those named this time, so a new
 # APISERVER_URL reaches all of them.
 for crt in node-*.crt; do

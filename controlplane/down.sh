@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Stop what up.sh started:  down.sh <state-dir>
 #
-# Stops kube-controller-manager, kube-apiserver and etcd (reverse start order,
-# so nothing logs errors about a store that vanished) by the pids in
-# <state-dir>, waits for them to exit and for their ports to close, and removes
+# Stops metrics-server, kube-controller-manager, kube-apiserver and etcd
+# (reverse start order, so nothing logs errors about a store that vanished) by
+# the pids in <state-dir>, waits for them to exit and for their ports to close, and removes
 # <state-dir>/env. Logs, etcd data, PKI and the port choice stay, so up.sh can
 # restart the same cluster; delete <state-dir> for a clean slate.
 # Exits non-zero if anything is left running or listening.
@@ -44,13 +44,14 @@ stop() {
   rm -f "$pidfile"
 }
 
+stop metrics-server
 stop kube-controller-manager
 stop kube-apiserver
 stop etcd
 
 # Verify: no process left and no port still accepting connections.
 rc=0
-for name in kube-controller-manager kube-apiserver etcd; do
+for name in metrics-server kube-controller-manager kube-apiserver etcd; do
   if [ -s "$state/$name.pid" ] && is_ours "$(cat "$state/$name.pid")" "$name"; then
     log "ERROR: $name still running"; rc=1
   fi

@@ -3,8 +3,9 @@
 #
 # Checks, with kubectl and curl: /readyz, namespaces, ConfigMap create, the
 # Node authorizer + NodeRestriction (system:node:pico-a may create Node pico-a
-# but not pico-b), the controller-manager's leader Lease, and that an etcd
-# compaction (etcd-compact) turns an old resourceVersion into 410 Gone.
+# but not pico-b), the controller-manager's leader Lease, metrics.k8s.io served
+# through the aggregator, and that an etcd compaction (etcd-compact) turns an
+# old resourceVersion into 410 Gone.
 # Leaves nothing behind except the node certs it needs (pico-a).
 set -euo pipefail
 
@@ -61,6 +62,13 @@ if [ -n "$acquired" ] && [ -n "$lease" ]; then
 else
   bad "controller-manager not leader (lease holder: '${lease}')"
 fi
+
+# metrics-server through the aggregator: Available, and answering as the
+# admin (an empty NodeMetricsList until a kubelet serves /metrics/resource).
+avail="$("$kubectl" get apiservice v1beta1.metrics.k8s.io \
+  -o jsonpath='{.status.conditions[?(@.type=="Available")].status}' 2>&1 || true)"
+check "APIService v1beta1.metrics.k8s.io Available (got '$avail')" test "$avail" = True
+check "metrics.k8s.io lists node metrics" "$kubectl" get --raw /apis/metrics.k8s.io/v1beta1/nodes
 
 # Compaction: remember a list RV, change the object, compact etcd up to now.
 rv0="$(list_rv)"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Start a local control plane in the background:  up.sh <state-dir>
 #
-#   etcd -> kube-apiserver -> kube-controller-manager, all on 127.0.0.1 ports
-#   picked at run time. Logs (*.log), pids (*.pid), etcd data and the PKI
-#   (pki/, made by certs.sh) live in <state-dir>. When /readyz is ok, writes
+#   etcd -> kube-apiserver -> kube-controller-manager -> metrics-server, all on
+#   127.0.0.1 ports picked at run time; metrics-server is registered as the
+#   APIService v1beta1.metrics.k8s.io. Logs (*.log), pids (*.pid), etcd data
+#   and the PKI (pki/, made by certs.sh) live in <state-dir>. When /readyz is
+#   ok and the APIService is Available (a few seconds), writes
 #   <state-dir>/env (KEY=value lines; source it or parse it):
 #     KUBECONFIG, K8S_API_URL, K8S_CA_FILE, ETCD_ENDPOINT, ETCD_COMPACT, ...
 #
@@ -42,7 +44,7 @@ running() {
   exe="${exe% (deleted)}"
   [ "$(basename "$exe")" = "$1" ]
 }
-for c in etcd kube-apiserver kube-controller-manager; do
+for c in etcd kube-apiserver kube-controller-manager metrics-server; do
   if running "$c"; then
     die "$c already running (pid $(cat "$state/$c.pid")); run down.sh $state first"
   fi
@@ -54,7 +56,7 @@ if [ -n "${PICO_NODE_BIN:-}" ]; then
 else
   bin="$("$here/build.sh" | tail -n 1)"   # fast no-op once built
 fi
-for b in etcd kube-apiserver kube-controller-manager etcd-compact; do
+for b in etcd kube-apiserver kube-controller-manager etcd-compact metrics-server; do
   [ -x "$bin/$b" ] || die "missing $bin/$b"
 done
 
@@ -85,8 +87,10 @@ taken+="$etcd_peer_port "
 api_port=$(pick_port "$(prev API_PORT)")
 taken+="$api_port "
 kcm_port=$(pick_port "$(prev KCM_PORT)")
-printf 'API_PORT=%s\nETCD_PORT=%s\nETCD_PEER_PORT=%s\nKCM_PORT=%s\n' \
-  "$api_port" "$etcd_port" "$etcd_peer_port" "$kcm_port" > "$state/ports"
+taken+="$kcm_port "
+ms_port=$(pick_port "$(prev METRICS_SERVER_PORT)")
+printf 'API_PORT=%s\nETCD_PORT=%s\nETCD_PEER_PORT=%s\nKCM_PORT=%s\nMETRICS_SERVER_PORT=%s\n' \
+  "$api_port" "$etcd_port" "$etcd_peer_port" "$kcm_port" "$ms_port" > "$state/ports"
 rm -f "$state/env"   # only a fully started plane has an env file
 
 api_url="https://127.0.0.1:$api_port"
@@ -107,24 +111,30 @@ start() {   # start <name> <args...>
   log "started $name (pid $!), log $state/$name.log"
 }
 
-# wait_for <name> <check command...>: run the check until it succeeds. Fail
-# fast (with the log tail, and cleaning up) if the process died or time ran out.
+# wait_for <name> <what> <check command...>: run the check until it succeeds,
+# saying every 10 s what it waits for. Fail fast (with the log tail of <name>,
+# and cleaning up) if that process died or time ran out.
 wait_for() {
-  local name="$1"; shift
-  local deadline=$(( $(date +%s) + ${READY_TIMEOUT:-120} ))
+  local name="$1" what="$2"; shift 2
+  local t0; t0=$(date +%s)
+  local deadline=$(( t0 + ${READY_TIMEOUT:-120} )) next=$(( t0 + 10 ))
   until "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s)" -ge "$next" ]; then
+      log "waiting for $what ($(( $(date +%s) - t0 ))s)"
+      next=$(( next + 10 ))
+    fi
     local why=""
     running "$name" || why="exited"
     [ "$(date +%s)" -lt "$deadline" ] || why="not ready after ${READY_TIMEOUT:-120}s"
     if [ -n "$why" ]; then
-      log "$name $why; last log lines:"
+      log "$what: $name $why; last log lines:"
       tail -n 25 "$state/$name.log" >&2
       "$here/down.sh" "$state" >&2 || true
       exit 1
     fi
     sleep 0.5
   done
-  log "$name ready"
+  log "$what ($(( $(date +%s) - t0 ))s)"
 }
 # An HTTP check that passes only when the body is exactly "ok" (/readyz, /healthz).
 body_ok() { [ "$(curl -sS --max-time 3 "$@")" = "ok" ]; }
@@ -142,9 +152,15 @@ start etcd \
   --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
   --initial-cluster "pico-node-etcd=http://127.0.0.1:$etcd_peer_port" \
   --log-level warn
-wait_for etcd etcd_ok
+wait_for etcd "etcd ready" etcd_ok
 
 # --- kube-apiserver ------------------------------------------------------------
+# Kubelet addresses are tried in k3s's order: the default puts Hostname first,
+# and a Pico's Hostname (its node name) resolves nowhere, so `nodes/<n>/proxy`
+# would fail on a DNS lookup. The node proxy refuses any address that is not
+# global unicast (loopback, link-local, unspecified, multicast: see
+# isProxyableHostname in pkg/registry/core/node/strategy.go), so a node on this
+# machine must report a host address, not 127.0.0.1, for that to work.
 # (The *_EXTRA_ARGS below are deliberately unquoted: they hold several flags.)
 # shellcheck disable=SC2086
 kubelet_ca=(--kubelet-certificate-authority "$pki/ca.crt")
@@ -179,7 +195,7 @@ start kube-apiserver \
   --cert-dir "$state/apiserver-certs" \
   --v 2 \
   ${APISERVER_EXTRA_ARGS:-}
-wait_for kube-apiserver body_ok --cacert "$pki/ca.crt" \
+wait_for kube-apiserver "kube-apiserver ready" body_ok --cacert "$pki/ca.crt" \
   --cert "$pki/admin.crt" --key "$pki/admin.key" "$api_url/readyz"
 
 # --- kube-controller-manager ---------------------------------------------------
@@ -205,7 +221,94 @@ start kube-controller-manager \
   --v 2 \
   ${KCM_EXTRA_ARGS:-}
 # Its serving cert is self-signed, hence -k; /healthz needs no credentials.
-wait_for kube-controller-manager body_ok -k "https://127.0.0.1:$kcm_port/healthz"
+wait_for kube-controller-manager "kube-controller-manager ready" body_ok -k "https://127.0.0.1:$kcm_port/healthz"
+
+# --- metrics-server --------------------------------------------------------------
+# As upstream deploys it, minus the Deployment: RBAC for its identity, a
+# Service and the APIService the aggregator serves metrics.k8s.io through.
+# Objects are applied server-side with curl (idempotent across restarts; no
+# kubectl needed). Upstream grants these to a ServiceAccount; metrics-server
+# runs outside the cluster here, so they go to its client cert's user.
+admin_curl=(curl -sS --max-time 10 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key")
+apply() {   # apply <object URL path> <object as JSON>
+  local out
+  out="$("${admin_curl[@]}" -w '\n%{http_code}' -X PATCH \
+    -H 'Content-Type: application/apply-patch+yaml' --data-binary "$2" \
+    "$api_url$1?fieldManager=pico-node-up&force=true")"
+  case "${out##*$'\n'}" in
+    200|201) ;;
+    *) log "applying $1 failed: $out"; "$here/down.sh" "$state" >&2 || true; exit 1;;
+  esac
+}
+ms_user=system:metrics-server
+rbac=/apis/rbac.authorization.k8s.io/v1
+apply "$rbac/clusterroles/system:metrics-server" '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole",
+  "metadata":{"name":"system:metrics-server"},
+  "rules":[{"apiGroups":[""],"resources":["nodes/metrics"],"verbs":["get"]},
+           {"apiGroups":[""],"resources":["pods","nodes"],"verbs":["get","list","watch"]}]}'
+# Lets view/edit/admin users (not only system:masters) run `kubectl top`.
+apply "$rbac/clusterroles/system:aggregated-metrics-reader" '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole",
+  "metadata":{"name":"system:aggregated-metrics-reader","labels":{
+    "rbac.authorization.k8s.io/aggregate-to-view":"true","rbac.authorization.k8s.io/aggregate-to-edit":"true",
+    "rbac.authorization.k8s.io/aggregate-to-admin":"true"}},
+  "rules":[{"apiGroups":["metrics.k8s.io"],"resources":["pods","nodes"],"verbs":["get","list","watch"]}]}'
+bind() {   # bind <binding URL path> <kind> <name> <namespace or ""> <role kind> <role>
+  local ns=""
+  [ -z "$4" ] || ns=",\"namespace\":\"$4\""
+  apply "$1" "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"$2\",
+    \"metadata\":{\"name\":\"$3\"$ns},
+    \"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"$5\",\"name\":\"$6\"},
+    \"subjects\":[{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"User\",\"name\":\"$ms_user\"}]}"
+}
+bind "$rbac/clusterrolebindings/system:metrics-server" ClusterRoleBinding system:metrics-server "" \
+  ClusterRole system:metrics-server
+# TokenReview and SubjectAccessReview for the requests it serves (delegated authn/authz)
+bind "$rbac/clusterrolebindings/metrics-server:system:auth-delegator" ClusterRoleBinding \
+  metrics-server:system:auth-delegator "" ClusterRole system:auth-delegator
+# The front-proxy CA and header names, from kube-system/extension-apiserver-authentication
+bind "$rbac/namespaces/kube-system/rolebindings/metrics-server-auth-reader" RoleBinding \
+  metrics-server-auth-reader kube-system Role extension-apiserver-authentication-reader
+
+# How the aggregator reaches a server outside the cluster. Without
+# --enable-aggregator-routing it dials the Service's ClusterIP, which only
+# kube-proxy (absent here) would forward. With it, it dials an address from the
+# Service's EndpointSlices, but Endpoints/EndpointSlices refuse loopback and
+# link-local IPs (ValidateEndpointIP), and a host address is not available on
+# every machine (a container may have only lo). An ExternalName Service works
+# everywhere: the aggregator then dials <externalName>:<APIService port>, here
+# localhost, and still verifies the serving cert against caBundle for the name
+# metrics-server.kube-system.svc.
+apply /api/v1/namespaces/kube-system/services/metrics-server '{"apiVersion":"v1","kind":"Service",
+  "metadata":{"name":"metrics-server","namespace":"kube-system"},
+  "spec":{"type":"ExternalName","externalName":"localhost",
+          "ports":[{"name":"https","port":'"$ms_port"',"protocol":"TCP"}]}}'
+apply /apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io '{"apiVersion":"apiregistration.k8s.io/v1",
+  "kind":"APIService","metadata":{"name":"v1beta1.metrics.k8s.io"},
+  "spec":{"group":"metrics.k8s.io","version":"v1beta1","groupPriorityMinimum":100,"versionPriority":100,
+          "service":{"name":"metrics-server","namespace":"kube-system","port":'"$ms_port"'},
+          "caBundle":"'"$(base64 -w0 < "$pki/ca.crt")"'"}}'
+
+# Flags as k3s gives them; kubelet serving certs are verified against the
+# cluster CA (the controller-manager signs kubelet-serving CSRs with it), and
+# the kubeconfig's client cert is also what it presents to kubelets.
+start metrics-server \
+  --kubeconfig "$pki/metrics-server.kubeconfig" \
+  --authentication-kubeconfig "$pki/metrics-server.kubeconfig" \
+  --authorization-kubeconfig "$pki/metrics-server.kubeconfig" \
+  --bind-address 127.0.0.1 \
+  --secure-port "$ms_port" \
+  --tls-cert-file "$pki/metrics-server-serving.crt" \
+  --tls-private-key-file "$pki/metrics-server-serving.key" \
+  --kubelet-certificate-authority "$pki/ca.crt" \
+  --kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname \
+  --kubelet-use-node-status-port \
+  --metric-resolution=15s \
+  --v 2
+# /livez needs no credentials; its serving cert names 127.0.0.1.
+wait_for metrics-server "metrics-server live" body_ok --cacert "$pki/ca.crt" "https://127.0.0.1:$ms_port/livez"
+# Served through the aggregator only once the APIService is Available=True.
+wait_for metrics-server "APIService v1beta1.metrics.k8s.io Available" \
+  "${admin_curl[@]}" -f -o /dev/null "$api_url/apis/metrics.k8s.io/v1beta1"
 
 # --- env file ------------------------------------------------------------------
 # Written last and atomically, so its presence means the plane came up.
@@ -221,6 +324,7 @@ API_PORT=$api_port
 ETCD_PORT=$etcd_port
 ETCD_PEER_PORT=$etcd_peer_port
 KCM_PORT=$kcm_port
+METRICS_SERVER_PORT=$ms_port
 NODE_MONITOR_GRACE_PERIOD=${NODE_MONITOR_GRACE_PERIOD:-50s}
 NODE_STARTUP_GRACE_PERIOD=${NODE_STARTUP_GRACE_PERIOD:-1m}
 EOF

@@ -110,6 +110,15 @@ export async function withPlane(env = {}, { proxy: withProxy = true, approver: w
       const payload = body === undefined ? undefined : JSON.stringify(body);
       return request(https, { host: u.hostname, port: u.port, method, path: pathname, ca: pick("certificate-authority-data"), cert: pick("client-certificate-data"), key: pick("client-key-data"), agent: false, headers: payload ? { "Content-Type": method === "PATCH" ? "application/merge-patch+json" : "application/json" } : {} }, payload);
     },
+    /** Whether the aggregator serves metrics.k8s.io (APIService v1beta1.metrics.k8s.io Available=True). */
+    metricsApiAvailable() {
+      const conditions = this.json(["get", "apiservice", "v1beta1.metrics.k8s.io"]).status?.conditions ?? [];
+      return conditions.some((c) => c.type === "Available" && c.status === "True");
+    },
+    /** What metrics-server has for a node: GET /apis/metrics.k8s.io/v1beta1/nodes/<name> as admin (404 until scraped twice). */
+    nodeMetrics(name) {
+      return this.asAdmin("GET", `/apis/metrics.k8s.io/v1beta1/nodes/${name}`);
+    },
     accessLog() {
       return fs.readFileSync(path.join(proxy.dir, "logs/access.log"), "utf8").split("\n").filter(Boolean);
     },
