@@ -81,3 +81,17 @@ test("a third TLS connection at once is refused cleanly; the first two are serve
   for (const s of slow) assert.match(await s, /^HTTP\/1\.1 408 /);
   await until("served again once they are gone", async () => (await get(pico.opts.kubeletPort, "/healthz")).body === "ok", 5000, 100);
 });
+
+test("kubectl top node lists the Pico with non-zero CPU and memory within 60 s (metrics-server verifying its serving certificate)", async () => {
+  const line = await until("the Pico in kubectl top node", async () => {
+    const out = await plane.kubectlAsync(["top", "node", NAME, "--no-headers"]).catch(() => "");
+    return out.startsWith(`${NAME} `) && out;
+  }, 60_000, 2000);
+  // kubectl rounds to millicores and Mi (a Pico's ~120 KiB shows as 0Mi): the API below has the exact figures.
+  const [, cpu, , memory] = line.trim().split(/\s+/);
+  assert.match(cpu, /^\d+m$/);
+  assert.match(memory, /^\d+(Ki|Mi)$/);
+  const m = JSON.parse(await plane.kubectlAsync(["get", "--raw", `/apis/metrics.k8s.io/v1beta1/nodes/${NAME}`]));
+  assert.ok(Number.parseInt(m.usage.memory) > 0, `memory ${m.usage.memory}`);
+  assert.ok(Number.parseInt(m.usage.cpu) > 0, `cpu ${m.usage.cpu}`);
+});
