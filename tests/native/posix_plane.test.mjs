@@ -33,7 +33,7 @@ for (const [index, [engine, SHELL]] of (SHELLS.length ? SHELLS : [["none", null]
     try {
       const [enrolled] = await plane.enroll([NAME]);
       const kubeletPort = await freePort(31250);
-      shell = startPosixShell({ shell: SHELL, enrolled, state, kubeletPort, onLog: (d) => (log += d) });
+      shell = startPosixShell({ shell: SHELL, enrolled, state, kubeletPort, clientCa: plane.env.caFile, onLog: (d) => (log += d) });
       const exited = new Promise((resolve) => shell.on("exit", (code) => resolve(code)));
       const alive = () => { if (shell.exitCode !== null) throw new Error(`shell exited (${shell.exitCode}):\n${log}`); };
 
@@ -58,6 +58,8 @@ for (const [index, [engine, SHELL]] of (SHELLS.length ? SHELLS : [["none", null]
       }, 15_000);
       assert.equal(saved.readUInt32LE(0), 0x4e474552); // the region record's magic
 
+      // Over TLS as the cluster admin, once its serving certificate is issued (CSR, approver, signer).
+      await until("the POSIX shell's serving certificate", () => /serving the kubelet port with the certificate/.test(log), 30_000);
       const status = await get(kubeletPort, "/pico/status");
       assert.equal(status.status, 200);
       const picoStatus = JSON.parse(status.body);
@@ -65,7 +67,7 @@ for (const [index, [engine, SHELL]] of (SHELLS.length ? SHELLS : [["none", null]
       assert.equal(picoStatus.applied_resource_version, plane.json(["get", "configmap", "pico-config"]).metadata.resourceVersion);
       const access = fs.readFileSync(path.join(plane.proxy.dir, "logs/access.log"), "utf8");
       assert.match(access, new RegExp(`device=${NAME} .*PUT /apis/coordination\\.k8s\\.io/v1/namespaces/kube-node-lease/leases/${NAME}" status=200`), "the Lease went through the proxy as this device");
-      assert.match(log, new RegExp(`core memory: \\d+ of 16384 bytes backed in use; engine ${engine}`));
+      assert.match(log, new RegExp(`core memory: \\d+ of 40960 bytes backed in use; engine ${engine}`));
       shell.kill("SIGTERM");
       await exited;
     } catch (e) {

@@ -8,17 +8,19 @@ import { spawn } from "node:child_process";
 
 const WASM = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../build/core.wasm");
 
-export function startPosixShell({ shell: program = process.env.PICO_POSIX_SHELL, enrolled, state, kubeletPort, api, onLog }) {
+export function startPosixShell({ shell: program = process.env.PICO_POSIX_SHELL, enrolled, state, kubeletPort, api, clientCa, onLog }) {
   let text = fs.readFileSync(enrolled.deviceEnv, "utf8");
   if (api) text = text.replace(/^api=.*$/m, `api=${api}`);
   const config = path.join(state, "device.env");
   fs.writeFileSync(config, text.trimEnd() + "\n" + [
     "wifi_ssid=unused-on-posix",
     `kubelet_port=${kubeletPort}`,
+    "healthz_port=0",
     "lease_renew_ms=2000",
     "",
   ].join("\n"));
-  const shell = spawn(program, ["--config", config, "--wasm", WASM, "--state", state], { stdio: ["ignore", "ignore", "pipe"] });
+  const args = ["--config", config, "--wasm", WASM, "--state", state, ...(clientCa ? ["--client-ca", clientCa] : [])];
+  const shell = spawn(program, args, { stdio: ["ignore", "ignore", "pipe"] });
   shell.stderr.on("data", onLog);
   return shell;
 }
