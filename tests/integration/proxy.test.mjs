@@ -19,6 +19,7 @@ const B = "pico-px-b";
 const LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
 const CM_LIST = "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dpico-config";
 const REFUSED = /pico-node proxy: request not on the allow-list/;
+const CSRS = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 
 let plane;
 let picoA;
@@ -136,6 +137,15 @@ test("secrets, other namespaces, other ConfigMaps, exec, proxy subresources, any
     ["DELETE", `/api/v1/nodes/${A}`],
     ["GET", LEASES],
     ["GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles"],
+    // Serving CSRs: only its own, only by the name the core gives them; never a list, a watch or an approval.
+    ["GET", `${CSRS}/${B}-serving-0123abcd`],
+    ["GET", `${CSRS}/${A}-serving-0123ABCD`],
+    ["GET", `${CSRS}/csr-abcde`],
+    ["GET", CSRS],
+    ["PUT", `${CSRS}/${A}-serving-0123abcd/approval`],
+    ["DELETE", `${CSRS}/${A}-serving-0123abcd`],
+    ["GET", "/apis/authorization.k8s.io/v1/subjectaccessreviews"],
+    ["POST", "/apis/authorization.k8s.io/v1/namespaces/default/localsubjectaccessreviews"],
   ];
   for (const [method, p] of refused) {
     const r = await plane.viaProxy(method, p, { token: token(A) });
@@ -144,6 +154,15 @@ test("secrets, other namespaces, other ConfigMaps, exec, proxy subresources, any
   }
   // The device's own ConfigMap LIST is on the list (and RBAC allows it).
   assert.equal((await plane.viaProxy("GET", CM_LIST, { token: token(A) })).status, 200);
+  // What the kubelet port needs reaches the API server, as the device's node identity: reviews, and reading its own CSR.
+  const sar = await plane.viaProxy("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", { token: token(A), body: { apiVersion: "authorization.k8s.io/v1", kind: "SubjectAccessReview", spec: { user: "nobody", resourceAttributes: { verb: "get", resource: "nodes", subresource: "metrics", name: A } } } });
+  assert.equal(sar.status, 201, sar.text);
+  assert.equal(sar.json().status.allowed, false);
+  const tr = await plane.viaProxy("POST", "/apis/authentication.k8s.io/v1/tokenreviews", { token: token(A), body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token: "not-a-token" } } });
+  assert.equal(tr.status, 201, tr.text);
+  assert.equal(tr.json().status.authenticated ?? false, false);
+  const ownCsr = await plane.viaProxy("GET", `${CSRS}/${A}-serving-0123abcd`, { token: token(A) });
+  assert.equal(ownCsr.status, 404, ownCsr.text); // forwarded: the API server has no such CSR
   // Impersonation headers never reach the API server: A stays A (were they passed, A could not impersonate and would get 403).
   const imp = await plane.viaProxy("PATCH", `/api/v1/nodes/${A}/status`, { token: token(A), body: {}, headers: { "Impersonate-User": `system:node:${B}`, "Impersonate-Group": "system:nodes" } });
   assert.equal(imp.status, 200, imp.text);
