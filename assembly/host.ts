@@ -60,6 +60,11 @@ export declare function board_platform(ptr: usize, cap: i32): i32;
 @external("env", "board_free_heap")
 export declare function board_free_heap(): i32;
 
+/** RAM the node uses now in bytes, its working set: on a Pico static RAM plus heap in use
+ *  (what /metrics/resource reports as node_memory_working_set_bytes). */
+@external("env", "board_memory_used")
+export declare function board_memory_used(): i32;
+
 /** Chip temperature in milli-degrees Celsius, or i32.MIN_VALUE if unknown. */
 @external("env", "board_temperature_mc")
 export declare function board_temperature_mc(): i32;

@@ -174,6 +174,7 @@ export class SimulatedPico {
       board_unique_id: (ptr: number, cap: number) => this.writeOut(this.uniqueId, ptr, cap),
       board_platform: (ptr: number, cap: number) => this.writeOut(`simulator ${process.version} (simulated RSSI, temperature)`, ptr, cap),
       board_free_heap: () => 180_000, // simulated: what a Pico W with the firmware has free
+      board_memory_used: () => 270_336 - 180_000, // simulated: the rest of its SRAM
       board_temperature_mc: () => 27_000, // simulated
       board_cpu_busy_ms: () => Number((process.cpuUsage().user / 1000) | 0) >>> 0,
       random_u32: () => crypto.randomBytes(4).readUInt32LE(0),

@@ -6,7 +6,7 @@ import { Out } from "../lib/out";
 import { ByteBuf } from "../lib/bytes";
 import { JsonWriter } from "../json/writer";
 import { wallClock, wallMicrosNow } from "../api/time";
-import { facts, SRAM_BYTES, TEMPERATURE_UNKNOWN } from "../node/facts";
+import { facts, TEMPERATURE_UNKNOWN } from "../node/facts";
 import { leaseController } from "../node/lease";
 import { metrics, PairCounter, API_VERBS } from "../metrics/counters";
 import { region } from "../config_map/region";
@@ -148,7 +148,8 @@ export function renderMetricsResource(w: JsonWriter): void {
   family(o, T("node_cpu_usage_seconds_total"), T("counter"), T("CPU time used, in core-seconds."));
   resourceSample(o, T("node_cpu_usage_seconds_total"), <i64>facts.cpuBusyMs, 3);
   family(o, T("node_memory_working_set_bytes"), T("gauge"), T("Memory working set in bytes."));
-  resourceSample(o, T("node_memory_working_set_bytes"), SRAM_BYTES - <i64>facts.freeHeap, 0);
+  // The host's own figure (a Pico's static RAM plus heap in use); never negative, whatever a host says.
+  resourceSample(o, T("node_memory_working_set_bytes"), facts.memoryUsed > 0 ? <i64>facts.memoryUsed : 0, 0);
   family(o, T("scrape_error"), T("gauge"), T("1 if the scrape failed."));
   o.ascii(T("scrape_error 0\n"));
 }

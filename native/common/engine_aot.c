@@ -115,6 +115,11 @@ uint32_t Z_envZ_board_free_heap(struct Z_env_instance_t *env) {
   return (uint32_t)import_board_free_heap();
 }
 
+uint32_t Z_envZ_board_memory_used(struct Z_env_instance_t *env) {
+  (void)env;
+  return (uint32_t)import_board_memory_used();
+}
+
 uint32_t Z_envZ_board_temperature_mc(struct Z_env_instance_t *env) {
   (void)env;
   return (uint32_t)import_board_temperature_mc();

@@ -152,6 +152,11 @@ static m3ApiRawFunction(wrap_board_free_heap) {
   m3ApiReturn(import_board_free_heap());
 }
 
+static m3ApiRawFunction(wrap_board_memory_used) {
+  m3ApiReturnType(int32_t);
+  m3ApiReturn(import_board_memory_used());
+}
+
 static m3ApiRawFunction(wrap_board_temperature_mc) {
   m3ApiReturnType(int32_t);
   m3ApiReturn(import_board_temperature_mc());

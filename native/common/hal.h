@@ -20,6 +20,8 @@ size_t hal_board_unique_id(char *out, size_t cap);
 /** A short description of the platform (shown as the node's kernelVersion). */
 const char *hal_board_platform(void);
 int32_t hal_free_heap(void);
+/** RAM the node uses now, in bytes: its working set (on the Pico static RAM plus heap in use). */
+int32_t hal_memory_used(void);
 /** Bytes currently allocated from the heap (wasm3's use is measured with it). */
 uint32_t hal_heap_used(void);
 /** Chip temperature in milli-degrees Celsius, or INT32_MIN if unknown. */

@@ -115,6 +115,7 @@ import_status import_board_platform(host_context *ctx, core_memory mem, uint32_t
 }
 
 int32_t import_board_free_heap(void) { return hal_free_heap(); }
+int32_t import_board_memory_used(void) { return hal_memory_used(); }
 int32_t import_board_temperature_mc(void) { return hal_temperature_mc(); }
 uint32_t import_board_cpu_busy_ms(void) { return hal_cpu_busy_ms(); }
 uint32_t import_random_u32(void) { return hal_random_u32(); }

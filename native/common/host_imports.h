@@ -45,6 +45,7 @@ import_status import_board_unique_id(core_memory mem, uint32_t ptr, uint32_t cap
 /** The HAL's platform and the engine's name: "pico-sdk 2.2.0, RP2040, wasm3". */
 import_status import_board_platform(host_context *ctx, core_memory mem, uint32_t ptr, uint32_t cap, int32_t *result);
 int32_t import_board_free_heap(void);
+int32_t import_board_memory_used(void);
 int32_t import_board_temperature_mc(void);
 uint32_t import_board_cpu_busy_ms(void);
 uint32_t import_random_u32(void);
@@ -81,6 +82,7 @@ import_status import_abort(core_memory mem, uint32_t msg, uint32_t file, uint32_
   X(board_unique_id, "i(ii)")                                                    \
   X(board_platform, "i(ii)")                                                     \
   X(board_free_heap, "i()")                                                      \
+  X(board_memory_used, "i()")                                                    \
   X(board_temperature_mc, "i()")                                                 \
   X(board_cpu_busy_ms, "i()")                                                    \
   X(random_u32, "i()")                                                           \

@@ -39,6 +39,14 @@ uint32_t hal_heap_used(void) { return (uint32_t)mallinfo().uordblks; }
 
 static uint32_t heap_size(void) { return (uint32_t)(&__StackLimit - &__end__); }
 
+/** The RP2040's SRAM: what the node's working set is a part of. */
+#define PICO_SRAM_BYTES (264u * 1024u)
+
+int32_t hal_memory_used(void) {
+  // All of SRAM but what is still free: static RAM (the core's memory, stacks, buffers) plus heap in use.
+  return (int32_t)(PICO_SRAM_BYTES - (uint32_t)hal_free_heap());
+}
+
 int32_t hal_free_heap(void) {
   // Never handed out (between the heap's top and the stack limit) plus freed blocks kept by malloc.
   struct mallinfo info = mallinfo();

@@ -75,6 +75,14 @@ const char *hal_board_platform(void) {
   return text;
 }
 
+int32_t hal_memory_used(void) {
+  // What the node would take of a board's RAM: the core's memory and the shell's heap in use
+  // (TLS sessions, queues) — not the process's RSS, which counts the OS's libraries.
+  struct mallinfo2 info = mallinfo2();
+  size_t used = CORE_MEMORY_LIMIT_BYTES + info.uordblks;
+  return used > INT32_MAX ? INT32_MAX : (int32_t)used;
+}
+
 int32_t hal_free_heap(void) {
   struct sysinfo info;
   if (sysinfo(&info) != 0) return 0;

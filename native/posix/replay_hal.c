@@ -42,6 +42,7 @@ size_t hal_board_unique_id(char *out, size_t cap) {
 }
 const char *hal_board_platform(void) { return answer("board_platform")->text; }
 int32_t hal_free_heap(void) { return answer("board_free_heap")->value; }
+int32_t hal_memory_used(void) { return answer("board_memory_used")->value; }
 uint32_t hal_heap_used(void) { return 0; }
 int32_t hal_temperature_mc(void) { return answer("board_temperature_mc")->value; }
 uint32_t hal_cpu_busy_ms(void) { return (uint32_t)answer("board_cpu_busy_ms")->value; }

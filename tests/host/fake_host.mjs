@@ -12,7 +12,7 @@ export const RODATA_SECTION = "pico.rodata";
 export const HOST_IMPORTS = [
   "host_log", "net_open", "net_send", "net_close", "net_ipv4", "net_rssi_dbm", "region_commit",
   "region_read", "rodata_read", "board_unique_id", "board_platform", "board_free_heap", "board_temperature_mc",
-  "board_cpu_busy_ms", "random_u32", "led_set", "abort", "tls_csr", "tls_install", "tls_cert_validity", "sha256",
+  "board_cpu_busy_ms", "board_memory_used", "random_u32", "led_set", "abort", "tls_csr", "tls_install", "tls_cert_validity", "sha256",
 ];
 /** What a kubelet-port client presents by default: a client certificate of the cluster's admins. */
 export const ADMIN_IDENTITY = "kubernetes-admin\nsystem:masters";
@@ -126,6 +126,7 @@ export class FakeHost {
   _board_platform(ptr, cap) { return this.writeString("fake host", ptr, cap); }
   _board_free_heap() { return this.freeHeap; }
   _board_temperature_mc() { return 27500; }
+  _board_memory_used() { return 270336 - this.freeHeap; } // as a Pico: the SRAM not free
   _board_cpu_busy_ms() { return this.busyMs >>> 0; }
   _random_u32() {
     // deterministic xorshift so runs repeat

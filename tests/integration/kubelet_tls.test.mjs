@@ -7,7 +7,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { withPlane, until, get, getVia, raw, servingReady } from "./plane.mjs";
+import { withPlane, until, get, raw, servingReady } from "./plane.mjs";
+import * as checks from "./kubelet_checks.mjs";
 import { simAddress } from "../../dist/cli/sims.js";
 
 let plane;
@@ -31,48 +32,24 @@ test("the serving certificate is the cluster CA's, for the Pico's own name and a
   const csr = csrs.find((c) => c.status.certificate);
   assert.equal(csr.spec.signerName, "kubernetes.io/kubelet-serving");
   assert.match(csr.metadata.name, new RegExp(`^${NAME}-serving-[0-9a-f]{8}$`));
-  assert.ok(csr.status.conditions.some((c) => c.type === "Approved" && c.reason === "PicoNodeServingApproved" || c.type === "Approved"));
+  // Approved by the approver beside the proxy (it runs `kubectl certificate approve`).
+  assert.deepEqual(csr.status.conditions.map((c) => `${c.type}/${c.reason}`), ["Approved/KubectlApprove"]);
 });
 
+const target = () => ({ plane, name: NAME, host: pico.address, port: pico.opts.kubeletPort });
 const loopbackOnly = simAddress() === "127.0.0.1" && "this machine has no non-loopback IPv4, and the API server's node proxy refuses loopback addresses";
 
-test("the API server reaches the Pico through its node proxy, verifying the serving certificate", { skip: loopbackOnly }, async () => {
-  assert.equal(await plane.kubectlAsync(["get", "--raw", `/api/v1/nodes/${NAME}/proxy/healthz`]), "ok");
-  const memory = JSON.parse(await plane.kubectlAsync(["get", "--raw", `/api/v1/nodes/${NAME}/proxy/pico/memory`]));
-  assert.equal(memory.size, 1024);
-  assert.match(memory.crc32, /^0x[0-9a-f]{8}$/);
-});
+test("the API server reaches the Pico through its node proxy, verifying the serving certificate", { skip: loopbackOnly }, () => checks.nodeProxy(target()));
 
 test("anonymous requests get 401 with a Status body; the plain healthz port answers /healthz only", async () => {
-  const res = await get(pico.opts.kubeletPort, "/metrics/resource", "GET", { credentials: { ca: plane.kubeletCa } });
-  assert.equal(res.status, 401);
-  const status = JSON.parse(res.body);
-  assert.equal(status.kind, "Status");
-  assert.equal(status.reason, "Unauthorized");
+  await checks.anonymousRefused(target());
   const healthz = await fetch(`http://127.0.0.1:${pico.opts.healthzPort}/healthz`);
   assert.equal(await healthz.text(), "ok");
   assert.equal((await fetch(`http://127.0.0.1:${pico.opts.healthzPort}/metrics`)).status, 404);
 });
 
-test("a ServiceAccount token without nodes/metrics gets 403 on /metrics/resource; granted nodes/metrics it gets the metrics", async () => {
-  plane.kubectl(["create", "serviceaccount", "scraper"]);
-  const token = plane.kubectl(["create", "token", "scraper"]).trim();
-  const asScraper = { credentials: { ca: plane.kubeletCa }, headers: { Authorization: `Bearer ${token}` } };
-  const denied = await get(pico.opts.kubeletPort, "/metrics/resource", "GET", asScraper);
-  assert.equal(denied.status, 403);
-  assert.equal(JSON.parse(denied.body).message, "Forbidden (user=system:serviceaccount:default:scraper, verb=get, resource=nodes, subresource=metrics)");
-  plane.kubectl(["create", "clusterrole", "node-metrics-reader", "--verb=get", "--resource=nodes/metrics"]);
-  plane.kubectl(["create", "clusterrolebinding", "scraper-node-metrics", "--clusterrole=node-metrics-reader", "--serviceaccount=default:scraper"]);
-  // The denial is cached for 30 s, as kubelet caches it.
-  const allowed = await until("nodes/metrics granted", async () => {
-    const r = await get(pico.opts.kubeletPort, "/metrics/resource", "GET", asScraper);
-    return r.status === 200 && r;
-  }, 45_000, 1000);
-  assert.match(allowed.body, /^node_cpu_usage_seconds_total [\d.]+ \d+$/m);
-  assert.match(allowed.body, /^node_memory_working_set_bytes \d+ \d+$/m);
-  // The same token may still not read other subresources.
-  assert.equal((await get(pico.opts.kubeletPort, "/pods", "GET", asScraper)).status, 403);
-});
+test("a ServiceAccount token without nodes/metrics gets 403 on /metrics/resource; granted nodes/metrics it gets the metrics", () =>
+  checks.serviceAccountAuthorized(target(), "scraper"));
 
 test("a third TLS connection at once is refused cleanly; the first two are served", async () => {
   const slow = [raw(pico.opts.kubeletPort, "GET /heal"), raw(pico.opts.kubeletPort, "GET /he")];
@@ -82,32 +59,8 @@ test("a third TLS connection at once is refused cleanly; the first two are serve
   await until("served again once they are gone", async () => (await get(pico.opts.kubeletPort, "/healthz")).body === "ok", 5000, 100);
 });
 
-test("kubectl top node lists the Pico with non-zero CPU and memory within 60 s (metrics-server verifying its serving certificate)", async () => {
-  const line = await until("the Pico in kubectl top node", async () => {
-    const out = await plane.kubectlAsync(["top", "node", NAME, "--no-headers"]).catch(() => "");
-    return out.startsWith(`${NAME} `) && out;
-  }, 60_000, 2000);
-  // kubectl rounds to millicores and Mi (a Pico's ~120 KiB shows as 0Mi): the API below has the exact figures.
-  const [, cpu, , memory] = line.trim().split(/\s+/);
-  assert.match(cpu, /^\d+m$/);
-  assert.match(memory, /^\d+(Ki|Mi)$/);
-  const m = JSON.parse(await plane.kubectlAsync(["get", "--raw", `/apis/metrics.k8s.io/v1beta1/nodes/${NAME}`]));
-  assert.ok(Number.parseInt(m.usage.memory) > 0, `memory ${m.usage.memory}`);
-  assert.ok(Number.parseInt(m.usage.cpu) > 0, `cpu ${m.usage.cpu}`);
-});
+test("kubectl top node lists the Pico with non-zero CPU and memory within 60 s (metrics-server verifying its serving certificate)", () =>
+  checks.listedByTopNode(target()));
 
-test("a kept-alive connection serves the next scrape without a new handshake; an idle one makes room for a new client", async () => {
-  const agents = [0, 1, 2].map(() => plane.keepAliveAgent());
-  const viaAgent = (agent, pathname) => getVia(agent, pico.address, pico.opts.kubeletPort, pathname);
-  try {
-    const first = await viaAgent(agents[0], "/metrics/resource");
-    const again = await viaAgent(agents[0], "/metrics/resource");
-    assert.deepEqual([first.status, again.status], [200, 200]);
-    assert.equal(again.localPort, first.localPort, "the same connection");
-    assert.equal((await viaAgent(agents[1], "/healthz")).status, 200); // both places now held by idle kept connections
-    assert.equal((await viaAgent(agents[2], "/healthz")).status, 200, "a third client is served: the longest idle connection made room");
-    assert.equal((await viaAgent(agents[0], "/healthz")).status, 200, "the client whose connection was closed reconnects");
-  } finally {
-    for (const a of agents) a.destroy();
-  }
-});
+test("a kept-alive connection serves the next scrape without a new handshake; an idle one makes room for a new client", () =>
+  checks.keptAliveAndMakesRoom(target()));

@@ -197,9 +197,9 @@ export function raw(port, request, { endAfterWrite = false, credentials = kubele
 }
 
 /** One request on the kubelet port over TLS, as the cluster admin unless other credentials (cert/key, or headers with a token) are given. */
-export function get(port, pathname, method = "GET", { credentials = kubeletClient, headers = {} } = {}) {
+export function get(port, pathname, method = "GET", { credentials = kubeletClient, headers = {}, host = hostOf(port) } = {}) {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: hostOf(port), port, path: pathname, method, headers, agent: false, ...credentials }, (res) => {
+    const req = https.request({ host, port, path: pathname, method, headers, agent: false, ...credentials }, (res) => {
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body }));

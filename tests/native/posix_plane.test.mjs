@@ -15,11 +15,12 @@ import { startPosixShell } from "./posix_shell.mjs";
 const SHELLS = (process.env.PICO_POSIX_SHELLS ?? "").split(",").filter(Boolean).map((s) => s.split("="));
 const ENGINE_NAMES = { aot: /, aot \(wasm2c 1\.0\.32\)$/, wasm3: /, wasm3$/ };
 
-let plane, get, getVia, until, freePort;
+let plane, get, until, freePort, simAddress, checks;
 before(async () => {
   if (!SHELLS.length) return;
-  ({ withPlane: plane, until, get, getVia } = await import("../integration/plane.mjs"));
-  ({ freePort } = await import("../../dist/cli/sims.js"));
+  ({ withPlane: plane, until, get } = await import("../integration/plane.mjs"));
+  ({ freePort, simAddress } = await import("../../dist/cli/sims.js"));
+  checks = await import("../integration/kubelet_checks.mjs");
   plane = await plane();
 });
 after(async () => plane?.close?.());
@@ -27,13 +28,14 @@ after(async () => plane?.close?.());
 for (const [index, [engine, SHELL]] of (SHELLS.length ? SHELLS : [["none", null]]).entries()) {
   const NAME = `posix-${engine}-1`;
   const first = 0x11 + index; // each shell applies other bytes, so each sees a watch event of its own
-  test(`POSIX shell (${engine}): Node registered, Lease renewed, ConfigMap applied and saved, kubelet request served`, { skip: SHELL ? false : "the POSIX shell was not built", timeout: 120_000 }, async () => {
+  test(`POSIX shell (${engine}): Node registered, Lease renewed, ConfigMap applied and saved; its kubelet port serves TLS as a kubelet does (authn, authz, node proxy, metrics-server, keep-alive)`, { skip: SHELL ? false : "the POSIX shell was not built", timeout: 240_000 }, async () => {
     const state = fs.mkdtempSync(path.join(os.tmpdir(), "pico-posix-"));
     let shell, log = "";
     try {
       const [enrolled] = await plane.enroll([NAME]);
       const kubeletPort = await freePort(31250);
-      shell = startPosixShell({ shell: SHELL, enrolled, state, kubeletPort, clientCa: plane.env.caFile, onLog: (d) => (log += d) });
+      const address = simAddress();
+      shell = startPosixShell({ shell: SHELL, enrolled, state, kubeletPort, clientCa: plane.env.caFile, address, onLog: (d) => (log += d) });
       const exited = new Promise((resolve) => shell.on("exit", (code) => resolve(code)));
       const alive = () => { if (shell.exitCode !== null) throw new Error(`shell exited (${shell.exitCode}):\n${log}`); };
 
@@ -60,17 +62,15 @@ for (const [index, [engine, SHELL]] of (SHELLS.length ? SHELLS : [["none", null]
 
       // Over TLS as the cluster admin, once its serving certificate is issued (CSR, approver, signer).
       await until("the POSIX shell's serving certificate", () => /serving the kubelet port with the certificate/.test(log), 30_000);
-      const status = await get(kubeletPort, "/pico/status");
+      const status = await get(kubeletPort, "/pico/status", "GET", { host: address });
       assert.equal(status.status, 200);
-      // Kept-alive connections hold both TLS places; a third client still gets in (the idle one gives way).
-      const agents = [0, 1, 2].map(() => plane.keepAliveAgent());
-      try {
-        for (const agent of agents) assert.equal((await getVia(agent, "127.0.0.1", kubeletPort, "/healthz")).status, 200);
-        const [first, again] = [await getVia(agents[2], "127.0.0.1", kubeletPort, "/healthz"), await getVia(agents[2], "127.0.0.1", kubeletPort, "/healthz")];
-        assert.equal(again.localPort, first.localPort, "the same connection serves the next request");
-      } finally {
-        for (const agent of agents) agent.destroy();
-      }
+      // The same kubelet-port checks as the simulated Pico's (tests/integration/kubelet_tls.test.mjs).
+      const target = { plane, name: NAME, host: address, port: kubeletPort };
+      await checks.anonymousRefused(target);
+      await checks.serviceAccountAuthorized(target, `scraper-${engine}`);
+      await checks.keptAliveAndMakesRoom(target);
+      if (address !== "127.0.0.1") await checks.nodeProxy(target); // the node proxy refuses loopback
+      await checks.listedByTopNode(target);
       const picoStatus = JSON.parse(status.body);
       assert.equal(picoStatus.registered, true);
       assert.equal(picoStatus.applied_resource_version, plane.json(["get", "configmap", "pico-config"]).metadata.resourceVersion);

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 
 const WASM = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../build/core.wasm");
 
-export function startPosixShell({ shell: program = process.env.PICO_POSIX_SHELL, enrolled, state, kubeletPort, api, clientCa, onLog }) {
+export function startPosixShell({ shell: program = process.env.PICO_POSIX_SHELL, enrolled, state, kubeletPort, api, clientCa, address, onLog }) {
   let text = fs.readFileSync(enrolled.deviceEnv, "utf8");
   if (api) text = text.replace(/^api=.*$/m, `api=${api}`);
   const config = path.join(state, "device.env");
@@ -19,7 +19,8 @@ export function startPosixShell({ shell: program = process.env.PICO_POSIX_SHELL,
     "lease_renew_ms=2000",
     "",
   ].join("\n"));
-  const args = ["--config", config, "--wasm", WASM, "--state", state, ...(clientCa ? ["--client-ca", clientCa] : [])];
+  // address: the IPv4 it reports and serves on (the API server's node proxy refuses loopback).
+  const args = ["--config", config, "--wasm", WASM, "--state", state, ...(clientCa ? ["--client-ca", clientCa] : []), ...(address ? ["--ipv4", address, "--bind", address] : [])];
   const shell = spawn(program, args, { stdio: ["ignore", "ignore", "pipe"] });
   shell.stderr.on("data", onLog);
   return shell;

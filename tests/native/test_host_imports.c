@@ -161,6 +161,7 @@ TEST(plain_value_imports_pass_through) {
   CHECK_EQ(import_net_ipv4(), 0x0a00000f);
   CHECK_EQ(import_net_rssi_dbm(), -57);
   CHECK_EQ(import_board_free_heap(), 123456);
+  CHECK_EQ(import_board_memory_used(), 98765);
   CHECK_EQ(import_board_temperature_mc(), 27500);
   CHECK_EQ(import_board_cpu_busy_ms(), 42);
   CHECK_EQ(import_random_u32(), 0x12345678u);

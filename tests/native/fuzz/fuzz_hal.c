@@ -98,6 +98,7 @@ size_t hal_board_unique_id(char *out, size_t cap) {
 
 const char *hal_board_platform(void) { return "fuzz harness"; }
 int32_t hal_free_heap(void) { return fuzz.free_heap; }
+int32_t hal_memory_used(void) { return 270336 - fuzz.free_heap; }
 uint32_t hal_heap_used(void) { return 0; }
 int32_t hal_temperature_mc(void) { return 27500; }
 uint32_t hal_cpu_busy_ms(void) { return fuzz.now_ms / 10; }
