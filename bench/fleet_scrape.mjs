@@ -35,7 +35,13 @@ function parseOptions(argv) {
   if (o.port - 2 - o.picos < 1024 || o.port + o.picos > 65535) throw new Error(`--port ${o.port} leaves no room for ${o.picos} kubelet ports above it and healthz ports below it`);
   return o;
 }
-const opt = parseOptions(process.argv.slice(2));
+let opt;
+try {
+  opt = parseOptions(process.argv.slice(2));
+} catch (e) {
+  console.error(`bench:fleet-scrape: ${e.message}`);
+  process.exit(2);
+}
 const N = opt.picos;
 
 const t0 = Date.now();

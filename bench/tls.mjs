@@ -17,9 +17,15 @@ import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const args = process.argv.slice(2);
-const COUNT = Number(args[args.indexOf("--count") + 1] || 200);
-if (args.includes("--count") && !(COUNT > 0)) throw new Error(`--count wants a positive number, got ${args[args.indexOf("--count") + 1]}`);
+const usage = (message) => (console.error(`bench:tls: ${message}`), process.exit(2));
+function parseCount(args) {
+  if (args.length === 0) return 200;
+  const count = Number(args[1]);
+  if (args[0] !== "--count" || args.length !== 2) usage(`unknown options ${args.join(" ")} (usage: npm run bench:tls [-- --count N])`);
+  if (!Number.isInteger(count) || count <= 0) usage(`--count wants a positive whole number, got ${args[1] ?? "nothing"}`);
+  return count;
+}
+const COUNT = parseCount(process.argv.slice(2));
 
 function step(cmd, argv, cwd = root) {
   const r = spawnSync(cmd, argv, { cwd, encoding: "utf8" });
