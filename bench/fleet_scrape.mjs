@@ -85,6 +85,16 @@ async function progress() {
   return { registered: nodes.length, ready, serving, scraped };
 }
 
+/** "METHOD resource[/subresource][ watch]" of a proxy access-log line, e.g. "PUT leases", "PATCH nodes/status". */
+function requestKind(line) {
+  const m = /"(\w+) ([^" ]+)"/.exec(line);
+  if (!m) return "unparsed";
+  const [pathname, query = ""] = m[2].split("?");
+  const parts = pathname.replace(/^\/(api\/v1|apis\/[^/]+\/[^/]+)\//, "").split("/").filter(Boolean);
+  if (parts[0] === "namespaces" && parts.length > 2) parts.splice(0, 2);
+  return `${m[1]} ${parts[0] ?? "/"}${parts[2] ? `/${parts[2]}` : ""}${/(^|&)watch=(1|true)/.test(query) ? " watch" : ""}`;
+}
+
 /** Bytes appended to a file since offset, and the new offset. */
 function appended(file, offset) {
   const size = fs.statSync(file).size;
@@ -184,9 +194,14 @@ try {
     const s = after[k] - cpu0[k];
     console.log(`${k.padEnd(32)}  ${((s * 60) / windowS).toFixed(2).padStart(9)}  ${((s / windowS) * 100).toFixed(1).padStart(11)}`);
   }
-  const count = (re) => requests.filter((l) => re.test(l)).length;
-  const tokenReviews = count(/tokenreviews/), accessReviews = count(/subjectaccessreviews/), leases = count(/\/leases\//);
-  console.log(`\nthrough the proxy, per minute: ${perMin(requests.length)} requests — SubjectAccessReview ${perMin(accessReviews)}, TokenReview ${perMin(tokenReviews)}, Lease ${perMin(leases)}, other ${perMin(requests.length - accessReviews - tokenReviews - leases)}`);
+  const kinds = new Map();
+  for (const line of requests) {
+    const kind = requestKind(line);
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  const byKind = [...kinds].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${perMin(n)}`).join(", ");
+  console.log(`\nthrough the proxy, per minute: ${perMin(requests.length)} requests; reviews: SubjectAccessReview ${perMin(kinds.get("POST subjectaccessreviews") ?? 0)}, TokenReview ${perMin(kinds.get("POST tokenreviews") ?? 0)}`);
+  console.log(`  by kind: ${byKind}`);
   const failed = msLines.filter((l) => /Failed to scrape node|unable to fully scrape/i.test(l));
   console.log(`metrics-server in the window: ${failed.length} scrape errors${failed.length ? ` (first: ${failed[0].slice(0, 200)})` : ""}`);
   const perPico = (connections * 60) / windowS / N;
