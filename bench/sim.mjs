@@ -17,7 +17,8 @@ import http from "node:http";
 import { clusterUp, clusterDown, ensureNodeIdentities, grantConfigMap } from "../dist/cli/cluster.js";
 import { startSims, freePort } from "../dist/cli/sims.js";
 import { completeSettings, localPlaneSettings, writeProxyConfig } from "../dist/cli/proxy.js";
-import { startNginx, stopNginx, runningPid } from "../dist/cli/nginx.js";
+import { startNginx, stopNginx } from "../dist/cli/nginx.js";
+import { procCpuSeconds, nginxCpuSeconds } from "./proc_cpu.mjs";
 import { enrollDevices } from "../dist/cli/enroll.js";
 
 const opt = Object.fromEntries(process.argv.slice(2).join(" ").split("--").filter(Boolean).map((a) => a.trim().split(/\s+/)));
@@ -73,10 +74,6 @@ function apiCounts(text) {
   return out;
 }
 
-function procCpuSeconds(pid) {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-}
 
 console.log(`starting a control plane in ${state}`);
 const env = clusterUp({ state, nodes: [] });
@@ -90,13 +87,6 @@ async function sims(names, kubeletPort) {
   if (!proxy) return startSims({ api: env.apiUrl, names, kubeletPort, state, log: quiet });
   const enrolled = await enrollDevices(names, { dir: proxy.dir });
   return startSims({ api: proxy.publicUrl, names, kubeletPort, tokens: Object.fromEntries(enrolled.map((e) => [e.device.name, e.device.token])), log: quiet });
-}
-
-/** CPU seconds of the nginx master and its workers (workers of earlier reloads have exited). */
-function nginxCpuSeconds() {
-  const master = runningPid(proxy);
-  const workers = fs.readFileSync(`/proc/${master}/task/${master}/children`, "utf8").split(" ").filter(Boolean).map(Number);
-  return [master, ...workers].reduce((sum, pid) => sum + procCpuSeconds(pid), 0);
 }
 
 try {
@@ -173,7 +163,7 @@ try {
     await sleep(15_000);
     const cpu0 = process.cpuUsage();
     const api0 = procCpuSeconds(apiserverPid);
-    const nginx0 = proxy ? nginxCpuSeconds() : 0;
+    const nginx0 = proxy ? nginxCpuSeconds(proxy) : 0;
     // Renewal intervals: sample every Lease each second, note when renewTime moves.
     const last = new Map();
     const intervals = [];
@@ -191,7 +181,7 @@ try {
     }
     const cpu = process.cpuUsage(cpu0);
     const apiCpu = procCpuSeconds(apiserverPid) - api0;
-    const nginxCpu = proxy ? `; nginx CPU ${(((nginxCpuSeconds() - nginx0) / windowS) * 100).toFixed(1)} % of a core` : "";
+    const nginxCpu = proxy ? `; nginx CPU ${(((nginxCpuSeconds(proxy) - nginx0) / windowS) * 100).toFixed(1)} % of a core` : "";
     const rss = process.memoryUsage().rss - rss0;
     console.log(`\n4. Fleet of ${n} (started in ${startS.toFixed(0)} s): simulator CPU ${(((cpu.user + cpu.system) / 1e6 / windowS / n) * 1000).toFixed(2)} ms/s per node, memory ${(rss / n / 1024).toFixed(0)} KiB per node; kube-apiserver CPU ${((apiCpu / windowS) * 100).toFixed(1)} % of a core${nginxCpu}; Lease renewal interval p50 ${pct(intervals, 50).toFixed(2)} s, p99 ${pct(intervals, 99).toFixed(2)} s, max ${Math.max(...intervals).toFixed(2)} s over ${intervals.length} renewals (planned 10 s; the excess is lateness)`);
     await Promise.all(picos.map((p) => p.stop()));

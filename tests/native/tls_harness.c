@@ -8,7 +8,6 @@
 //                                            echoes what it reads; a refused one is closed. Ends when stdin closes.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,75 +17,39 @@
 
 #include "device_tls.h"
 #include "hal_posix.h"
+#include "socket_pipe.h"
+#include "tls_files.h"
 #include "tls_server.h"
 
 #define MAX_CLIENTS 8
-#define OUT_BYTES 65536
 
 typedef struct client {
-  int fd;
+  socket_pipe net;
   tls_session *tls;
   bool greeted;
-  uint8_t out[OUT_BYTES];
-  size_t out_len;
 } client;
 
 static client clients[MAX_CLIENTS];
 
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  static uint8_t bytes[65536];
-  *len = fread(bytes, 1, sizeof bytes, f);
-  fclose(f);
-  return bytes;
-}
-
-static void use_state(const char *dir) {
-  static char key_file[4096];
-  snprintf(key_file, sizeof key_file, "%s/device-key.der", dir);
-  posix.key_file = key_file;
-}
-
 static int install(const char *path) {
   size_t len = 0;
-  uint8_t *pem = read_file(path, &len);
+  const uint8_t *pem = tls_files_read(path, &len);
   if (!pem) return fprintf(stderr, "cannot read %s\n", path), 99;
   return device_tls_install(pem, len);
 }
 
-static void flush(client *c) {
-  while (c->out_len > 0) {
-    ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    memmove(c->out, c->out + n, c->out_len - (size_t)n);
-    c->out_len -= (size_t)n;
-  }
+static client *free_client(void) {
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    if (clients[i].net.fd < 0) return &clients[i];
+  return NULL;
 }
-
-static int pipe_send(void *conn, const uint8_t *bytes, size_t n) {
-  client *c = conn;
-  if (n > OUT_BYTES - c->out_len) n = OUT_BYTES - c->out_len;
-  memcpy(c->out + c->out_len, bytes, n);
-  c->out_len += n;
-  flush(c);
-  return (int)n;
-}
-
-static int pipe_recv(void *conn, uint8_t *out, size_t cap) {
-  ssize_t n = recv(((client *)conn)->fd, out, cap, 0);
-  if (n > 0) return (int)n;
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-}
-
-static size_t pipe_room(void *conn) { return OUT_BYTES - ((client *)conn)->out_len; }
 
 static void drop(client *c) {
   tls_session_close(c->tls);
-  flush(c);
-  close(c->fd);
+  socket_pipe_flush(&c->net);
+  close(c->net.fd);
   memset(c, 0, sizeof *c);
-  c->fd = -1;
+  c->net.fd = -1;
 }
 
 /** Handshake steps, then the greeting, then echo; false when the connection ended. */
@@ -103,33 +66,21 @@ static bool serve_client(client *c) {
     if (tls_session_write(c->tls, (const uint8_t *)line, (size_t)n) != 0) return false;
     c->greeted = true;
   }
-  uint8_t buffer[2048];
-  for (;;) {
-    int n = tls_session_read(c->tls, buffer, sizeof buffer);
-    if (n < 0) return false;
-    if (n == 0) return true;
-    if (tls_session_write(c->tls, buffer, (size_t)n) != 0) return false;
-  }
+  return socket_pipe_echo(c->tls);
 }
 
 static int serve(void) {
-  int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t addr_len = sizeof addr;
-  if (bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(listener, 8) != 0 ||
-      getsockname(listener, (struct sockaddr *)&addr, &addr_len) != 0)
-    return perror("listen"), 1;
-  printf("port %u\n", ntohs(addr.sin_port));
-  fflush(stdout);
-  for (int i = 0; i < MAX_CLIENTS; i++) clients[i].fd = -1;
+  int listener = socket_pipe_listen();
+  if (listener < 0) return 1;
+  for (int i = 0; i < MAX_CLIENTS; i++) clients[i].net.fd = -1;
   for (;;) {
     struct pollfd fds[MAX_CLIENTS + 2];
     int of[MAX_CLIENTS + 2], n = 0;
     fds[n] = (struct pollfd){.fd = 0, .events = POLLIN}, of[n++] = -1;
     fds[n] = (struct pollfd){.fd = listener, .events = POLLIN}, of[n++] = -2;
     for (int i = 0; i < MAX_CLIENTS; i++)
-      if (clients[i].fd >= 0) {
-        fds[n] = (struct pollfd){.fd = clients[i].fd, .events = POLLIN | (clients[i].out_len ? POLLOUT : 0)};
+      if (clients[i].net.fd >= 0) {
+        fds[n] = (struct pollfd){.fd = clients[i].net.fd, .events = POLLIN | (clients[i].net.out_len ? POLLOUT : 0)};
         of[n++] = i;
       }
     poll(fds, (nfds_t)n, -1);
@@ -139,26 +90,19 @@ static int serve(void) {
         char b[64];
         if (read(0, b, sizeof b) <= 0) return 0; // the test is done
       } else if (of[k] == -2) {
-        int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK);
-        if (fd < 0) continue;
-        client *c = NULL;
-        for (int i = 0; i < MAX_CLIENTS && !c; i++)
-          if (clients[i].fd < 0) c = &clients[i];
-        if (c == NULL) {
-          close(fd);
-          continue;
-        }
-        c->fd = fd;
-        c->tls = tls_session_open(&(tls_pipe){.conn = c, .send = pipe_send, .recv = pipe_recv, .room = pipe_room});
+        client *c = free_client();
+        if (!socket_pipe_accept(listener, c ? &c->net : NULL)) continue;
+        tls_pipe pipe = socket_pipe_for_tls(&c->net);
+        c->tls = tls_session_open(&pipe);
         if (c->tls == NULL) { // refused: closed at once, as the shell does
-          close(fd);
-          c->fd = -1;
+          close(c->net.fd);
+          c->net.fd = -1;
           printf("refused\n");
           fflush(stdout);
         }
       } else {
         client *c = &clients[of[k]];
-        if (fds[k].revents & POLLOUT) flush(c);
+        if (fds[k].revents & POLLOUT) socket_pipe_flush(&c->net);
         if ((fds[k].revents & (POLLIN | POLLHUP | POLLERR)) && !serve_client(c)) drop(c);
       }
     }
@@ -168,7 +112,7 @@ static int serve(void) {
 int main(int argc, char **argv) {
   posix.log_level = 3;
   if (argc < 3) return fprintf(stderr, "usage: see tls_harness.c\n"), 2;
-  use_state(argv[2]);
+  tls_files_use_state(argv[2]);
   if (strcmp(argv[1], "csr") == 0 && argc >= 5) {
     struct in_addr a = {0};
     uint32_t ipv4 = strcmp(argv[4], "0") == 0 ? 0 : (inet_pton(AF_INET, argv[4], &a) == 1 ? ntohl(a.s_addr) : 0);
@@ -191,7 +135,7 @@ int main(int argc, char **argv) {
     if (rc != 0) return printf("install %d\n", rc), 1;
     if (argc > 4) {
       size_t len = 0;
-      uint8_t *pem = read_file(argv[4], &len);
+      const uint8_t *pem = tls_files_read(argv[4], &len);
       if (!pem || !tls_server_set_client_ca(pem, len)) return 1;
     }
     return serve();
