@@ -32,6 +32,9 @@ time_t tls_uptime_seconds(time_t *out); // tls_random.c
 #define MBEDTLS_SSL_TICKET_C               // the server side of tickets: keys in RAM, AES-GCM
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE  // the client certificate's names are read after the handshake (identity)
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET // RFC 7627, which Go and Node clients offer
+// tls_server.c gives each handshake the chain it holds (mbedtls_ssl_set_hs_own_cert), which 2.28 offers
+// only with SNI compiled in; no SNI callback is set (one certificate).
+#define MBEDTLS_SSL_SERVER_NAME_INDICATION
 // Clients may send records of the full 16 KB, so the input buffer must hold one; the Pico's answers
 // go out in pieces of at most this (a /metrics answer of ~6 KB is two records).
 #define MBEDTLS_SSL_IN_CONTENT_LEN 16384

@@ -60,7 +60,9 @@ static bool configure(void) {
   mbedtls_ssl_conf_curves(c, CURVES);
   mbedtls_ssl_conf_sig_hashes(c, SIGNATURE_HASHES);
   mbedtls_ssl_conf_session_tickets_cb(c, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, &server.tickets);
+#if defined(MBEDTLS_SSL_RENEGOTIATION) // a library built without it (the firmware's) never renegotiates
   mbedtls_ssl_conf_renegotiation(c, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
   if (server.has_client_ca) {
     mbedtls_ssl_conf_ca_chain(c, &server.client_ca, NULL);
     // Optional but verified: without a certificate, or with one that fails, the connection has no identity

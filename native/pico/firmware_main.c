@@ -3,6 +3,7 @@
 // into the core, tick, feed the watchdog only after a clean tick, sleep until
 // there is work. Everything runs on a stack of its own (stacks.c).
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "device_config.h"
@@ -17,6 +18,7 @@
 #include "send_queue.h"
 #include "shell.h"
 #include "shell_config.h"
+#include "tls_server.h"
 
 region_store *pico_region_ram(void);
 
@@ -51,6 +53,20 @@ static void report_resources(void) {
   pico_resources_log(&r);
 }
 
+/** The kubelet port verifies client certificates against the configured client CA (device.env client_ca). */
+static void use_client_ca(void) {
+  if (config.client_cas == 0) {
+    logf_line(LOG_WARN, "no client_ca configured: kubelet clients authenticate by bearer token only");
+    return;
+  }
+  size_t cap = CLIENT_CA_MAX * (CLIENT_CA_BASE64_MAX + 64);
+  char *pem = malloc(cap);
+  int len = pem ? device_config_client_ca_pem(&config, pem, cap) : -1;
+  bool taken = len > 0 && tls_server_set_client_ca((const uint8_t *)pem, (size_t)len);
+  free(pem);
+  if (!taken) hal_fatal("device configuration: client_ca is not a certificate (see above): fix device.env and rebuild");
+}
+
 static void firmware_main(void *arg) {
   (void)arg;
   bool by_watchdog = watchdog_caused_reboot();
@@ -65,6 +81,7 @@ static void firmware_main(void *arg) {
     logf_line(LOG_ERROR, "device configuration: %s", error);
     hal_fatal("device configuration rejected: fix device.env and rebuild");
   }
+  use_client_ca();
   region_restore(&sh.persistence, pico_region_ram()); // before the network is up
   hal_watchdog_feed();
   if (!pico_board_start()) hal_fatal("the radio (CYW43) did not start: no network");
@@ -90,7 +107,7 @@ static void firmware_main(void *arg) {
       count_cleared = true;
       pico_fatal_count_clear();
     }
-    if (wait_ms > 0 && event_queue_empty(&events)) {
+    if (wait_ms > 0 && event_queue_empty(&events) && !pico_network_busy()) {
       pico_idle_begin();
       pico_board_wait(wait_ms);
       pico_idle_end();
