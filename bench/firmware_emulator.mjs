@@ -335,6 +335,7 @@ export class EmulatedPico {
       case F.SEND: {
         const c = this.conn(handle);
         if (!c) return;
+        if (c.onBytes) return c.onBytes(payload); // a binary peer (a TLS client: bench/firmware_tls.mjs)
         c.out += dec.decode(payload);
         if (!c.server) this.answerRequests(c);
         return;
@@ -344,6 +345,7 @@ export class EmulatedPico {
         if (!c) return;
         c.closed = true;
         this.mark(c, "close");
+        c.onClose?.();
         return;
       }
       case F.LISTEN: this.listening = payload[0] | (payload[1] << 8); return;
@@ -379,6 +381,15 @@ export class EmulatedPico {
   }
 
   send(bytes) { this.tx.push(bytes); }
+  /** A kubelet-port client connects (LINK_ACCEPT): its connection record, bytes from the firmware to onBytes. */
+  accept({ onBytes, onClose } = {}) {
+    const handle = this.nextClient++;
+    const c = { handle, target: "client", server: true, out: "", closed: false, events: [], onBytes, onClose };
+    this.conns.set(handle, c);
+    this.mark(c, "accept");
+    this.send(frame(F.ACCEPT, handle));
+    return c;
+  }
   /** Queues bytes for a connection in DATA frames. */
   data(handle, text) {
     const bytes = typeof text === "string" ? enc.encode(text) : text;
