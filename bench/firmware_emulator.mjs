@@ -178,6 +178,7 @@ export class EmulatedPico {
     // unless set (runWatchdogPaths sets FLASH_MAX_MS).
     this.flashTimeMs = { erase: 0, program: 0 };
     this.feeds = [];      // emulated ms of each watchdog feed (a write of its LOAD register), across reboots
+    this.feedCycles = []; // and the executed cycles then
     this.watchdogLoad = 0; // the last value loaded: the timeout the firmware configured, in 0.5 µs ticks
     this.allocations = null; // countAllocations(): { count, failAt, failed, entries }
     this.powerOn((mcu) => {
@@ -220,6 +221,7 @@ export class EmulatedPico {
     this.watchdog.writeUint32 = (offset, value) => {
       if (offset === WATCHDOG_LOAD) {
         this.feeds.push(this.ms);
+        this.feedCycles.push(this.cycles);
         this.watchdogLoad = value & 0xffffff;
       }
       loadWatchdog(offset, value);

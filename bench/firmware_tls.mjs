@@ -99,6 +99,12 @@ export async function pump(pico, until, { maxMs = 60_000, what = "condition" } =
   }
 }
 
+/** Lets ms of emulated time pass, Node's event loop running between slices. */
+export async function settle(pico, ms) {
+  const until = pico.ms + ms;
+  await pump(pico, () => pico.ms >= until, { maxMs: ms + 1_000, what: `${ms} ms` });
+}
+
 /**
  * A node:tls client on a new kubelet-port connection. Resolves once the handshake has completed, failed or
  * the firmware closed the connection: { socket, conn, error, closed, cycles (executed by the firmware from
@@ -124,11 +130,12 @@ export async function tlsConnect(pico, world, { identity, session } = {}) {
   return r;
 }
 
-/** Sends one HTTP request on an open TLS client and waits for the whole answer: the parsed response. */
+/** Sends one HTTP request on an open TLS client and waits for the whole answer (the core answers one request
+ *  per connection, then closes it): the parsed response. */
 export async function tlsRequest(pico, r, raw) {
   r.received = Buffer.alloc(0);
   r.socket.write(raw);
-  await pump(pico, () => completeMessage(r.received.toString("latin1")) > 0 || r.error || r.closed, { what: `answer to ${raw.split("\r\n")[0]}` });
+  await pump(pico, () => completeMessage(r.received.toString("latin1")) > 0 || r.error || r.closed || r.conn.closed, { what: `answer to ${raw.split("\r\n")[0]}` });
   return parseResponse(r.received.toString());
 }
 
