@@ -15,6 +15,15 @@ import { completeMessage, defaultApi } from "./firmware_emulator.mjs";
 
 const CSR_PATH = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 const SAR_PATH = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
+const TOKEN_REVIEW_PATH = "/apis/authentication.k8s.io/v1/tokenreviews";
+/** The bearer token the fake API vouches for (tests/host/helpers.mjs's api_token), and who it is. */
+const OPERATOR = { token: "t0ken-for-tests", user: "test-operator" };
+const ALLOWED_USERS = ["kube-apiserver-kubelet-client", OPERATOR.user];
+
+/** The image was built with the kubelet port's TLS (firmware.cmake's feature line). */
+export function hasTls(elf) {
+  return fs.readFileSync(elf).includes("kubelet port: TLS 1.2");
+}
 
 /** A cluster CA (signs serving certificates), a client CA and an admin client certificate, made with openssl. */
 export class TlsWorld {
@@ -53,7 +62,8 @@ export class TlsWorld {
     return `${CONFIG}client_ca=${this.read("client-ca.der").toString("base64")}\n`;
   }
   /** The fake API server: defaultApi plus the CSR API (signs what the device asks, as an approver and the
-   *  controller-manager would) and SubjectAccessReviews (allowed for the admin, denied otherwise). */
+   *  controller-manager would), TokenReviews (OPERATOR's token) and SubjectAccessReviews (allowed for the
+   *  admin and the operator, denied otherwise). */
   api(state = {}) {
     const base = defaultApi(state);
     return (req, c, pico) => {
@@ -72,9 +82,13 @@ export class TlsWorld {
         return apiResponse(200, { kind: "CertificateSigningRequest", metadata: { name }, status: {
           conditions: [{ type: "Approved", status: "True", reason: "EmulatorTest" }], certificate: Buffer.from(pem).toString("base64") } });
       }
+      if (req.method === "POST" && req.target === TOKEN_REVIEW_PATH) {
+        const authenticated = req.json.spec.token === OPERATOR.token;
+        return apiResponse(201, { ...req.json, status: authenticated ? { authenticated, user: { username: OPERATOR.user, groups: ["system:authenticated"] } } : { authenticated } });
+      }
       if (req.method === "POST" && req.target === SAR_PATH) {
         this.reviews.push(req.json);
-        const allowed = req.json.spec.user === "kube-apiserver-kubelet-client";
+        const allowed = ALLOWED_USERS.includes(req.json.spec.user);
         return apiResponse(201, { ...req.json, status: { allowed } });
       }
       return base(req, c, pico);

@@ -12,13 +12,12 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { EmulatedPico, emulatorElf, findBootrom } from "../../bench/firmware_emulator.mjs";
-import { TlsWorld, settle, tlsConnect, tlsRequest, waitForCertificate } from "../../bench/firmware_tls.mjs";
+import { TlsWorld, hasTls, settle, tlsConnect, tlsRequest, waitForCertificate } from "../../bench/firmware_tls.mjs";
 
 const bootrom = findBootrom();
 const elf = emulatorElf("aot");
-const hasTls = fs.existsSync(elf) && fs.readFileSync(elf).includes("kubelet port: TLS 1.2");
 const skip = !fs.existsSync(elf) ? "the aot emulator image is not built (needs pico-sdk)"
-  : !hasTls ? "the emulator image has no TLS (set PICO_MBEDTLS_PATH to mbedtls 2.28.8 and rebuild)"
+  : !hasTls(elf) ? "the emulator image has no TLS (set PICO_MBEDTLS_PATH to mbedtls 2.28.8 and rebuild)"
   : bootrom.words ? false : bootrom.reason;
 const GET = (path) => `GET ${path} HTTP/1.1\r\nHost: pico\r\n\r\n`;
 const publicKey = (pem) => spawnSync("openssl", ["req", "-noout", "-pubkey"], { input: pem, encoding: "utf8" }).stdout;
