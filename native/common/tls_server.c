@@ -37,6 +37,18 @@ static struct {
   unsigned sessions;
 } server;
 
+/**
+ * Session tickets, but only for sessions whose client certificate (if one was sent) verified: a resumed
+ * session keeps the verification result it was made with, so one whose verification failed for want of
+ * memory would otherwise stay unauthenticated for the ticket's lifetime. mbedTLS sends an empty ticket
+ * when this fails, and the client makes a full handshake next time.
+ */
+static int write_ticket(void *tickets, const mbedtls_ssl_session *session, unsigned char *start, const unsigned char *end,
+                        size_t *len, uint32_t *lifetime) {
+  if (session->peer_cert != NULL && session->verify_result != 0) return MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
+  return mbedtls_ssl_ticket_write(tickets, session, start, end, len, lifetime);
+}
+
 /** The configuration every session shares, made on first use (it needs the random generator). */
 static bool configure(void) {
   if (server.configured) return true;
@@ -59,7 +71,7 @@ static bool configure(void) {
   mbedtls_ssl_conf_ciphersuites(c, CIPHERSUITES);
   mbedtls_ssl_conf_curves(c, CURVES);
   mbedtls_ssl_conf_sig_hashes(c, SIGNATURE_HASHES);
-  mbedtls_ssl_conf_session_tickets_cb(c, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, &server.tickets);
+  mbedtls_ssl_conf_session_tickets_cb(c, write_ticket, mbedtls_ssl_ticket_parse, &server.tickets);
 #if defined(MBEDTLS_SSL_RENEGOTIATION) // a library built without it (the firmware's) never renegotiates
   mbedtls_ssl_conf_renegotiation(c, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 #endif

@@ -53,7 +53,9 @@ static void report_resources(void) {
   pico_resources_log(&r);
 }
 
-/** The kubelet port verifies client certificates against the configured client CA (device.env client_ca). */
+/** The kubelet port verifies client certificates against the configured client CA (device.env client_ca).
+ *  One that does not parse, or no memory for it, leaves bearer tokens as the only way in (logged): the rest
+ *  of the node still works. */
 static void use_client_ca(void) {
   if (config.client_cas == 0) {
     logf_line(LOG_WARN, "no client_ca configured: kubelet clients authenticate by bearer token only");
@@ -62,9 +64,11 @@ static void use_client_ca(void) {
   size_t cap = CLIENT_CA_MAX * (CLIENT_CA_BASE64_MAX + 64);
   char *pem = malloc(cap);
   int len = pem ? device_config_client_ca_pem(&config, pem, cap) : -1;
-  bool taken = len > 0 && tls_server_set_client_ca((const uint8_t *)pem, (size_t)len);
+  bool taken = len > 0 && tls_server_set_client_ca((const uint8_t *)pem, (size_t)len), no_memory = pem == NULL;
   free(pem);
-  if (!taken) hal_fatal("device configuration: client_ca is not a certificate (see above): fix device.env and rebuild");
+  if (!taken)
+    logf_line(LOG_ERROR, "client_ca not used (%s): kubelet clients authenticate by bearer token only; fix device.env",
+              no_memory ? "no memory for it" : "see the line above");
 }
 
 static void firmware_main(void *arg) {
