@@ -24,6 +24,9 @@ export const DEFAULT_MEMORY_PRESSURE_FREE_BYTES: i32 = 16_384;
 export const DEFAULT_KUBELET_PORT: i32 = 10250;
 export const DEFAULT_HEALTHZ_PORT: i32 = 10248; // kubelet's --healthz-port
 export const DEFAULT_KUBELET_IDLE_TIMEOUT_MS: i32 = 10_000;
+// A kept kubelet-port connection waits this long for its next request: past
+// metrics-server's 15 s period, within Go's 90 s idle-connection timeout.
+export const DEFAULT_KUBELET_KEEPALIVE_IDLE_MS: i32 = 60_000;
 export const DEFAULT_CONFIGMAP_NAMESPACE: Text = T("default");
 export const DEFAULT_CONFIGMAP_NAME: Text = T("pico-config");
 
@@ -50,6 +53,7 @@ export class Config {
   authRetryMs: i32 = DEFAULT_AUTH_RETRY_MS;
   memoryPressureFreeBytes: i32 = DEFAULT_MEMORY_PRESSURE_FREE_BYTES;
   kubeletIdleTimeoutMs: i32 = DEFAULT_KUBELET_IDLE_TIMEOUT_MS;
+  kubeletKeepAliveIdleMs: i32 = DEFAULT_KUBELET_KEEPALIVE_IDLE_MS;
   statusMinIntervalMs: i32 = DEFAULT_STATUS_MIN_INTERVAL_MS;
 
   setDefaults(): void {
@@ -234,16 +238,17 @@ const INT_KEYS: StaticArray<Text> = [
   T("kubelet_port"), T("lease_duration_s"), T("lease_renew_ms"), T("status_report_ms"), T("request_timeout_ms"),
   T("watch_timeout_s"), T("backoff_initial_ms"), T("lease_backoff_max_ms"), T("backoff_max_ms"), T("auth_retry_ms"),
   T("memory_pressure_free_bytes"), T("kubelet_idle_timeout_ms"), T("status_min_interval_ms"), T("healthz_port"),
+  T("kubelet_keepalive_idle_ms"),
 ];
 const INT_DEFAULTS: StaticArray<i32> = [
   DEFAULT_KUBELET_PORT, DEFAULT_LEASE_DURATION_S, DEFAULT_LEASE_RENEW_MS, DEFAULT_STATUS_REPORT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_WATCH_TIMEOUT_S, DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_LEASE_BACKOFF_MAX_MS,
   DEFAULT_BACKOFF_MAX_MS, DEFAULT_AUTH_RETRY_MS, DEFAULT_MEMORY_PRESSURE_FREE_BYTES, DEFAULT_KUBELET_IDLE_TIMEOUT_MS,
-  DEFAULT_STATUS_MIN_INTERVAL_MS, DEFAULT_HEALTHZ_PORT,
+  DEFAULT_STATUS_MIN_INTERVAL_MS, DEFAULT_HEALTHZ_PORT, DEFAULT_KUBELET_KEEPALIVE_IDLE_MS,
 ];
-const INT_MIN: StaticArray<i32> = [1, 10, 100, 1000, 100, 1, 10, 10, 10, 100, 0, 100, 0, 0];
+const INT_MIN: StaticArray<i32> = [1, 10, 100, 1000, 100, 1, 10, 10, 10, 100, 0, 100, 0, 0, 100];
 const INT_MAX: StaticArray<i32> = [
-  65535, 3600, 3_600_000, 3_600_000, 600_000, 3600, 60_000, 600_000, 600_000, 3_600_000, 1 << 30, 600_000, 60_000, 65535,
+  65535, 3600, 3_600_000, 3_600_000, 600_000, 3600, 60_000, 600_000, 600_000, 3_600_000, 1 << 30, 600_000, 60_000, 65535, 600_000,
 ];
 // Each key's field by name (compile-time offsets): a table, not a switch, and no
 // reliance on the order the fields are declared in.
@@ -252,7 +257,7 @@ const INT_FIELDS: StaticArray<usize> = [
   offsetof<Config>("statusReportMs"), offsetof<Config>("requestTimeoutMs"), offsetof<Config>("watchTimeoutS"),
   offsetof<Config>("backoffInitialMs"), offsetof<Config>("leaseBackoffMaxMs"), offsetof<Config>("backoffMaxMs"),
   offsetof<Config>("authRetryMs"), offsetof<Config>("memoryPressureFreeBytes"), offsetof<Config>("kubeletIdleTimeoutMs"),
-  offsetof<Config>("statusMinIntervalMs"), offsetof<Config>("healthzPort"),
+  offsetof<Config>("statusMinIntervalMs"), offsetof<Config>("healthzPort"), offsetof<Config>("kubeletKeepAliveIdleMs"),
 ];
 
 function setIntField(c: Config, i: i32, v: i32): void {

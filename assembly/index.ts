@@ -16,7 +16,7 @@ import { nodeController } from "./node/controller";
 import { leaseController } from "./node/lease";
 import { watcher } from "./config_map/watcher";
 import { region } from "./config_map/region";
-import { serverAccept, serverData, serverClosed, serverTick, serverPump, LISTENER_HEALTHZ, LISTENER_KUBELET } from "./kubelet/server";
+import { serverAccept, serverData, serverClosed, serverTick, serverPump, serverMakeRoom, LISTENER_HEALTHZ, LISTENER_KUBELET } from "./kubelet/server";
 import { servingCert } from "./kubelet/serving_cert";
 import { blinker } from "./kubelet/blink";
 import { recordHeapTop, memoryUsedBytes, probeHeapTop } from "./memory";
@@ -208,6 +208,13 @@ export function on_server_data(handle: i32, len: i32): void {
   if (!started || !validLength(len)) return;
   serverData(handle, io.ptr, len);
   pump();
+}
+
+/** The host has a new kubelet-port client waiting but no room (its TLS connection limit): returns 1 if the
+ *  core closed an idle kept connection for it (its net_close comes first), 0 if every connection is busy. */
+export function server_make_room(): i32 {
+  if (!started) return 0;
+  return serverMakeRoom();
 }
 
 /** A kubelet-port client went away. */

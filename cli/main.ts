@@ -44,7 +44,9 @@ const USAGE = `usage: pico-node <command> [options]
       --count N              a fleet of N nodes in one process
       --kubelet-port P       first kubelet port (default 10250; the fleet counts up)
       --config-map NS/NAME   the ConfigMap to follow (default default/pico-config)
-      --token T              bearer token for the proxy and POST /pico/command
+      --token T              bearer token for the proxy
+      --client-ca FILE       the cluster's client CA (PEM): whose client certificates the kubelet
+                             port accepts (default: the local cluster's CA, when one is up)
       --log-level L          error, warn, info (default) or debug
   firmware build           the Pico W firmware (k3s_pico_node.uf2); --device FILE,
                            --engine aot|wasm3 (default aot), --board pico_w|pico,
@@ -87,7 +89,8 @@ async function cmdSim(opt: Record<string, string>): Promise<void> {
   const names = count === 1 ? [base] : Array.from({ length: count }, (_, i) => `${base}-${i + 1}`);
   const state = opt.state ?? defaultStateDir();
   const extraConfig = opt["log-level"] ? `log_level=${opt["log-level"]}\n` : undefined;
-  const common = { kubeletPort: Number(opt["kubelet-port"] ?? 10250), state: opt.state, extraConfig };
+  const clientCa = opt["client-ca"] ? fs.readFileSync(opt["client-ca"]) : undefined;
+  const common = { kubeletPort: Number(opt["kubelet-port"] ?? 10250), state: opt.state, extraConfig, clientCa };
   let picos;
   if (opt.device) {
     const d = readDeviceConfig(opt.device);

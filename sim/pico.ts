@@ -66,6 +66,7 @@ interface CoreExports {
   healthz_port(): number;
   on_server_data(h: number, len: number): void;
   on_server_closed(h: number): void;
+  server_make_room(): number;
   mem_used(): number;
 }
 
@@ -73,6 +74,8 @@ interface Conn {
   socket: net.Socket;
   server: boolean;
   closedByCore: boolean;
+  /** A kubelet-port TLS connection: gives back its place when the core closes it. */
+  release?: () => void;
 }
 
 /** Counters a benchmark or status line reads. */
@@ -99,6 +102,8 @@ export class SimulatedPico {
   private servingCert?: crypto.X509Certificate;
   private servingCertPem = "";
   private tlsOpen = 0;
+  /** Each TLS connection's place among the MAX_TLS_CONNECTIONS, released once when it closes (by either side). */
+  private readonly tlsPlaces = new Map<net.Socket, () => void>();
   private refusedOverLimit = false;
   private timer?: NodeJS.Timeout;
   private readonly started = process.hrtime.bigint();
@@ -310,6 +315,7 @@ export class SimulatedPico {
     if (!c) return;
     c.closedByCore = true;
     this.conns.delete(h);
+    c.release?.();
     c.socket.end();
   }
 
@@ -367,8 +373,11 @@ export class SimulatedPico {
       rejectUnauthorized: false,
       ...(this.opts.clientCa && { ca: this.opts.clientCa }),
     });
-    // A board has room for two TLS sessions; a third client is refused at once.
+    // A board has room for two TLS sessions: a third client gets the place of
+    // an idle kept connection (the core closes it), or is refused at once.
     server.on("connection", (socket: net.Socket) => {
+      // The core's net_close of the idle one releases its place at once (close()).
+      if (this.tlsOpen >= MAX_TLS_CONNECTIONS) this.exports.server_make_room();
       if (this.tlsOpen >= MAX_TLS_CONNECTIONS) {
         if (!this.refusedOverLimit) this.log(1, `kubelet port: refusing a connection over the limit of ${MAX_TLS_CONNECTIONS} TLS connections`);
         this.refusedOverLimit = true;
@@ -377,21 +386,36 @@ export class SimulatedPico {
       }
       this.refusedOverLimit = false;
       this.tlsOpen++;
-      socket.once("close", () => this.tlsOpen--);
+      let counted = true;
+      const release = () => {
+        if (counted) this.tlsOpen--;
+        counted = false;
+      };
+      this.tlsPlaces.set(socket, release);
+      socket.once("close", () => {
+        release();
+        this.tlsPlaces.delete(socket);
+      });
     });
-    server.on("secureConnection", (socket: tls.TLSSocket) => this.accept(socket, LISTENER_KUBELET, SimulatedPico.identity(socket)));
+    server.on("secureConnection", (socket: tls.TLSSocket) => {
+      const h = this.accept(socket, LISTENER_KUBELET, SimulatedPico.identity(socket));
+      const conn = this.conns.get(h);
+      const raw = (socket as unknown as { _parent?: net.Socket })._parent;
+      if (conn && raw) conn.release = this.tlsPlaces.get(raw);
+    });
     server.on("tlsClientError", () => {}); // a failed handshake is the client's problem; the socket is closed
     server.once("error", (e) => this.log(0, `cannot listen on the kubelet port ${port}: ${e.message}`));
     server.listen(port, this.address, () => this.log(2, `kubelet port ${this.address}:${port} serving TLS`));
     this.server = server;
   }
 
-  private accept(socket: net.Socket, listener: number, identity: string): void {
+  private accept(socket: net.Socket, listener: number, identity: string): number {
     const h = this.track(socket, true);
     const id = Buffer.from(identity);
     const len = id.length <= this.exports.io_capacity() ? id.length : 0;
     this.bytes(this.exports.io_buffer(), len).set(id.subarray(0, len));
     this.exports.on_server_accept(h, listener, len);
+    return h;
   }
 
   private listenHealthz(port: number): Promise<void> {

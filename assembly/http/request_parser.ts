@@ -61,6 +61,8 @@ export class HttpRequestParser extends HttpHead {
   readonly body: ByteBuf;
   chunked: bool = false;
   keepAlive: bool = false;
+  /** Bytes that arrived after the request was complete (a pipelined next request, or junk). */
+  trailing: i32 = 0;
 
   private readonly maxTarget: i32;
   private readonly maxBody: i32;
@@ -96,6 +98,7 @@ export class HttpRequestParser extends HttpHead {
     this.body.clear();
     this.chunked = false;
     this.keepAlive = false;
+    this.trailing = 0;
     this.decoder.reset();
     this.rl = RL_METHOD;
     this.target = T_FIRST;
@@ -107,18 +110,28 @@ export class HttpRequestParser extends HttpHead {
 
   /** Returns the state: REQ_NEED_MORE, REQ_COMPLETE or REQ_ERROR. */
   feed(ptr: usize, len: i32): i32 {
-    if (this.state != REQ_NEED_MORE) return this.state;
+    if (this.state != REQ_NEED_MORE) {
+      if (this.state == REQ_COMPLETE) this.trailing += len;
+      return this.state;
+    }
     let i = 0;
     if (this.lx != LX_DONE) {
       i = this.lexHead(ptr, len);
       if (this.lx != LX_DONE) return this.checkFailed();
-      if (!this.chunked && this.contentLength <= 0) return (this.state = REQ_COMPLETE);
+      if (!this.chunked && this.contentLength <= 0) {
+        this.trailing = len - i;
+        return (this.state = REQ_COMPLETE);
+      }
     }
     const body = this.body;
     if (!this.chunked) {
       const want = <i32>this.contentLength - body.len;
-      body.append(ptr + <usize>i, len - i < want ? len - i : want);
-      if (body.len == <i32>this.contentLength) this.state = REQ_COMPLETE;
+      const take = len - i < want ? len - i : want;
+      body.append(ptr + <usize>i, take);
+      if (body.len == <i32>this.contentLength) {
+        this.trailing = len - i - take;
+        this.state = REQ_COMPLETE;
+      }
       return this.state;
     }
     const dec = this.decoder;
@@ -135,7 +148,10 @@ export class HttpRequestParser extends HttpHead {
         break;
       }
       body.append(dec.dataPtr, dec.dataLen);
-      if (dec.done) return (this.state = REQ_COMPLETE);
+      if (dec.done) {
+        this.trailing = len - i;
+        return (this.state = REQ_COMPLETE);
+      }
     }
     return this.checkFailed();
   }

@@ -63,8 +63,8 @@ export function writeRequestHeadEnd(out: Out, host: ByteBuf, token: ByteBuf, con
   out.ascii(T("\r\n"));
 }
 
-/** Status line and headers. allow: methods for a 405's Allow header, or "". */
-export function writeResponseHead(out: Out, status: i32, contentType: Text, contentLength: i32, allow: Text, wwwAuthenticate: bool): void {
+/** Status line and headers. allow: methods for a 405's Allow header, or "". close: the connection ends after this response. */
+export function writeResponseHead(out: Out, status: i32, contentType: Text, contentLength: i32, allow: Text, wwwAuthenticate: bool, close: bool): void {
   out.ascii(T("HTTP/1.1 "));
   out.dec(<u64>status);
   out.byte(0x20);
@@ -78,5 +78,7 @@ export function writeResponseHead(out: Out, status: i32, contentType: Text, cont
     out.ascii(allow);
   }
   if (wwwAuthenticate) out.ascii(T("\r\nWWW-Authenticate: Bearer realm=\"pico-node\""));
-  out.ascii(T("\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n"));
+  out.ascii(T("\r\nCache-Control: no-store"));
+  if (close) out.ascii(T("\r\nConnection: close"));
+  out.ascii(T("\r\n\r\n"));
 }

@@ -68,6 +68,16 @@ export class Access {
     if (identityLen > 0) this.takeCertificateIdentity(identityPtr, identityLen);
   }
 
+  /** The same connection's next request: a client certificate still names its user; a token is checked afresh. */
+  nextRequest(): void {
+    this.ticket++;
+    this.phase = ACCESS_READING;
+    this.reviewing = false;
+    if (this.fromCertificate) return;
+    this.user.clear();
+    this.groups.clear();
+  }
+
   private takeCertificateIdentity(ptr: usize, len: i32): void {
     let end = 0;
     while (end < len && load<u8>(ptr + <usize>end) != 0x0a) end++;

@@ -1,9 +1,13 @@
 // The kubelet port (TLS, terminated by the host) and the plain healthz port:
 // a few connection slots, each with its own request parser. Every request gets
-// exactly one response, then the connection is closed: parse errors get their
-// 4xx/5xx, an idle slot gets 408, a full house 503. On the kubelet port a
-// request is served only once access.ts allows it (401/403 otherwise); the
-// healthz port answers /healthz and nothing else, to anyone, as kubelet's does.
+// exactly one response. A well-formed HTTP/1.1 request keeps its connection
+// for the next one (a 15 s scrape then costs no handshake); an idle kept
+// connection makes room when a new client needs its slot, and closes after
+// kubelet_keepalive_idle_ms. Parse errors get their 4xx/5xx and a close, a
+// request not finished in time 408, a full house of busy slots 503. On the
+// kubelet port a request is served only once access.ts allows it (401/403
+// otherwise); the healthz port answers /healthz and nothing else, to anyone,
+// as kubelet's does.
 
 import { net_close } from "../host";
 import { config } from "../config";
@@ -42,6 +46,10 @@ class Slot {
   handle: i32 = -1;
   openedAt: u64 = 0;
   listener: i32 = LISTENER_KUBELET;
+  /** Kept open after a response: waiting for the connection's next request. */
+  kept: bool = false;
+  /** Bytes of the current request have arrived (a kept connection with none is idle). */
+  gotBytes: bool = false;
   parser: HttpRequestParser = new HttpRequestParser(MAX_HEAD, MAX_TARGET, MAX_BODY, BEARER_BYTES);
   access: Access = new Access();
 }
@@ -53,8 +61,8 @@ function slotOf(handle: i32): Slot | null {
   return null;
 }
 
-/** Writes one response (head, and body unless HEAD) and closes the connection. */
-function respond(handle: i32, route: i32, headOnly: bool, status: i32, contentType: Text, render: Render, allow: Text): void {
+/** Writes one response (head, and body unless HEAD), and closes the connection unless `keep`. */
+function respond(handle: i32, route: i32, headOnly: bool, status: i32, contentType: Text, render: Render, allow: Text, keep: bool = false): void {
   let length = 0;
   // Body counted, head, body: one loop turn each, to bound wasm3's C stack
   // (see node/render.ts).
@@ -64,15 +72,48 @@ function respond(handle: i32, route: i32, headOnly: bool, status: i32, contentTy
       render(txJson);
       length = tx.count;
     } else if (part == 1) {
-      writeResponseHead(txBegin(handle), status, contentType, length, allow, status == 401);
+      writeResponseHead(txBegin(handle), status, contentType, length, allow, status == 401, !keep);
     } else if (!headOnly) {
       txJson.reset();
       render(txJson);
     }
   }
   txEnd();
-  net_close(handle);
+  if (!keep) net_close(handle);
   metrics.http.add(route, status);
+}
+
+/** The client asked to keep the connection (HTTP/1.1) and sent nothing past its request (no pipelining). */
+function keepable(s: Slot): bool {
+  return s.parser.keepAlive && s.parser.trailing == 0;
+}
+
+/** The slot takes the same connection's next request. */
+function rearm(s: Slot, handle: i32): void {
+  s.handle = handle;
+  s.openedAt = now();
+  s.kept = true;
+  s.gotBytes = false;
+  s.parser.reset();
+  s.access.nextRequest();
+}
+
+/** Closes the kept connection idle the longest, freeing its slot. True if there was one. */
+function evictIdle(): bool {
+  let oldest: Slot | null = null;
+  for (let i = 0; i < KUBELET_SLOTS; i++) {
+    const s = unchecked(slots[i]);
+    if (s.handle >= 0 && s.kept && !s.gotBytes && (oldest == null || s.openedAt < oldest.openedAt)) oldest = s;
+  }
+  if (oldest == null) return false;
+  net_close(oldest.handle);
+  release(oldest);
+  return true;
+}
+
+/** For the host: a new client is waiting and the host's own connection limit is reached. Returns 1 if an idle kept connection was closed for it. */
+export function serverMakeRoom(): i32 {
+  return evictIdle() ? 1 : 0;
 }
 
 function respondProblem(handle: i32, route: i32, status: i32, text: Text, allow: Text): void {
@@ -84,6 +125,7 @@ function respondProblem(handle: i32, route: i32, status: i32, text: Text, allow:
 function respondRefusal(s: Slot): void {
   const h = s.handle;
   const a = s.access;
+  const keep = keepable(s);
   release(s);
   setProblem(a.refusalCode, a.refusal);
   if (a.refusalCode == 403) {
@@ -96,11 +138,13 @@ function respondRefusal(s: Slot): void {
     problem.appendAscii(a.subresource);
     problem.appendAscii(T(")"));
   }
-  respond(h, R_UNKNOWN, false, a.refusalCode, JSON_TYPE, renderStatus, T(""));
+  respond(h, R_UNKNOWN, false, a.refusalCode, JSON_TYPE, renderStatus, T(""), keep);
+  if (keep) rearm(s, h);
 }
 
 function release(s: Slot): void {
   s.handle = -1;
+  s.kept = false;
 }
 
 function hasQueryFlag(p: HttpRequestParser, flag: Text): bool {
@@ -119,6 +163,7 @@ function hasQueryFlag(p: HttpRequestParser, flag: Text): bool {
 function serve(s: Slot): void {
   const p = s.parser;
   const h = s.handle;
+  const keep = keepable(s);
   release(s);
   let route = R_UNKNOWN;
   let headOnly = false;
@@ -129,7 +174,8 @@ function serve(s: Slot): void {
   // Choose, then respond() in a loop turn of its own (see respond).
   for (let step = 0; step < 2; step++) {
     if (step == 1) {
-      respond(h, route, headOnly, status, contentType, render, allow);
+      respond(h, route, headOnly, status, contentType, render, allow, keep);
+      if (keep) rearm(s, h);
       break;
     }
     let found = findRoute(p.path);
@@ -212,23 +258,35 @@ function serve(s: Slot): void {
 
 /** A new connection; identity: its verified client certificate's names ("CN\nO1…", 0 bytes if none). */
 export function serverAccept(handle: i32, listener: i32, identityPtr: usize, identityLen: i32): void {
-  for (let i = 0; i < KUBELET_SLOTS; i++) {
-    const s = unchecked(slots[i]);
-    if (s.handle < 0) {
-      s.handle = handle;
-      s.openedAt = now();
-      s.listener = listener;
-      s.parser.reset();
-      s.access.reset(identityPtr, listener == LISTENER_KUBELET ? identityLen : 0);
-      return;
-    }
+  // A client with a request comes before a kept connection that has none.
+  let s = freeSlot();
+  if (s == null && evictIdle()) s = freeSlot();
+  if (s == null) {
+    respondProblem(handle, R_MALFORMED, 503, T("too many connections; try again"), T(""));
+    return;
   }
-  respondProblem(handle, R_MALFORMED, 503, T("too many connections; try again"), T(""));
+  s.handle = handle;
+  s.openedAt = now();
+  s.listener = listener;
+  s.kept = false;
+  s.gotBytes = false;
+  s.parser.reset();
+  s.access.reset(identityPtr, listener == LISTENER_KUBELET ? identityLen : 0);
+}
+
+function freeSlot(): Slot | null {
+  for (let i = 0; i < KUBELET_SLOTS; i++) if (unchecked(slots[i]).handle < 0) return unchecked(slots[i]);
+  return null;
 }
 
 export function serverData(handle: i32, ptr: usize, len: i32): void {
   const s = slotOf(handle);
   if (s == null) return;
+  if (!s.gotBytes) {
+    // The 408 clock runs from the connection's start, or on a kept one from its next request's first byte.
+    s.gotBytes = true;
+    if (s.kept) s.openedAt = now();
+  }
   const state = s.parser.feed(ptr, len);
   if (state == REQ_COMPLETE) {
     if (s.listener == LISTENER_HEALTHZ) {
@@ -251,10 +309,17 @@ export function serverClosed(handle: i32): void {
   if (s != null) release(s);
 }
 
-/** Answers 408 on connections that never finished their request. */
+/** Answers 408 on connections that never finished their request; closes kept connections idle too long. */
 export function serverTick(): void {
   for (let i = 0; i < KUBELET_SLOTS; i++) {
     const s = unchecked(slots[i]);
+    if (s.handle >= 0 && s.kept && !s.gotBytes) {
+      if (now() - s.openedAt >= <u64>config.kubeletKeepAliveIdleMs) {
+        net_close(s.handle);
+        release(s);
+      }
+      continue;
+    }
     // A request waiting for a review is bounded by the review's own timeout.
     if (s.handle >= 0 && s.access.phase == ACCESS_READING && now() - s.openedAt >= <u64>config.kubeletIdleTimeoutMs) {
       const h = s.handle;

@@ -226,7 +226,7 @@ export class ServingCert {
       return;
     }
     if (req.op == OP_READ && status == 404) {
-      this.warn(T("CSR "), T(" vanished before it was issued; asking again"));
+      this.say(LOG_WARN, T("CSR "), T(" vanished before it was issued; asking again"));
       this.restart();
       return;
     }
@@ -239,7 +239,7 @@ export class ServingCert {
       this.pendingSince = now();
       this.remindedAt = now();
       this.nextPollAt = now() + DEFAULT_CSR_POLL_MS;
-      this.info(T("sent CSR "), T(" (kubernetes.io/kubelet-serving); waiting for approval"));
+      this.say(LOG_INFO, T("sent CSR "), T(" (kubernetes.io/kubelet-serving); waiting for approval"));
     }
     this.backoff.succeeded();
     if (req.denied) {
@@ -263,14 +263,14 @@ export class ServingCert {
     this.nextPollAt = now() + DEFAULT_CSR_POLL_MS;
     if (now() - this.remindedAt >= PENDING_REMINDER_MS) {
       this.remindedAt = now();
-      this.warn(T("CSR "), req.approved ? T(" is approved but not issued yet (is the kubelet-serving signer running?)") : T(" is still waiting for approval (is the approver running? kubectl certificate approve works too)"));
+      this.say(LOG_WARN, T("CSR "), req.approved ? T(" is approved but not issued yet (is the kubelet-serving signer running?)") : T(" is still waiting for approval (is the approver running? kubectl certificate approve works too)"));
     }
   }
 
   private install(req: CsrRequest): void {
     const pem = this.certPem;
     if (!req.certificate.finish()) {
-      this.warn(T("CSR "), T(": status.certificate is not base64 PEM that fits 3 KB; asking again"));
+      this.say(LOG_WARN, T("CSR "), T(": status.certificate is not base64 PEM that fits 3 KB; asking again"));
       this.restart();
       return;
     }
@@ -313,16 +313,9 @@ export class ServingCert {
     this.backoff.failed(-1);
   }
 
-  private info(before: Text, after: Text): void {
-    const o = logBegin(LOG_INFO, COMPONENT);
-    o.ascii(before);
-    o.buf(this.csrName);
-    o.ascii(after);
-    logEnd();
-  }
-
-  private warn(before: Text, after: Text): void {
-    const o = logBegin(LOG_WARN, COMPONENT);
+  /** One log line naming the CSR in flight. */
+  private say(level: i32, before: Text, after: Text): void {
+    const o = logBegin(level, COMPONENT);
     o.ascii(before);
     o.buf(this.csrName);
     o.ascii(after);

@@ -20,6 +20,7 @@ static const export_spec EXPORTS[CORE_EXPORT_COUNT] = {
     [CORE_ON_NET_ERROR] = {"on_net_error", 2, 0},   [CORE_ON_SERVER_ACCEPT] = {"on_server_accept", 3, 0},
     [CORE_ON_SERVER_DATA] = {"on_server_data", 2, 0}, [CORE_ON_SERVER_CLOSED] = {"on_server_closed", 1, 0},
     [CORE_MEM_USED] = {"mem_used", 0, 1},           [CORE_HEALTHZ_PORT] = {"healthz_port", 0, 1},
+    [CORE_SERVER_MAKE_ROOM] = {"server_make_room", 0, 1},
 };
 
 /** Logs a trap: its reason, the export that was running and the engine's detail. */
@@ -164,6 +165,10 @@ bool core_deliver(core_runner *core, const event *e) {
     if (args[2] > 0 && !write_io(core, e->data, args[2])) return false;
     return call(core, CORE_ON_SERVER_ACCEPT, args, NULL);
   case EVENT_SERVER_CLOSED: return call(core, CORE_ON_SERVER_CLOSED, args, NULL);
+  case EVENT_SERVER_ROOM_WANTED: { // the core net_closes an idle kept connection, if it has one
+    uint32_t freed = 0;
+    return call(core, CORE_SERVER_MAKE_ROOM, args, &freed);
+  }
   case EVENT_NET_DATA:
   case EVENT_SERVER_DATA: {
     core_export fn = e->type == EVENT_SERVER_DATA ? CORE_ON_SERVER_DATA : CORE_ON_NET_DATA;

@@ -24,6 +24,7 @@ typedef enum event_type {
   EVENT_SERVER_ACCEPT,
   EVENT_SERVER_DATA,
   EVENT_SERVER_CLOSED,
+  EVENT_SERVER_ROOM_WANTED, // a kubelet client waits at the port's TLS limit: the core may close an idle kept connection
 } event_type;
 
 typedef struct event {

@@ -208,8 +208,16 @@ static int tls_pipe_recv(void *conn, uint8_t *out, size_t cap) {
 
 static size_t tls_pipe_room(void *conn) { return POSIX_SEND_QUEUE_BYTES - ((connection *)conn)->out_len; }
 
+/** A kubelet client found both TLS places taken and the core was asked to make room (its answer comes as net_close). */
+static bool room_asked;
+
 static void accept_clients(int which) {
   for (;;) {
+    if (which == NET_LISTENER_KUBELET && tls_server_ready() && tls_session_count() >= TLS_MAX_SESSIONS && !room_asked) {
+      // Leave the client in the backlog until the core had its say: an idle kept connection may give way.
+      room_asked = event_queue_push(queue, EVENT_SERVER_ROOM_WANTED, 0, 0);
+      if (room_asked) return;
+    }
     int fd = accept(listeners[which], NULL, NULL);
     if (fd < 0) return;
     set_nonblocking(fd);
@@ -220,6 +228,7 @@ static void accept_clients(int which) {
       logf_line(LOG_DEBUG, "kubelet client closed: no serving certificate installed yet");
       continue;
     }
+    if (tls) room_asked = false; // the core had its say: a place is free now, or the client is refused below
     connection *c = NULL;
     if (queue->count >= EVENT_QUEUE_SLOTS) logf_line(LOG_WARN, "event queue full");
     else c = claim(fd, true, CONN_OPEN);

@@ -474,17 +474,17 @@ export class Driver {
     return Math.max(k.acceptedAt + IDLE_TIMEOUT_MS, k.completedAt ?? 0) + REVIEW_WAIT_MS + 2 * TICK_MS;
   }
 
-  /** The response the core wrote on a kubelet connection it closed, checked strictly. */
+  /** The response the core wrote on a kubelet connection that has ended (the core closed it, or the client hung up after its answer), checked strictly. */
   checkKubelet(c, head, label) {
     if (!c.closed) return null;
     const bytes = this.host.sent(c);
     try {
-      return readKubeletResponse(bytes, false);
+      return readKubeletResponse(bytes, false, c.closedByCore);
     } catch (e) {
       if (!(e instanceof HttpError)) throw e;
       if (head) {
         try {
-          return readKubeletResponse(bytes, true);
+          return readKubeletResponse(bytes, true, c.closedByCore);
         } catch {}
       }
       this.fail("kubeletHttp", `${label}: ${e.message}; response ${JSON.stringify(bytes.subarray(0, 200).toString("latin1"))}`);

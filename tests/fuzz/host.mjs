@@ -69,7 +69,10 @@ export class FuzzHost extends FakeHost {
   }
   _net_close(h) {
     const c = this.conns.get(h);
-    if (c && !c.closed) c.closedAt = this.now; // when a kubelet client got its answer
+    if (c && !c.closed) {
+      c.closedAt = this.now; // when a kubelet client got its answer
+      c.closedByCore = true;
+    }
     super._net_close(h);
   }
   // The kubelet port's TLS, as the fake host's, keeping no history (a run plays millions of inputs).
@@ -119,10 +122,32 @@ export class FuzzHost extends FakeHost {
   /** Delivers bytes in io-sized calls; stops once the core closed c (as the simulator does). */
   deliver(c, bytes) {
     const cap = this.x.io_capacity();
+    // Whether the client asked HEAD (its response then has no body), from its first five bytes however they arrive.
+    if (c.server && (c.prefix ?? "").length < 5) c.prefix = ((c.prefix ?? "") + bytes.subarray(0, 5).toString("latin1")).slice(0, 5);
     for (let i = 0; i < bytes.length && !c.closed; i += cap) {
       const n = this.put(bytes.subarray(i, i + cap));
       if (c.server) this.x.on_server_data(c.handle, n);
       else this.x.on_net_data(c.handle, n);
+      this.hangUpAnswered();
+    }
+  }
+
+  /**
+   * The harness's kubelet clients send one request each and hang up once its
+   * response is complete, as the core keeps an HTTP/1.1 connection open for
+   * the next one: the client's close is when it got its answer.
+   */
+  hangUpAnswered() {
+    for (const c of this.conns.values()) {
+      if (!c.server || c.closed || !c.chunks.length) continue;
+      const out = this.sent(c);
+      const end = out.indexOf("\r\n\r\n");
+      if (end < 0) continue;
+      const length = /\r\ncontent-length: *(\d+)/i.exec(out.subarray(0, end).toString("latin1"));
+      if (c.prefix !== "HEAD " && out.length < end + 4 + Number(length?.[1] ?? 0)) continue;
+      c.closedAt = this.now;
+      c.closed = true;
+      this.x.on_server_closed(c.handle);
     }
   }
   /** Delivers bytes on c, cut at the given offsets (and at io_capacity). */
@@ -142,6 +167,7 @@ export class FuzzHost extends FakeHost {
     while (this.now < end) {
       this.now = Math.min(end, this.now + TICK_MS);
       this.x.tick(this.now >>> 0);
+      this.hangUpAnswered();
     }
   }
 

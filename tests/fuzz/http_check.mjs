@@ -134,11 +134,17 @@ export function readRequests(bytes) {
   return out;
 }
 
-/** Reads the one response a kubelet-port connection got; nothing may follow it. */
-export function readKubeletResponse(bytes, headOnly) {
+/**
+ * Reads the one response a kubelet-port connection got; nothing may follow it.
+ * closedByCore: the core closed the connection after it, which the response
+ * must announce (Connection: close); a response without it keeps the connection.
+ */
+export function readKubeletResponse(bytes, headOnly, closedByCore) {
   const { msg, rest } = readMessage(bytes, { response: true, headOnly });
   if (rest.length) fail(`${rest.length} bytes after the response`);
-  if ((msg.headers.get("connection") ?? "").toLowerCase() !== "close") fail("response without Connection: close");
+  const announced = (msg.headers.get("connection") ?? "").toLowerCase() === "close";
+  if (closedByCore && !announced) fail("the core closed the connection after a response without Connection: close");
+  if (!closedByCore && announced) fail("a response with Connection: close, but the core kept the connection");
   checkBody(msg);
   return msg;
 }

@@ -22,7 +22,7 @@ test("core.wasm declares exactly one 64 KiB page, imports only documented env fu
     assert.ok(HOST_IMPORTS.includes(i.name), `undocumented import ${i.name}`);
   }
   const exports = WebAssembly.Module.exports(mod).map((e) => e.name);
-  for (const e of ["abi_version", "io_buffer", "io_capacity", "configure", "start", "tick", "on_net_connected", "on_net_data", "on_net_closed", "on_net_error", "on_server_accept", "on_server_data", "on_server_closed", "kubelet_port", "mem_used"]) {
+  for (const e of ["abi_version", "io_buffer", "io_capacity", "configure", "start", "tick", "on_net_connected", "on_net_data", "on_net_closed", "on_net_error", "on_server_accept", "on_server_data", "on_server_closed", "kubelet_port", "healthz_port", "server_make_room", "mem_used"]) {
     assert.ok(exports.includes(e), `missing export ${e}`);
   }
   // memory section: limits flag 1 (has max), min 1, max 1

@@ -6,10 +6,13 @@ import assert from "node:assert/strict";
 import { parseResponse } from "./fake_host.mjs";
 import { boot, registerAll, NODE } from "./helpers.mjs";
 
+/** One request on a connection of its own; the client hangs up after the answer (HTTP/1.1 would keep it). */
 function get(h, path, method = "GET", extra = "") {
   const c = h.client(`${method} ${path} HTTP/1.1\r\nHost: pico\r\n${extra}\r\n`);
-  assert.ok(c.closed, "the core closes after answering");
-  return parseResponse(c.out);
+  const res = parseResponse(c.out);
+  assert.ok(res.status > 0, "answered");
+  if (!c.closed) h.peerClose(c);
+  return res;
 }
 
 test("GET /healthz answers ok with correct length and type; HEAD has the same headers and no body", async () => {
@@ -19,7 +22,7 @@ test("GET /healthz answers ok with correct length and type; HEAD has the same he
   assert.equal(r.body, "ok");
   assert.equal(r.headers["content-length"], "2");
   assert.match(r.headers["content-type"], /^text\/plain/);
-  assert.equal(r.headers["connection"], "close");
+  assert.equal(r.headers["connection"], undefined, "HTTP/1.1: the connection is kept");
   const head = get(h, "/healthz", "HEAD");
   assert.equal(head.status, 200);
   assert.equal(head.headers["content-length"], "2");
@@ -128,3 +131,95 @@ test("POST /pico/command is allowed to whoever may create nodes/proxy: 202, LED 
   assert.match(JSON.parse(bad.body).error, /params\.times must be 1\.\.50/);
 });
 
+
+// ---- keep-alive: a scrape every 15 s reuses its connection (no TLS handshake each time) ----
+
+const request = (path, extra = "") => `GET ${path} HTTP/1.1\r\nHost: pico\r\n${extra}\r\n`;
+
+/** The responses written on c so far, in order. */
+function responses(c) {
+  const out = [];
+  let rest = c.out;
+  while (rest.includes("\r\n\r\n")) {
+    const r = parseResponse(rest);
+    const end = rest.indexOf("\r\n\r\n") + 4 + Number(r.headers["content-length"] ?? 0);
+    out.push(parseResponse(rest.slice(0, end)));
+    rest = rest.slice(end);
+  }
+  return out;
+}
+
+test("an HTTP/1.1 connection serves request after request; Connection: close and HTTP/1.0 end it", async () => {
+  const h = await boot();
+  const c = h.client(request("/healthz"));
+  assert.equal(c.closed, false, "kept");
+  h.deliver(c, request("/livez"));
+  h.deliver(c, request("/spec"));
+  h.answerReviews(true); // nodes/spec: a review of its own
+  assert.deepEqual(responses(c).map((r) => r.status), [200, 200, 200]);
+  assert.equal(c.closed, false);
+  h.deliver(c, request("/healthz", "Connection: close\r\n"));
+  assert.equal(responses(c).at(-1).headers.connection, "close");
+  assert.equal(c.closed, true);
+  const old = h.client("GET /healthz HTTP/1.0\r\n\r\n");
+  assert.equal(parseResponse(old.out).headers.connection, "close");
+  assert.equal(old.closed, true);
+});
+
+test("a pipelined second request is not read: the first is answered and the connection closed", async () => {
+  const h = await boot();
+  const c = h.client(request("/healthz") + request("/livez"));
+  assert.equal(responses(c).length, 1);
+  assert.equal(responses(c)[0].headers.connection, "close");
+  assert.equal(c.closed, true);
+});
+
+test("a kept connection idle for kubelet_keepalive_idle_ms is closed without a word; one mid-request gets its 408", async () => {
+  const h = await boot();
+  const idle = h.client(request("/healthz"));
+  const partial = h.client(request("/healthz"));
+  h.tick(40_000);
+  h.deliver(partial, "GET /livez HTTP/1.1\r\n"); // the next request starts, and stalls
+  h.tick(10_100);
+  assert.equal(responses(partial).at(-1).status, 408, "408 counts from the request's first byte");
+  assert.equal(idle.closed, false, "idle 60 s not reached yet");
+  h.tick(10_000);
+  assert.equal(idle.closed, true);
+  assert.equal(responses(idle).length, 1, "closed without another response");
+});
+
+test("a new client takes the slot of an idle kept connection; busy ones are not cut off", async () => {
+  const h = await boot();
+  const a = h.client(request("/healthz"));
+  h.tick(100);
+  const b = h.client(request("/healthz"));
+  h.tick(100);
+  assert.equal(h.x.server_make_room(), 1, "the connection idle the longest closed for the host");
+  assert.equal(a.closed, true);
+  const c = h.client(request("/livez"));
+  assert.equal(responses(c)[0].status, 200, "the new client took a's slot");
+  h.tick(100);
+  const d = h.client(request("/spec"));
+  assert.equal(b.closed, true, "b, idle, made room for d");
+  assert.equal(responses(d)[0].status, 200);
+  // Both slots busy mid-request: nobody is evicted, the next client gets 503, the host no room.
+  h.deliver(c, "GET /heal");
+  h.deliver(d, "GET /he");
+  assert.equal(h.x.server_make_room(), 0);
+  const e = h.client(request("/healthz"));
+  assert.equal(parseResponse(e.out).status, 503);
+  assert.equal(c.closed || d.closed, false);
+});
+
+test("a kept connection with a client certificate stays that user; a bearer token is checked again on each request", async () => {
+  const h = await boot();
+  const token = "Authorization: Bearer tok-1\r\n";
+  const c = h.client(request("/metrics", token), 0, { identity: "", review: null });
+  assert.equal(h.answerReviews(true).length, 2); // TokenReview, SubjectAccessReview
+  h.deliver(c, request("/metrics")); // no token this time: anonymous
+  assert.deepEqual(responses(c).map((r) => r.status), [200, 401]);
+  const cert = h.client(request("/metrics"), 0, { identity: "carol", review: null });
+  assert.equal(h.answerReviews(true).length, 1);
+  h.deliver(cert, request("/metrics"));
+  assert.deepEqual(responses(cert).map((r) => r.status), [200, 200]);
+});

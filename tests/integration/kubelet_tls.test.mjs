@@ -7,7 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { withPlane, until, get, raw, servingReady } from "./plane.mjs";
+import { withPlane, until, get, getVia, raw, servingReady } from "./plane.mjs";
 import { simAddress } from "../../dist/cli/sims.js";
 
 let plane;
@@ -94,4 +94,20 @@ test("kubectl top node lists the Pico with non-zero CPU and memory within 60 s (
   const m = JSON.parse(await plane.kubectlAsync(["get", "--raw", `/apis/metrics.k8s.io/v1beta1/nodes/${NAME}`]));
   assert.ok(Number.parseInt(m.usage.memory) > 0, `memory ${m.usage.memory}`);
   assert.ok(Number.parseInt(m.usage.cpu) > 0, `cpu ${m.usage.cpu}`);
+});
+
+test("a kept-alive connection serves the next scrape without a new handshake; an idle one makes room for a new client", async () => {
+  const agents = [0, 1, 2].map(() => plane.keepAliveAgent());
+  const viaAgent = (agent, pathname) => getVia(agent, pico.address, pico.opts.kubeletPort, pathname);
+  try {
+    const first = await viaAgent(agents[0], "/metrics/resource");
+    const again = await viaAgent(agents[0], "/metrics/resource");
+    assert.deepEqual([first.status, again.status], [200, 200]);
+    assert.equal(again.localPort, first.localPort, "the same connection");
+    assert.equal((await viaAgent(agents[1], "/healthz")).status, 200); // both places now held by idle kept connections
+    assert.equal((await viaAgent(agents[2], "/healthz")).status, 200, "a third client is served: the longest idle connection made room");
+    assert.equal((await viaAgent(agents[0], "/healthz")).status, 200, "the client whose connection was closed reconnects");
+  } finally {
+    for (const a of agents) a.destroy();
+  }
 });

@@ -55,8 +55,10 @@ export async function withPlane(env = {}, { proxy: withProxy = true, approver: w
     proxy,
     enrolled,
     approverLog,
-    /** The cluster CA, which signs the Picos' serving certificates. */
+    /** The cluster CA, which signs the Picos' serving certificates; the admin's client certificate and key. */
     kubeletCa: kubeletClient.ca,
+    /** An HTTPS agent that keeps one connection alive, as the admin (as metrics-server and the API server keep theirs). */
+    keepAliveAgent: () => new https.Agent({ keepAlive: true, maxSockets: 1, ...kubeletClient }),
     kubectl: (args, input) => kubectl(cluster, args, input),
     /** kubectl without blocking this process: for requests a simulated Pico here must answer. */
     kubectlAsync: (args) =>
@@ -161,6 +163,19 @@ export async function until(what, fn, timeoutMs = 20_000, stepMs = 250) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/** GET on a kubelet port through a keep-alive agent; resolves with the status and the client's local port (the same one: the same connection). */
+export function getVia(agent, host, port, pathname) {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host, port, path: pathname, agent }, (res) => {
+      const localPort = res.socket.localPort; // the socket goes back to the agent at the end
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode, localPort }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 /** The Pico serves its kubelet port once its serving certificate is issued (CSR, approver, signer). */

@@ -19,6 +19,7 @@ const B = "pico-px-b";
 const LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
 const CM_LIST = "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dpico-config";
 const REFUSED = /pico-node proxy: request not on the allow-list/;
+const CSRS = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 
 let plane;
 let picoA;
@@ -96,7 +97,6 @@ test("no token or a wrong token: 401 from nginx, and the request never reaches t
 
 test("Pico A's token cannot write node B or B's Lease: 403, from nginx or from the API server's NodeRestriction", async () => {
   await until(`${B} Ready`, () => ready(B));
-  const bBefore = plane.json(["get", "node", B]).metadata.resourceVersion;
   const byNginx = [
     ["PATCH", `/api/v1/nodes/${B}/status`, { status: { conditions: [{ type: "Ready", status: "False" }] } }],
     ["PUT", `${LEASES}/${B}`, { metadata: { name: B }, spec: { holderIdentity: A } }],
@@ -114,7 +114,9 @@ test("Pico A's token cannot write node B or B's Lease: 403, from nginx or from t
   const lease = await plane.viaProxy("POST", LEASES, { token: token(A), body: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: B, namespace: "kube-node-lease" }, spec: { holderIdentity: A } } });
   assert.equal(lease.status, 403, lease.text);
   assert.doesNotMatch(lease.json().message, REFUSED, "refused by the API server, not nginx");
-  assert.equal(plane.json(["get", "node", B]).metadata.resourceVersion, bBefore, "node B unchanged");
+  // B's own writes (and the controllers') go on meanwhile: what A tried never landed.
+  const bAfter = plane.json(["get", "node", B]);
+  assert.equal(bAfter.status.conditions.find((c) => c.type === "Ready").status, "True", "node B still Ready: A's PATCH never landed");
   assert.equal(plane.json(["-n", "kube-node-lease", "get", "lease", B]).spec.holderIdentity, B);
 });
 
@@ -136,6 +138,15 @@ test("secrets, other namespaces, other ConfigMaps, exec, proxy subresources, any
     ["DELETE", `/api/v1/nodes/${A}`],
     ["GET", LEASES],
     ["GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles"],
+    // Serving CSRs: only its own, only by the name the core gives them; never a list, a watch or an approval.
+    ["GET", `${CSRS}/${B}-serving-0123abcd`],
+    ["GET", `${CSRS}/${A}-serving-0123ABCD`],
+    ["GET", `${CSRS}/csr-abcde`],
+    ["GET", CSRS],
+    ["PUT", `${CSRS}/${A}-serving-0123abcd/approval`],
+    ["DELETE", `${CSRS}/${A}-serving-0123abcd`],
+    ["GET", "/apis/authorization.k8s.io/v1/subjectaccessreviews"],
+    ["POST", "/apis/authorization.k8s.io/v1/namespaces/default/localsubjectaccessreviews"],
   ];
   for (const [method, p] of refused) {
     const r = await plane.viaProxy(method, p, { token: token(A) });
@@ -144,6 +155,15 @@ test("secrets, other namespaces, other ConfigMaps, exec, proxy subresources, any
   }
   // The device's own ConfigMap LIST is on the list (and RBAC allows it).
   assert.equal((await plane.viaProxy("GET", CM_LIST, { token: token(A) })).status, 200);
+  // What the kubelet port needs reaches the API server, as the device's node identity: reviews, and reading its own CSR.
+  const sar = await plane.viaProxy("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", { token: token(A), body: { apiVersion: "authorization.k8s.io/v1", kind: "SubjectAccessReview", spec: { user: "nobody", resourceAttributes: { verb: "get", resource: "nodes", subresource: "metrics", name: A } } } });
+  assert.equal(sar.status, 201, sar.text);
+  assert.equal(sar.json().status.allowed, false);
+  const tr = await plane.viaProxy("POST", "/apis/authentication.k8s.io/v1/tokenreviews", { token: token(A), body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token: "not-a-token" } } });
+  assert.equal(tr.status, 201, tr.text);
+  assert.equal(tr.json().status.authenticated ?? false, false);
+  const ownCsr = await plane.viaProxy("GET", `${CSRS}/${A}-serving-0123abcd`, { token: token(A) });
+  assert.equal(ownCsr.status, 404, ownCsr.text); // forwarded: the API server has no such CSR
   // Impersonation headers never reach the API server: A stays A (were they passed, A could not impersonate and would get 403).
   const imp = await plane.viaProxy("PATCH", `/api/v1/nodes/${A}/status`, { token: token(A), body: {}, headers: { "Impersonate-User": `system:node:${B}`, "Impersonate-Group": "system:nodes" } });
   assert.equal(imp.status, 200, imp.text);

@@ -104,10 +104,14 @@ function kubelet(port, raw, ms = 2000) {
 export async function allocationFaultRun(shellProgram, failAt) {
   const api = await scriptedApi();
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "pico-oom-"));
+  // The kubelet port serves TLS only once a certificate is issued, which this scripted API does not do:
+  // requests go to the plain healthz port (the shell's connection handling and the core's routing
+  // alike; only /healthz is served there), and the region is read from the shell's state file.
   const kubeletPort = await claimPort();
+  const healthzPort = await claimPort();
   const config = path.join(state, "device.env");
   fs.writeFileSync(config, CONFIG.replace(/^api=.*$/m, `api=http://127.0.0.1:${api.port}`) + [
-    "wifi_ssid=unused-on-posix", `kubelet_port=${kubeletPort}`, "lease_renew_ms=100",
+    "wifi_ssid=unused-on-posix", `kubelet_port=${kubeletPort}`, `healthz_port=${healthzPort}`, "lease_renew_ms=100",
     "backoff_initial_ms=50", "backoff_max_ms=200", "lease_backoff_max_ms=200", "",
   ].join("\n"));
   const shell = spawn(shellProgram, ["--config", config, "--wasm", WASM, "--state", state, "--quiet"], {
@@ -135,7 +139,7 @@ export async function allocationFaultRun(shellProgram, failAt) {
     api.state.listVersion = "101"; // a re-LIST after a restart finds the new values too
     api.state.listValues = next.text;
     api.seen.watch?.socket.write(watchEvent("MODIFIED", configMap("101", next.text)));
-    for (const [, raw] of KUBELET_REQUESTS) if (alive()) await kubelet(kubeletPort, raw);
+    for (const [, raw] of KUBELET_REQUESTS) if (alive()) await kubelet(healthzPort, raw);
     const renewedAfter = (t) => api.seen.requests.some((r) => r.at > t && r.target.startsWith(LEASES) && (r.method === "PUT" || r.method === "POST"));
     const requestsDone = Date.now();
     await until(() => renewedAfter(requestsDone) || !alive(), 3000);
@@ -147,14 +151,12 @@ export async function allocationFaultRun(shellProgram, failAt) {
 
     // Recovery, once allocations succeed again.
     const checked = Date.now();
-    const healthy = await until(async () => alive() && (await kubelet(kubeletPort, "GET /healthz HTTP/1.1\r\nHost: pico\r\n\r\n", 1000))?.status === 200, 10_000);
+    const healthy = await until(async () => alive() && (await kubelet(healthzPort, "GET /healthz HTTP/1.1\r\nHost: pico\r\n\r\n", 1000))?.status === 200, 10_000);
     if (!healthy) why.push("/healthz never answered 200");
     if (!(await until(() => renewedAfter(Math.max(checked, faultAt)) || !alive(), 10_000))) why.push("no Lease renewal after the fault");
     const want = Buffer.from(next.bytes).toString("hex");
-    const applied = await until(async () => {
-      const r = alive() && (await kubelet(kubeletPort, "GET /pico/memory HTTP/1.1\r\nHost: pico\r\n\r\n", 1000));
-      return r?.status === 200 && JSON.parse(r.body).hex === want;
-    }, 10_000);
+    const regionFile = path.join(state, "region.bin"); // a 12-byte record head, then the region (persisted within 1 s)
+    const applied = await until(() => fs.existsSync(regionFile) && fs.readFileSync(regionFile).subarray(12, 12 + 1024).toString("hex") === want, 10_000);
     if (!applied) why.push("the region never held the ConfigMap's newest values");
     if (!alive()) why.push(`the process ended (exit ${shell.exitCode}, signal ${shell.signalCode})`);
   } finally {
@@ -164,6 +166,7 @@ export async function allocationFaultRun(shellProgram, failAt) {
     clearTimeout(timer);
     api.close();
     portsInUse.delete(kubeletPort);
+    portsInUse.delete(healthzPort);
     fs.rmSync(state, { recursive: true, force: true });
   }
   return { allocations, fault, recovered: why.length === 0, why, exit, log };

@@ -15,10 +15,10 @@ import { startPosixShell } from "./posix_shell.mjs";
 const SHELLS = (process.env.PICO_POSIX_SHELLS ?? "").split(",").filter(Boolean).map((s) => s.split("="));
 const ENGINE_NAMES = { aot: /, aot \(wasm2c 1\.0\.32\)$/, wasm3: /, wasm3$/ };
 
-let plane, get, until, freePort;
+let plane, get, getVia, until, freePort;
 before(async () => {
   if (!SHELLS.length) return;
-  ({ withPlane: plane, until, get } = await import("../integration/plane.mjs"));
+  ({ withPlane: plane, until, get, getVia } = await import("../integration/plane.mjs"));
   ({ freePort } = await import("../../dist/cli/sims.js"));
   plane = await plane();
 });
@@ -62,6 +62,15 @@ for (const [index, [engine, SHELL]] of (SHELLS.length ? SHELLS : [["none", null]
       await until("the POSIX shell's serving certificate", () => /serving the kubelet port with the certificate/.test(log), 30_000);
       const status = await get(kubeletPort, "/pico/status");
       assert.equal(status.status, 200);
+      // Kept-alive connections hold both TLS places; a third client still gets in (the idle one gives way).
+      const agents = [0, 1, 2].map(() => plane.keepAliveAgent());
+      try {
+        for (const agent of agents) assert.equal((await getVia(agent, "127.0.0.1", kubeletPort, "/healthz")).status, 200);
+        const [first, again] = [await getVia(agents[2], "127.0.0.1", kubeletPort, "/healthz"), await getVia(agents[2], "127.0.0.1", kubeletPort, "/healthz")];
+        assert.equal(again.localPort, first.localPort, "the same connection serves the next request");
+      } finally {
+        for (const agent of agents) agent.destroy();
+      }
       const picoStatus = JSON.parse(status.body);
       assert.equal(picoStatus.registered, true);
       assert.equal(picoStatus.applied_resource_version, plane.json(["get", "configmap", "pico-config"]).metadata.resourceVersion);

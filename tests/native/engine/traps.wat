@@ -14,6 +14,7 @@
   (func (export "configure") (param i32) (result i32) (i32.const 0))
   (func (export "kubelet_port") (result i32) (i32.const 10250))
   (func (export "healthz_port") (result i32) (i32.const 10248))
+  (func (export "server_make_room") (result i32) (i32.const 0))
   (func (export "start") (param i32) (result i32) (i32.const 0))
   (func (export "tick") (param i32))
   (func (export "on_net_connected") (param i32))

@@ -78,8 +78,12 @@ static void step(void) {
   check_region();
 }
 
+static void hang_up_answered(void);
+static void end_connection(int32_t h, event_type type, int32_t code);
+
 static void drain(void) {
   while (!event_queue_empty(&events)) step();
+  hang_up_answered();
 }
 
 static void push(event_type type, int32_t handle, int32_t code) {
@@ -94,13 +98,49 @@ static void advance(uint32_t ms) {
     fuzz.now_ms += d;
     ms -= d;
     step();
+    hang_up_answered();
   }
 }
 
 // ---- connections ----
 
+/** The HTTP response on out is complete: its head, and its Content-Length of body unless it answers a HEAD. */
+static bool response_complete(const fuzz_conn *c) {
+  const uint8_t *end = NULL;
+  for (size_t i = 0; i + 4 <= c->out_len && !end; i++)
+    if (memcmp(c->out + i, "\r\n\r\n", 4) == 0) end = c->out + i + 4;
+  if (!end) return false;
+  if (c->first_len == 5 && memcmp(c->first, "HEAD ", 5) == 0) return true;
+  size_t length = 0;
+  for (const uint8_t *p = c->out; p + 16 <= end; p++) {
+    if (strncasecmp((const char *)p, "\r\nContent-Length:", 17) != 0) continue;
+    for (p += 17; p < end && *p == ' '; p++) {}
+    for (; p < end && *p >= '0' && *p <= '9'; p++) length = length * 10 + (size_t)(*p - '0');
+    break;
+  }
+  return (size_t)(c->out + c->out_len - end) >= length;
+}
+
+/**
+ * The harness's kubelet clients send one request each and hang up once its
+ * response is complete, as the core keeps an HTTP/1.1 connection open for the
+ * next one.
+ */
+static void hang_up_answered(void) {
+  for (int32_t h = 1; h < fuzz.conn_count; h++) {
+    fuzz_conn *c = conn(h);
+    if (c->server && !c->closed && c->out_len > 0 && response_complete(c)) end_connection(h, EVENT_SERVER_CLOSED, 0);
+  }
+}
+
 void driver_deliver(int32_t h, const uint8_t *bytes, size_t len) {
   event_type type = conn(h)->server ? EVENT_SERVER_DATA : EVENT_NET_DATA;
+  fuzz_conn *k = conn(h);
+  if (k->server && k->first_len < sizeof k->first) {
+    size_t take = sizeof k->first - k->first_len < len ? sizeof k->first - k->first_len : len;
+    memcpy(k->first + k->first_len, bytes, take);
+    k->first_len += take;
+  }
   commit_allowed = !conn(h)->server && (conn(h)->kind == KIND_LIST || conn(h)->kind == KIND_WATCH);
   for (size_t off = 0; off < len && !conn(h)->closed;) { // the core may close it mid-way: it hears no more
     size_t room = event_queue_data_room(&events, type, h);
@@ -387,7 +427,7 @@ http_message driver_kubelet(const char *request) {
   if (!conn(h)->closed) return m;
   char why[600];
   fuzz_conn *c = conn(h);
-  if (http_read_response(c->out, c->out_len, strncmp(request, "HEAD ", 5) == 0, &m, why, sizeof why) != HTTP_OK)
+  if (http_read_response(c->out, c->out_len, strncmp(request, "HEAD ", 5) == 0, c->closed_by_core, &m, why, sizeof why) != HTTP_OK)
     oracle_fail(ORACLE_KUBELET_HTTP, "%s; response to \"%s\": \"%s\"", why, quoted((const uint8_t *)request, strcspn(request, "\r"), 80),
                 quoted(c->out, c->out_len, 200));
   return m;
@@ -411,7 +451,7 @@ void driver_check_slots(void) {
     http_message m;
     char why[600];
     if (!c->closed) continue;
-    if (http_read_response(c->out, c->out_len, false, &m, why, sizeof why) != HTTP_OK)
+    if (http_read_response(c->out, c->out_len, false, c->closed_by_core, &m, why, sizeof why) != HTTP_OK)
       oracle_fail(ORACLE_KUBELET_HTTP, "slot check: %s; response \"%s\"", why, quoted(c->out, c->out_len, 200));
     status[i] = m.status;
   }

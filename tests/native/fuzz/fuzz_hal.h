@@ -30,6 +30,8 @@ typedef struct fuzz_conn {
   conn_tag tag;
   int kind;             // outbound: the request kind it was last used for (api_kind)
   uint32_t accepted_at; // server: when it connected
+  uint8_t first[5];     // server: the first bytes the client sent (a HEAD's answer has no body)
+  size_t first_len;
 } fuzz_conn;
 
 typedef struct fuzz_hal {

@@ -108,8 +108,8 @@ static void check_clients(const client *clients) {
                   (unsigned long)(fuzz.now_ms - c->accepted_at) / 1000, c->out_len ? "answered without closing" : "never answered (no 408)");
     http_message m;
     char why[600], quote[400];
-    if (http_read_response(c->out, c->out_len, false, &m, why, sizeof why) == HTTP_OK) continue;
-    if (asked_head(&clients[i]) && http_read_response(c->out, c->out_len, true, &m, why, sizeof why) == HTTP_OK) continue;
+    if (http_read_response(c->out, c->out_len, false, c->closed_by_core, &m, why, sizeof why) == HTTP_OK) continue;
+    if (asked_head(&clients[i]) && http_read_response(c->out, c->out_len, true, c->closed_by_core, &m, why, sizeof why) == HTTP_OK) continue;
     oracle_fail(ORACLE_KUBELET_HTTP, "client %d: %s; response \"%s\"", i + 1, why, http_quote(c->out, c->out_len < 200 ? c->out_len : 200, quote, sizeof quote));
   }
 }

@@ -177,7 +177,7 @@ http_result http_read_request(const uint8_t *b, size_t len, http_message *m, cha
   return check_body(&h, m->body, m->body_len, why, cap);
 }
 
-http_result http_read_response(const uint8_t *b, size_t len, bool head_only, http_message *m, char *why, size_t cap) {
+http_result http_read_response(const uint8_t *b, size_t len, bool head_only, bool closed_by_core, http_message *m, char *why, size_t cap) {
   head h;
   http_result r = read_head(b, len, true, &h, m, why, cap);
   if (r == HTTP_INCOMPLETE) return bad(why, cap, "incomplete head (%zu bytes, no blank line)", len);
@@ -186,8 +186,9 @@ http_result http_read_response(const uint8_t *b, size_t len, bool head_only, htt
   size_t wire = head_only ? 0 : h.content_length;
   if (len - h.length < wire) return bad(why, cap, "body shorter than Content-Length %zu (%zu bytes)", h.content_length, len - h.length);
   if (len - h.length > wire) return bad(why, cap, "%zu bytes after the response", len - h.length - wire);
-  if (!h.close) return bad(why, cap, "response without Connection: close");
-  m->connection_close = true;
+  if (closed_by_core && !h.close) return bad(why, cap, "the core closed the connection after a response without Connection: close");
+  if (!closed_by_core && h.close) return bad(why, cap, "a response with Connection: close, but the core kept the connection");
+  m->connection_close = h.close;
   m->body = b + h.length;
   m->body_len = wire;
   m->length = h.length + wire;

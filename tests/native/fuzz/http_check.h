@@ -26,7 +26,8 @@ typedef enum { HTTP_OK, HTTP_INCOMPLETE, HTTP_BAD } http_result;
 /** One request from the front of bytes; HTTP_INCOMPLETE until its head and body are all there. */
 http_result http_read_request(const uint8_t *bytes, size_t len, http_message *m, char *why, size_t cap);
 /** The one response of a kubelet-port connection: nothing may follow it. head_only: a HEAD's answer. */
-http_result http_read_response(const uint8_t *bytes, size_t len, bool head_only, http_message *m, char *why, size_t cap);
+/** closed_by_core: the core closed the connection after this response, which must then say Connection: close (and only then). */
+http_result http_read_response(const uint8_t *bytes, size_t len, bool head_only, bool closed_by_core, http_message *m, char *why, size_t cap);
 /**
  * True if bytes are what a healthy server's open watch stream could be so far:
  * a clean 200 head for a chunked JSON stream, then whole chunks (their content
