@@ -15,7 +15,7 @@ import { ConsoleLogger, LogLevel, Simulator } from "rp2040js";
 import { firmwareBuildDir } from "../dist/cli/firmware.js";
 import { apiResponse, chunk, status, parseRequest, parseResponse } from "../tests/host/fake_host.mjs";
 import { CONFIG, NODE, nodeObject, leaseObject, configMap, configMapList } from "../tests/host/helpers.mjs";
-import { pump, tlsConnect, tlsRequest, waitForCertificate } from "./firmware_tls.mjs";
+import { closeClient, tlsConnect, tlsRequest, waitForCertificate } from "./firmware_tls.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export { ENGINES } from "../dist/cli/firmware.js";
@@ -464,9 +464,9 @@ export class EmulatedPico {
 
   /**
    * One kubelet-port client over TLS (needs a world): connects as identity (a client certificate of the
-   * world's client CA; null: none), resuming its earlier session, sends raw, waits for the answer and the
-   * close; returns the response and its cost (the resumed handshake included). A connection the firmware
-   * refused answers status 0.
+   * world's client CA; null: none), resuming its earlier session, sends raw, waits for the answer, then
+   * closes the connection (the core would keep it for the next request); returns the response and its cost
+   * (the resumed handshake included). A connection the firmware refused answers status 0.
    */
   async request(raw, { identity = "admin" } = {}) {
     if (!this.world) throw new Error("request() speaks TLS: construct the EmulatedPico with a world (bench/firmware_tls.mjs)");
@@ -476,10 +476,10 @@ export class EmulatedPico {
     const c = await tlsConnect(this, this.world, { identity: identity ?? undefined, session: this.sessions.get(key) });
     if (!c.secure) return { response: { status: 0, headers: {}, body: "" }, raw: "", cycles: this.cycles - start, ms: this.ms - startMs };
     const response = await tlsRequest(this, c, raw);
-    await pump(this, () => c.conn.closed, { what: "the kubelet connection closed", maxMs: 10_000 });
+    const cost = { cycles: this.cycles - start, ms: this.ms - startMs };
     if (c.session) this.sessions.set(key, c.session);
-    c.socket.destroy();
-    return { response, raw: c.received.toString(), cycles: this.cycles - start, ms: this.ms - startMs };
+    await closeClient(this, c);
+    return { response, raw: c.received.toString(), ...cost };
   }
 
   /** Waits until the firmware serves its kubelet port with a certificate (needs a world). */

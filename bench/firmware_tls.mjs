@@ -153,6 +153,13 @@ export async function tlsRequest(pico, r, raw) {
   return parseResponse(r.received.toString());
 }
 
+/** The client hangs up (unless the firmware closed first) and the firmware is given time to let it go. */
+export async function closeClient(pico, r) {
+  r.socket.destroy();
+  if (!r.conn.closed) pico.peerClose(r.conn.handle);
+  await settle(pico, 20);
+}
+
 /** Waits until the firmware has its serving certificate installed (CSR sent, signed, installed). */
 export async function waitForCertificate(pico, maxMs = 60_000) {
   await pump(pico, () => pico.lines.some((l) => l.includes("tls: serving with the certificate installed now")), { maxMs, what: "serving certificate installed" });

@@ -21,9 +21,9 @@ int32_t device_tls_validity(int64_t *not_before, int64_t *not_after) {
 
 // The kubelet port's TLS server (tls_server.h) without a TLS library: no certificate is ever ready, so the
 // port closes every kubelet client at once.
-bool tls_server_set_client_ca(const uint8_t *pem, size_t len) {
+int tls_server_set_client_ca(const uint8_t *pem, size_t len) {
   (void)pem, (void)len;
-  return true; // nothing will ever be verified with it
+  return 0; // nothing will ever be verified with it
 }
 bool tls_server_ready(void) { return false; }
 tls_session *tls_session_open(const tls_pipe *pipe) {

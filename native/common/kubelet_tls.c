@@ -12,6 +12,21 @@ bool kubelet_tls_open(kubelet_tls *k, const tls_pipe *pipe) {
   return k->session != NULL;
 }
 
+kubelet_tls_start kubelet_tls_start_when_room(kubelet_tls *k, const tls_pipe *pipe, event_queue *queue) {
+  if (tls_server_ready() && tls_session_count() >= TLS_MAX_SESSIONS) {
+    if (!k->room_asked) {
+      k->room_asked = event_queue_push(queue, EVENT_SERVER_ROOM_WANTED, 0, 0);
+      return KUBELET_TLS_WAITING; // (a full queue: asked again next turn)
+    }
+    if (event_queue_holds(queue, EVENT_SERVER_ROOM_WANTED)) return KUBELET_TLS_WAITING; // the core has not answered yet
+    if (tls_session_count() >= TLS_MAX_SESSIONS) {
+      logf_line(LOG_WARN, "tls: %u connections open and none idle: a new kubelet client is refused", (unsigned)TLS_MAX_SESSIONS);
+      return KUBELET_TLS_REFUSED;
+    }
+  }
+  return kubelet_tls_open(k, pipe) ? KUBELET_TLS_STARTED : KUBELET_TLS_REFUSED;
+}
+
 bool kubelet_tls_serve(kubelet_tls *k, int32_t handle, event_queue *queue) {
   tls_state state = tls_session_handshake(k->session);
   if (state == TLS_ENDED) return false;

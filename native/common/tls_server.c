@@ -6,6 +6,7 @@
 #include "device_key.h"
 #include "logf.h"
 #include "mbedtls/oid.h"
+#include "mbedtls/pem.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/ssl_ticket.h"
 #include "shell_config.h"
@@ -87,19 +88,23 @@ static bool configure(void) {
   return true;
 }
 
-bool tls_server_set_client_ca(const uint8_t *pem, size_t len) {
+int tls_server_set_client_ca(const uint8_t *pem, size_t len) {
   char *text = malloc(len + 1);
-  if (text == NULL) return false;
+  if (text == NULL) return TLS_CA_NO_MEMORY;
   memcpy(text, pem, len);
   text[len] = '\0';
   mbedtls_x509_crt parsed;
   mbedtls_x509_crt_init(&parsed);
   int rc = memchr(pem, 0, len) ? -1 : mbedtls_x509_crt_parse(&parsed, (const uint8_t *)text, len + 1);
   free(text);
+  if (rc == MBEDTLS_ERR_X509_ALLOC_FAILED || rc == MBEDTLS_ERR_PEM_ALLOC_FAILED) {
+    mbedtls_x509_crt_free(&parsed);
+    return TLS_CA_NO_MEMORY;
+  }
   if (rc != 0 || parsed.raw.p == NULL) {
     logf_line(LOG_ERROR, "tls: the client CA does not parse as PEM certificates (-0x%04x)", (unsigned)(rc < 0 ? -rc : rc));
     mbedtls_x509_crt_free(&parsed);
-    return false;
+    return TLS_CA_UNPARSABLE;
   }
   if (server.has_client_ca) mbedtls_x509_crt_free(&server.client_ca);
   server.client_ca = parsed; // the list's nodes are on the heap: moving its head is safe
@@ -108,7 +113,7 @@ bool tls_server_set_client_ca(const uint8_t *pem, size_t len) {
     mbedtls_ssl_conf_ca_chain(&server.config, &server.client_ca, NULL);
     mbedtls_ssl_conf_authmode(&server.config, MBEDTLS_SSL_VERIFY_OPTIONAL);
   }
-  return true;
+  return 0;
 }
 
 bool tls_server_ready(void) {

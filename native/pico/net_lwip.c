@@ -384,7 +384,9 @@ static size_t tls_pipe_room(void *conn) {
 static void serve_tls(connection *c) {
   if (c->session.session == NULL) {
     tls_pipe pipe = {.conn = c, .send = tls_pipe_send, .recv = tls_pipe_recv, .room = tls_pipe_room};
-    if (!kubelet_tls_open(&c->session, &pipe)) { // no certificate yet, two sessions open, or no memory
+    kubelet_tls_start start = kubelet_tls_start_when_room(&c->session, &pipe, queue);
+    if (start == KUBELET_TLS_WAITING) return; // the core is asked to close an idle kept connection
+    if (start == KUBELET_TLS_REFUSED) {       // no certificate yet, no place, or no memory
       close_pcb(c, true);
       release(c);
       return;

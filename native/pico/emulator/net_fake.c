@@ -34,7 +34,8 @@ typedef struct fake_conn {
   uint16_t handle;
   send_queue pending;
   uint32_t window; // bytes the fake network still takes this step
-  kubelet_tls tls; // kubelet-port clients: their TLS
+  bool tls_wanted; // a kubelet-port client: TLS (its session opens on the main loop, when a place is free)
+  kubelet_tls tls;
   uint8_t *in;     // TLS: ciphertext received (NET_FAKE_TLS_IN_BYTES), in_len of it waiting
   size_t in_len;
   bool peer_closed; // TLS: the script closed it; the session reads the end once `in` is drained
@@ -202,9 +203,9 @@ static bool deliver(const link_frame *f) {
       return true;
     }
     c->state = FAKE_OPEN;
-    tls_pipe pipe = {.conn = c, .send = tls_pipe_send, .recv = tls_pipe_recv, .room = tls_pipe_room};
+    c->tls_wanted = true; // the core hears of it once its handshake completed (serve_tls)
     c->in = malloc(NET_FAKE_TLS_IN_BYTES);
-    if (c->in == NULL || !kubelet_tls_open(&c->tls, &pipe)) { // the core hears of it once its handshake completed
+    if (c->in == NULL) {
       link_send(LINK_CLOSE, f->handle, NULL, 0);
       release(c);
     }
@@ -217,7 +218,7 @@ static bool deliver(const link_frame *f) {
     return true;
   case LINK_DATA: {
     if (c == NULL || c->state == FAKE_CLOSING) return true; // the core is done with it: dropped, as on the board
-    if (c->tls.session) { // ciphertext for the session, read on the main loop
+    if (c->tls_wanted) { // ciphertext for the session, read on the main loop
       if (f->len > NET_FAKE_TLS_IN_BYTES - c->in_len) return false;
       memcpy(c->in + c->in_len, f->payload, f->len);
       c->in_len += f->len;
@@ -234,7 +235,7 @@ static bool deliver(const link_frame *f) {
       c->peer_closed = true;
       return true;
     }
-    if (c->tls.session && !c->tls.announced) { // the core never heard of it
+    if (c->tls_wanted && !c->tls.announced) { // the core never heard of it
       release(c);
       return true;
     }
@@ -257,6 +258,16 @@ static bool deliver(const link_frame *f) {
 /** A TLS client's turn (kubelet_tls.h); the session ended, or its handshake took too long: closed, the core
  *  told if it knew the client. */
 static void serve_tls(fake_conn *c) {
+  if (c->tls.session == NULL) {
+    tls_pipe pipe = {.conn = c, .send = tls_pipe_send, .recv = tls_pipe_recv, .room = tls_pipe_room};
+    kubelet_tls_start start = kubelet_tls_start_when_room(&c->tls, &pipe, queue);
+    if (start == KUBELET_TLS_WAITING) return;
+    if (start == KUBELET_TLS_REFUSED) {
+      link_send(LINK_CLOSE, c->handle, NULL, 0);
+      release(c);
+      return;
+    }
+  }
   size_t before = c->in_len;
   bool open = kubelet_tls_serve(&c->tls, c->handle, queue);
   c->in_progress = c->in_len < before;
@@ -278,12 +289,13 @@ void net_fake_step(void) {
   link_frame f;
   while (link_peek(&f) && deliver(&f)) link_take(&f);
   for (int i = 0; i < NET_MAX_CONNECTIONS; i++)
-    if (conns[i].state == FAKE_OPEN && conns[i].tls.session) serve_tls(&conns[i]);
+    if (conns[i].state == FAKE_OPEN && conns[i].tls_wanted) serve_tls(&conns[i]);
 }
 
 bool net_fake_busy(void) {
   for (int i = 0; i < NET_MAX_CONNECTIONS; i++)
-    if (conns[i].state == FAKE_OPEN && (kubelet_tls_ready(&conns[i].tls) || (conns[i].in_progress && conns[i].in_len > 0)))
+    if (conns[i].state == FAKE_OPEN && conns[i].tls_wanted &&
+        (conns[i].tls.session == NULL || kubelet_tls_ready(&conns[i].tls) || (conns[i].in_progress && conns[i].in_len > 0)))
       return true;
   return false;
 }
