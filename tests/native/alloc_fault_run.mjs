@@ -89,7 +89,8 @@ function kubelet(port, raw, ms = 2000) {
     const timer = setTimeout(() => done(null), ms);
     socket.setEncoding("latin1");
     socket.on("connect", () => socket.write(raw));
-    socket.on("data", (d) => (out += d));
+    // The core keeps an HTTP/1.1 connection for the next request: a whole answer is enough.
+    socket.on("data", (d) => { out += d; if (completeMessage(out)) done(parseResponse(out)); });
     socket.on("error", () => done(null));
     socket.on("close", () => done(out.includes("\r\n\r\n") ? parseResponse(out) : null));
   });

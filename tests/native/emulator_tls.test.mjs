@@ -24,7 +24,7 @@ const skip = !fs.existsSync(elf) ? "the aot emulator image is not built (needs p
 const GET = (path) => `GET ${path} HTTP/1.1\r\nHost: pico\r\n\r\n`;
 const publicKey = (pem) => spawnSync("openssl", ["req", "-noout", "-pubkey"], { input: pem, encoding: "utf8" }).stdout;
 
-test("emulated Pico: TLS on the kubelet port with a CSR-issued certificate, client-certificate authentication, resumption, two connections at most; the key survives a power cut", { skip, timeout: 900_000 }, async () => {
+test("emulated Pico: TLS on the kubelet port with a CSR-issued certificate, client-certificate authentication, resumption, kept connections, two at most (an idle one makes room); the key survives a power cut", { skip, timeout: 900_000 }, async () => {
   const world = new TlsWorld();
   try {
     const pico = new EmulatedPico({ elf, bootrom: bootrom.words, deviceConfig: world.deviceConfig() });
