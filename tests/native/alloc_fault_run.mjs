@@ -89,8 +89,12 @@ function kubelet(port, raw, ms = 2000) {
     const timer = setTimeout(() => done(null), ms);
     socket.setEncoding("latin1");
     socket.on("connect", () => socket.write(raw));
-    // The core keeps an HTTP/1.1 connection for the next request: a whole answer is enough.
-    socket.on("data", (d) => { out += d; if (completeMessage(out)) done(parseResponse(out)); });
+    socket.on("data", (d) => {
+      out += d;
+      // The core keeps an HTTP/1.1 connection for the next request: a complete response is the answer.
+      const n = completeMessage(out);
+      if (n) done(parseResponse(out.slice(0, n)));
+    });
     socket.on("error", () => done(null));
     socket.on("close", () => done(out.includes("\r\n\r\n") ? parseResponse(out) : null));
   });
