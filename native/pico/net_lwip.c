@@ -360,9 +360,7 @@ bool hal_net_listen(int listener, uint16_t port) {
 
 static int tls_pipe_send(void *conn, const uint8_t *bytes, size_t n) {
   connection *c = conn;
-  return send_queue_send(&c->pending, bytes, n, send_room(c), write_some, c, NET_SEND_QUEUE_BYTES, NET_SEND_QUEUE_TOTAL_BYTES)
-             ? (int)n
-             : 0;
+  return send_queue_offer(&c->pending, bytes, n, send_room(c), write_some, c, NET_SEND_QUEUE_BYTES, NET_SEND_QUEUE_TOTAL_BYTES);
 }
 
 static int tls_pipe_recv(void *conn, uint8_t *out, size_t cap) {
