@@ -86,8 +86,13 @@ async function enrollLocked(names: string[], o: EnrollOptions, say: (line: strin
   grantConfigMap(kube, names, ns, cm);
 
   // The kubelet port's client CA, as the API server publishes it: the board verifies client certificates with it.
-  const clientCa = clusterClientCa(kube);
-  say(`cluster client CA: ${clientCa.length} certificate(s) for the devices' kubelet port`);
+  let clientCa: string[] = [];
+  try {
+    clientCa = clusterClientCa(kube);
+    say(`cluster client CA: ${clientCa.length} certificate(s) for the devices' kubelet port`);
+  } catch (e) {
+    say(`the cluster's client CA could not be read (${(e as Error).message}): the devices' kubelet port will accept bearer tokens only`);
+  }
   const result: Enrolled[] = [];
   for (const name of names) {
     const old = existing(o.dir, name);
