@@ -11,6 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { DEVICE_CONFIG, ROOT, CLOCK_HZ, EmulatedPico, elfFootprint, emulatorBuild, emulatorElf, findBootrom, runScenario, runWatchdogPaths } from "./firmware_emulator.mjs";
+import { TlsWorld, hasTls } from "./firmware_tls.mjs";
 
 const skip = (why) => { console.log(`bench:firmware skipped — ${why}`); process.exit(0); };
 const sdk = process.env.PICO_SDK_PATH;
@@ -37,17 +38,23 @@ function build(board, engine, dir, extra) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-/** Runs one engine's images and returns its figures. */
-function measure(engine) {
+/** Runs one engine's images and returns its figures (null when its image has no TLS: no kubelet port). */
+async function measure(engine) {
   const picoW = path.join(ROOT, `build/firmware-bench-w${engine === "aot" ? "" : `-${engine}`}`);
   build("pico", engine, emulatorBuild(engine), "");
   build("pico_w", engine, picoW, "wifi_ssid=bench-network\nwifi_password=not-a-secret\n");
   console.log(`\n== ${engine}: the emulator image in rp2040js (bootrom ${path.basename(bootrom.file)}); a minute or less`);
   const started = Date.now();
-  const pico = new EmulatedPico({ elf: emulatorElf(engine), bootrom: bootrom.words });
+  if (!hasTls(emulatorElf(engine))) {
+    console.log(`   skipped — the ${engine} image has no TLS, so no kubelet port to measure${engine === "aot" ? " (set PICO_MBEDTLS_PATH)" : ""}`);
+    return null;
+  }
+  const world = new TlsWorld();
+  const pico = new EmulatedPico({ elf: emulatorElf(engine), bootrom: bootrom.words, world });
   const log = (line) => console.log(`   ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${line}`);
-  const run = runScenario(pico, log);
-  const feedGaps = runWatchdogPaths(pico, run).map(([path, w]) => [path, pico.longestFeedGap(w.fromMs, w.toMs)]);
+  const run = await runScenario(pico, log);
+  const feedGaps = (await runWatchdogPaths(pico, run)).map(([path, w]) => [path, pico.longestFeedGap(w.fromMs, w.toMs)]);
+  world.cleanup();
   log("each path again alone, for the watchdog: the longest time between two feeds");
   const res = run.resources;
   const emu = elfFootprint(emulatorElf(engine));
@@ -64,7 +71,13 @@ function measure(engine) {
   };
 }
 
-const results = engines.map(measure);
+const results = [];
+for (const engine of [...engines]) {
+  const r = await measure(engine);
+  if (r) results.push(r);
+  else engines.splice(engines.indexOf(engine), 1);
+}
+if (!results.length) skip("no image with TLS to run");
 
 const rows = [
   ["flash, Pico W image", (r) => KB(r.w.flash), "≤ 600 KB"],
@@ -93,7 +106,7 @@ if (results.length === 2) {
     `status ${aot.run.statusBuild && w3.run.statusBuild ? ratio((r) => r.run.statusBuild.cycles) : "–"}×, ConfigMap ${ratio((r) => r.run.configMapApply.cycles)}×`);
 }
 
-console.log("\n== kubelet requests (accept → answer sent and closed), cycles: first / again");
+console.log("\n== kubelet requests over TLS (accept → answer sent and closed, a resumed handshake included), cycles: first / again");
 console.log(`  ${"".padEnd(24)}${engines.map((e) => e.padStart(24)).join("")}`);
 for (const name of Object.keys(results[0].run.requests)) {
   const cell = (r) => `${M(r.run.requests[name].first.cycles)} / ${M(r.run.requests[name].again.cycles)}`;

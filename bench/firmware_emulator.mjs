@@ -15,6 +15,7 @@ import { ConsoleLogger, LogLevel, Simulator } from "rp2040js";
 import { firmwareBuildDir } from "../dist/cli/firmware.js";
 import { apiResponse, chunk, status, parseRequest, parseResponse } from "../tests/host/fake_host.mjs";
 import { CONFIG, NODE, nodeObject, leaseObject, configMap, configMapList } from "../tests/host/helpers.mjs";
+import { closeClient, tlsConnect, tlsRequest, waitForCertificate } from "./firmware_tls.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export { ENGINES } from "../dist/cli/firmware.js";
@@ -163,10 +164,16 @@ export function completeMessage(text) {
 
 export class EmulatedPico {
   /**
-   * @param {{ elf: string, bootrom: Uint32Array, api?: (req, conn) => string|null, deviceConfig?: string }} opt
-   * deviceConfig replaces the device configuration embedded in the image (same length or shorter).
+   * @param {{ elf: string, bootrom: Uint32Array, api?: (req, conn) => string|null, deviceConfig?: string, world?: TlsWorld }} opt
+   * deviceConfig replaces the device configuration embedded in the image (up to its 4 KB). With a world
+   * (bench/firmware_tls.mjs), the configuration carries its client CA, the API signs the device's CSR and
+   * answers reviews, and request() speaks TLS to the kubelet port.
    */
-  constructor({ elf, bootrom, api, deviceConfig } = {}) {
+  constructor({ elf, bootrom, api, deviceConfig, world } = {}) {
+    this.world = world ?? null;
+    if (world && deviceConfig === undefined) deviceConfig = world.deviceConfig();
+    this.sessions = new Map(); // request(): a TLS session per client identity, resumed
+    this.elf = elf;
     this.bootrom = bootrom;
     this.nanosBase = 0;   // emulated time and cycles before the last reboot
     this.cyclesBase = 0;
@@ -178,6 +185,7 @@ export class EmulatedPico {
     // unless set (runWatchdogPaths sets FLASH_MAX_MS).
     this.flashTimeMs = { erase: 0, program: 0 };
     this.feeds = [];      // emulated ms of each watchdog feed (a write of its LOAD register), across reboots
+    this.feedCycles = []; // and the executed cycles then
     this.watchdogLoad = 0; // the last value loaded: the timeout the firmware configured, in 0.5 µs ticks
     this.allocations = null; // countAllocations(): { count, failAt, failed, entries }
     this.powerOn((mcu) => {
@@ -195,7 +203,7 @@ export class EmulatedPico {
     this.listening = 0;
     this.nextClient = 0x4000;
     this.apiState = {};
-    this.api = api ?? defaultApi(this.apiState);
+    this.api = api ?? (world ? world.api(this.apiState) : defaultApi(this.apiState));
     this.echo = !!process.env.EMULATOR_CONSOLE;
     this.lastWake = 0;    // core.cycles when the firmware last woke from WFE/WFI
     this.lastWakeMs = 0;  // and the emulated time then
@@ -220,6 +228,7 @@ export class EmulatedPico {
     this.watchdog.writeUint32 = (offset, value) => {
       if (offset === WATCHDOG_LOAD) {
         this.feeds.push(this.ms);
+        this.feedCycles.push(this.cycles);
         this.watchdogLoad = value & 0xffffff;
       }
       loadWatchdog(offset, value);
@@ -335,6 +344,7 @@ export class EmulatedPico {
       case F.SEND: {
         const c = this.conn(handle);
         if (!c) return;
+        if (c.onBytes) return c.onBytes(payload); // a binary peer (a TLS client: bench/firmware_tls.mjs)
         c.out += dec.decode(payload);
         if (!c.server) this.answerRequests(c);
         return;
@@ -344,6 +354,7 @@ export class EmulatedPico {
         if (!c) return;
         c.closed = true;
         this.mark(c, "close");
+        c.onClose?.();
         return;
       }
       case F.LISTEN: this.listening = payload[0] | (payload[1] << 8); return;
@@ -379,6 +390,15 @@ export class EmulatedPico {
   }
 
   send(bytes) { this.tx.push(bytes); }
+  /** A kubelet-port client connects (LINK_ACCEPT): its connection record, bytes from the firmware to onBytes. */
+  accept({ onBytes, onClose } = {}) {
+    const handle = this.nextClient++;
+    const c = { handle, target: "client", server: true, out: "", closed: false, events: [], onBytes, onClose };
+    this.conns.set(handle, c);
+    this.mark(c, "accept");
+    this.send(frame(F.ACCEPT, handle));
+    return c;
+  }
   /** Queues bytes for a connection in DATA frames. */
   data(handle, text) {
     const bytes = typeof text === "string" ? enc.encode(text) : text;
@@ -442,17 +462,35 @@ export class EmulatedPico {
     this.runUntil(() => this.nanos >= until, { what: `${ms} ms`, maxMs: ms + 1000 });
   }
 
-  /** One kubelet-port client: connects, sends raw, waits for the close; returns the response and its cost. */
-  request(raw) {
+  /**
+   * One kubelet-port client over TLS (needs a world): connects as identity (a client certificate of the
+   * world's client CA; null: none), resuming its earlier session, sends raw, waits for the answer, then
+   * closes the connection (the core would keep it for the next request); returns the response and its cost
+   * (the resumed handshake included). A connection the firmware refused answers status 0.
+   */
+  async request(raw, { identity = "admin" } = {}) {
+    if (!this.world) throw new Error("request() speaks TLS: construct the EmulatedPico with a world (bench/firmware_tls.mjs)");
     if (!this.listening) throw new Error("the firmware is not listening on its kubelet port yet");
-    const handle = this.nextClient++;
-    const c = { handle, target: "client", server: true, out: "", closed: false, events: [] };
-    this.conns.set(handle, c);
     const start = this.cycles, startMs = this.ms;
-    this.send(frame(F.ACCEPT, handle));
-    this.data(handle, raw);
-    this.runUntil(() => c.closed, { what: `answer to ${raw.split("\r\n")[0]}` });
-    return { response: parseResponse(c.out), raw: c.out, cycles: this.cycles - start, ms: this.ms - startMs };
+    const key = identity ?? "";
+    const c = await tlsConnect(this, this.world, { identity: identity ?? undefined, session: this.sessions.get(key) });
+    if (!c.secure) return { response: { status: 0, headers: {}, body: "" }, raw: "", cycles: this.cycles - start, ms: this.ms - startMs };
+    const response = await tlsRequest(this, c, raw);
+    const cost = { cycles: this.cycles - start, ms: this.ms - startMs };
+    if (c.session) this.sessions.set(key, c.session);
+    await closeClient(this, c);
+    return { response, raw: c.received.toString(), ...cost };
+  }
+
+  /** Waits until the firmware serves its kubelet port with a certificate (needs a world). */
+  async certified(maxMs = 60_000) { await waitForCertificate(this, maxMs); }
+
+  /** The region bytes the board serves (its RAM copy, region_store's active slot), read from SRAM. */
+  regionInRam() {
+    const symbol = elfSymbol(this.elf, "region_ram");
+    const SLOT = 12 + 1024, at = symbol.address - 0x20000000, sram = this.mcu.sram;
+    const active = new DataView(sram.buffer, sram.byteOffset).getInt32(at + 2 * SLOT, true);
+    return active < 0 ? null : sram.slice(at + active * SLOT + 12, at + active * SLOT + 12 + 1024);
   }
 
   /**
@@ -563,6 +601,7 @@ export { configMap, parseResponse, NODE };
 // ---- the scripted run both the benchmark and the test use ----
 
 /** The kubelet requests the run makes: every route and the error paths (each compiles code the first time). */
+// [name, request, identity]: the admin's client certificate unless named (null: none, a bearer token or nothing).
 export const KUBELET_REQUESTS = [
   ["healthz", "GET /healthz HTTP/1.1\r\nHost: pico\r\n\r\n"],
   ["healthz verbose", "GET /healthz?verbose=1 HTTP/1.1\r\nHost: pico\r\n\r\n"],
@@ -577,8 +616,8 @@ export const KUBELET_REQUESTS = [
   ["404", "GET /nope HTTP/1.1\r\nHost: pico\r\n\r\n"],
   ["405", "DELETE /healthz HTTP/1.1\r\nHost: pico\r\n\r\n"],
   ["400", "GARBAGE\r\n\r\n"],
-  ["command 401", commandRequest("")],
-  ["command 202", commandRequest("Authorization: Bearer t0ken-for-tests\r\n")],
+  ["command 401", commandRequest(""), null],
+  ["command 202", commandRequest("Authorization: Bearer t0ken-for-tests\r\n"), null],
 ];
 
 function commandRequest(auth) {
@@ -644,22 +683,22 @@ function runErrorPaths(pico, currentValues) {
  * Returns [path, { fromMs, toMs }] windows of emulated time; boot is
  * runScenario's own.
  */
-export function runWatchdogPaths(pico, out) {
+export async function runWatchdogPaths(pico, out) {
   const windows = [["boot (reset → first API request)", { fromMs: 0, toMs: out.bootToFirstRequest.ms }]];
   pico.flashTimeMs = FLASH_MAX_MS;
-  const alone = (name, step) => {
+  const alone = async (name, step) => {
     pico.idle(SETTLE_MS);
     const fromMs = pico.ms;
-    step();
+    await step();
     const toMs = pico.ms;
     pico.idle(SETTLE_MS); // the feed that ends the step's gap
     windows.push([name, { fromMs, toMs }]);
   };
-  for (const [name, raw] of KUBELET_REQUESTS) alone(`kubelet ${name}`, () => void pico.request(raw));
+  for (const [name, raw, identity] of KUBELET_REQUESTS) await alone(`kubelet ${name}`, () => pico.request(raw, { identity }));
   const saved = pico.regions.length;
   const sent = (e, method) => e.method === method && e.end !== null;
   const patchesBefore = exchanges(pico).filter((e) => sent(e, "PATCH")).length;
-  alone("ConfigMap apply, 1024 entries", () => {
+  await alone("ConfigMap apply, 1024 entries", () => {
     pico.data(pico.watch.handle, watchEvent("MODIFIED", configMap("300", memoryValues(3).text)));
     pico.runUntil(() => pico.regions.length > saved, { what: "the MODIFIED ConfigMap applied" });
   });
@@ -679,7 +718,7 @@ export function runWatchdogPaths(pico, out) {
   for (let seed = 4; erases() === erasesBefore; seed++) {
     if (seed > 12) throw new Error("nine whole-region saves and the region log never moved to a new sector");
     const n = pico.regions.length;
-    alone("region save moving to a new sector (erase)", () => {
+    await alone("region save moving to a new sector (erase)", () => {
       pico.data(pico.watch.handle, watchEvent("MODIFIED", configMap(String(300 + seed), memoryValues(seed).text)));
       pico.runUntil(() => pico.regions.length > n, { what: "the changed region saved" });
     });
@@ -704,7 +743,7 @@ function exchanges(pico) {
  * watch event, a Lease renewal, and every kubelet request twice (the first
  * compiles its code). Returns what happened and what it cost.
  */
-export function runScenario(pico, log = () => {}) {
+export async function runScenario(pico, log = () => {}) {
   const out = { requests: {}, regions: [] };
   const firstRequest = () => [...pico.conns.values()].find((c) => !c.server && c.requests?.length);
   pico.runUntil(() => firstRequest(), { what: "first API request" });
@@ -716,13 +755,15 @@ export function runScenario(pico, log = () => {}) {
   pico.runUntil(() => pico.regions.length >= 1 && pico.watch, { what: "ConfigMap LIST applied and WATCH open" });
   out.listRegion = pico.lastRegion();
   log("registered, Lease created, status written, ConfigMap listed and applied");
+  await pico.certified();
+  log("serving certificate issued (CSR) and installed");
 
   for (const pass of ["first", "again"]) {
-    for (const [name, raw] of KUBELET_REQUESTS) {
-      const r = pico.request(raw);
+    for (const [name, raw, identity] of KUBELET_REQUESTS) {
+      const r = await pico.request(raw, { identity });
       (out.requests[name] ??= {})[pass] = { status: r.response.status, body: r.response.body, headers: r.response.headers, cycles: r.cycles, ms: r.ms };
     }
-    log(`kubelet requests served (${pass})`);
+    log(`kubelet requests served over TLS (${pass})`);
   }
 
   const next = memoryValues(2);
@@ -734,7 +775,8 @@ export function runScenario(pico, log = () => {}) {
   out.watchRegion = pico.lastRegion();
   log("watch event MODIFIED applied");
 
-  const renewal = () => exchanges(pico).find((e) => e.method === "PUT" && e.end !== null);
+  // A renewal after the kubelet requests: one during them shares its wake-up with TLS handshake steps.
+  const renewal = () => exchanges(pico).find((e) => e.method === "PUT" && e.end !== null && e.startMs >= startMs);
   pico.runUntil(() => renewal(), { what: "Lease renewal", maxMs: 15_000 });
   const put = renewal();
   out.leaseRenewal = { cycles: put.end - put.start };
@@ -744,7 +786,7 @@ export function runScenario(pico, log = () => {}) {
   out.statusRoundTrip = patch ? { cycles: patch.end - patch.start } : null;
   log("Lease renewed");
 
-  const m = pico.request("GET /pico/memory HTTP/1.1\r\nHost: pico\r\n\r\n");
+  const m = await pico.request("GET /pico/memory HTTP/1.1\r\nHost: pico\r\n\r\n");
   out.memoryAfter = JSON.parse(m.response.body);
 
   out.errorPaths = runErrorPaths(pico, next.text);

@@ -63,6 +63,18 @@ export function kubectl(env: Kubeconfig, args: string[], input?: string): string
   return r.stdout;
 }
 
+/**
+ * The cluster's client CA as the API server publishes it (ConfigMap kube-system/extension-apiserver-authentication,
+ * client-ca-file): the CA whose certificates a kubelet accepts, the API server's kubelet-client certificate among
+ * them. Each certificate's DER in base64, the form device.env's client_ca lines take.
+ */
+export function clusterClientCa(env: Kubeconfig): string[] {
+  const pem = kubectl(env, ["get", "configmap", "-n", "kube-system", "extension-apiserver-authentication", "-o", "jsonpath={.data.client-ca-file}"]);
+  const certs = [...pem.matchAll(/-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/g)].map((m) => m[1].replace(/\s+/g, ""));
+  if (!certs.length) throw new Error("the API server publishes no client CA (kube-system/extension-apiserver-authentication has no client-ca-file)");
+  return certs;
+}
+
 export interface UpOptions {
   state: string;
   nodes: string[];

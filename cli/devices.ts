@@ -59,10 +59,12 @@ export function readDeviceConfig(file: string): DeviceConfig {
   return { name: kv.node_name, api: kv.api, token: kv.api_token, configMap: kv.configmap ?? "default/pico-config" };
 }
 
-const OWN_KEYS = ["node_name", "api", "api_token", "configmap"];
+const OWN_KEYS = ["node_name", "api", "api_token", "configmap", "client_ca"];
 
-/** Writes the enrolment's keys; other key=value lines already in the file (wifi_*, intervals) are kept. */
-export function writeDeviceConfig(file: string, d: DeviceConfig): void {
+/** Writes the enrolment's keys and the cluster's client CA (base64 DER certificates, one client_ca line each:
+ *  the kubelet port verifies client certificates with it); other key=value lines already in the file
+ *  (wifi_*, intervals) are kept. */
+export function writeDeviceConfig(file: string, d: DeviceConfig, clientCa: string[] = []): void {
   const kept = fs.existsSync(file)
     ? fs.readFileSync(file, "utf8").split("\n").filter((l) => /^[a-z_]+=/.test(l.trim()) && !OWN_KEYS.includes(l.trim().split("=")[0]))
     : [];
@@ -73,6 +75,7 @@ export function writeDeviceConfig(file: string, d: DeviceConfig): void {
     `api=${d.api}`,
     `api_token=${d.token}`,
     `configmap=${d.configMap}`,
+    ...clientCa.map((der) => `client_ca=${der}`),
     ...kept,
     "",
   ].join("\n");

@@ -9,7 +9,7 @@
 // To replace a token, revoke the device and enrol it again.
 import fs from "node:fs";
 import crypto from "node:crypto";
-import { grantConfigMap, revokeConfigMap, Kubeconfig } from "./cluster.js";
+import { clusterClientCa, grantConfigMap, revokeConfigMap, Kubeconfig } from "./cluster.js";
 import { ProxySettings, readProxySettings } from "./proxy.js";
 import { DeviceConfig, checkConfigMapRef, checkNodeName, deviceFiles, readDeviceConfig, writeDeviceConfig, writeDevicesConf, writePrivate } from "./devices.js";
 import { certUsable, chooseSigner, newKey, nodeCsr, signWithCa, signWithCsrApi } from "./signing.js";
@@ -85,12 +85,20 @@ async function enrollLocked(names: string[], o: EnrollOptions, say: (line: strin
   }
   grantConfigMap(kube, names, ns, cm);
 
+  // The kubelet port's client CA, as the API server publishes it: the board verifies client certificates with it.
+  let clientCa: string[] = [];
+  try {
+    clientCa = clusterClientCa(kube);
+    say(`cluster client CA: ${clientCa.length} certificate(s) for the devices' kubelet port`);
+  } catch (e) {
+    say(`the cluster's client CA could not be read (${(e as Error).message}): the devices' kubelet port will accept bearer tokens only`);
+  }
   const result: Enrolled[] = [];
   for (const name of names) {
     const old = existing(o.dir, name);
     const device: DeviceConfig = { name, api: s.publicUrl, token: old?.token ?? newToken(), configMap };
     const f = deviceFiles(o.dir, name);
-    writeDeviceConfig(f.env, device); // last: from now on the device is in the maps
+    writeDeviceConfig(f.env, device, clientCa); // last: from now on the device is in the maps
     result.push({ device, deviceEnv: f.env, certificate: csrs.has(name) ? how : "kept", tokenKept: !!old });
   }
   writeDevicesConf(o.dir);

@@ -53,6 +53,9 @@ export function firmwareBuild(opt: Record<string, string>): string {
   if (picotool) defs.push(`-Dpicotool_DIR=${picotool}`);
   if (wasm3 && engine === "wasm3") defs.push(`-DFETCHCONTENT_SOURCE_DIR_WASM3=${wasm3}`);
   if (device) defs.push(`-DPICO_NODE_DEVICE_CONFIG=${device}`);
+  // mbedTLS 2.28.8 for the kubelet port's TLS (pico_mbedtls; the SDK's own lib/mbedtls is 3.6).
+  const mbedtls = opt.mbedtls ?? process.env.PICO_MBEDTLS_PATH;
+  if (mbedtls) defs.push(`-DPICO_MBEDTLS_PATH=${path.resolve(mbedtls)}`);
   const generator = has("ninja") && !fs.existsSync(path.join(buildDir, "Makefile")) ? ["-G", "Ninja"] : [];
   run("cmake", ["-S", ROOT, "-B", buildDir, ...generator, ...defs]);
 

@@ -50,7 +50,7 @@ const USAGE = `usage: pico-node <command> [options]
       --log-level L          error, warn, info (default) or debug
   firmware build           the Pico W firmware (k3s_pico_node.uf2); --device FILE,
                            --engine aot|wasm3 (default aot), --board pico_w|pico,
-                           --sdk/--picotool/--wasm3 DIRs, --build-dir DIR (README "Firmware")
+                           --sdk/--picotool/--wasm3/--mbedtls DIRs, --build-dir DIR (README "Firmware")
   info                     what build/core.wasm is
 `;
 

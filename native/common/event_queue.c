@@ -72,6 +72,12 @@ void event_queue_drop_handle(event_queue *q, int32_t handle) {
   }
 }
 
+bool event_queue_holds(const event_queue *q, event_type type) {
+  for (uint16_t i = 0; i < q->count; i++)
+    if (slot_at_const(q, i)->type == type) return true;
+  return false;
+}
+
 void event_queue_clear(event_queue *q) {
   q->head = 0;
   q->count = 0;

@@ -56,5 +56,7 @@ void event_queue_pop(event_queue *q);
 void event_queue_drop_handle(event_queue *q, int32_t handle);
 void event_queue_clear(event_queue *q);
 static inline bool event_queue_empty(const event_queue *q) { return q->count == 0; }
+/** An event of this type waits to be delivered. */
+bool event_queue_holds(const event_queue *q, event_type type);
 
 #endif

@@ -59,3 +59,18 @@ void send_queue_clear(send_queue *q) {
   q->bytes = NULL;
   q->len = q->cap = 0;
 }
+
+int send_queue_offer(send_queue *q, const uint8_t *bytes, size_t n, size_t room, send_queue_writer write, void *conn,
+                     size_t per_queue_max, size_t total_max) {
+  return send_queue_send(q, bytes, n, room, write, conn, per_queue_max, total_max) ? (int)n : 0;
+}
+
+size_t send_queue_room(const send_queue *q, size_t room, size_t per_queue_max, size_t total_max) {
+  size_t direct = q->len == 0 ? room : 0;
+  if (q->len >= per_queue_max || allocated_total >= total_max) return direct;
+  size_t queued = per_queue_max - q->len;
+  // The budget counts whole steps: what it has left, less a step for rounding.
+  size_t budget = total_max - allocated_total + (q->cap - q->len);
+  budget = budget > STEP ? budget - STEP : 0;
+  return direct + (queued < budget ? queued : budget);
+}

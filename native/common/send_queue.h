@@ -32,6 +32,13 @@ typedef size_t (*send_queue_writer)(void *conn, const uint8_t *bytes, size_t n);
  */
 bool send_queue_send(send_queue *q, const uint8_t *bytes, size_t n, size_t room, send_queue_writer write, void *conn,
                      size_t per_queue_max, size_t total_max);
+/** send_queue_send for a writer that offers its bytes again when refused (a TLS session's pipe): n when all
+ *  were sent or queued, 0 when none fit now. */
+int send_queue_offer(send_queue *q, const uint8_t *bytes, size_t n, size_t room, send_queue_writer write, void *conn,
+                     size_t per_queue_max, size_t total_max);
+/** Bytes a send_queue_send would take now with this room in the network (heap permitting): what a
+ *  connection can promise a writer that needs all-or-nothing room up front (TLS records). */
+size_t send_queue_room(const send_queue *q, size_t room, size_t per_queue_max, size_t total_max);
 /** Drops the first n bytes (the network took them); frees the buffer once empty. */
 void send_queue_consume(send_queue *q, size_t n);
 /** Drops everything and frees the buffer. */

@@ -6,6 +6,8 @@ set(SHELL_COMMON_SOURCES
   ${SHELL_COMMON_DIR}/crc32.c
   ${SHELL_COMMON_DIR}/device_config.c
   ${SHELL_COMMON_DIR}/event_queue.c
+  ${SHELL_COMMON_DIR}/key_record.c
+  ${SHELL_COMMON_DIR}/kubelet_tls.c
   ${SHELL_COMMON_DIR}/host_imports.c
   ${SHELL_COMMON_DIR}/logf.c
   ${SHELL_COMMON_DIR}/reboot_backoff.c

@@ -1,6 +1,7 @@
 #include "tls_random.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "hal.h"
 #include "logf.h"
@@ -34,4 +35,17 @@ int tls_random(void *context, unsigned char *out, size_t len) { return mbedtls_c
 void tls_random_forget(void) {
   if (seeded) mbedtls_ctr_drbg_free(&generator);
   seeded = false;
+}
+
+time_t tls_uptime_seconds(time_t *out) {
+  // mbedTLS's clock (mbedtls_config.h on the firmware): seconds since boot, carried past hal_now_ms's wrap
+  // as long as it is read at least every 49 days (each handshake reads it).
+  static uint32_t last_ms;
+  static uint64_t total_ms;
+  uint32_t now = hal_now_ms();
+  total_ms += now - last_ms;
+  last_ms = now;
+  time_t seconds = (time_t)(total_ms / 1000u);
+  if (out) *out = seconds;
+  return seconds;
 }

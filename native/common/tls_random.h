@@ -5,6 +5,7 @@
 #define TLS_RANDOM_H
 
 #include <stddef.h>
+#include <time.h>
 
 /** mbedTLS's f_rng with tls_random_context() as p_rng. */
 int tls_random(void *context, unsigned char *out, size_t len);
@@ -13,5 +14,8 @@ void *tls_random_context(void);
 
 /** Tests: the next use seeds afresh. */
 void tls_random_forget(void);
+
+/** Seconds since boot: mbedTLS's clock where there is no RTC (mbedtls_config.h). */
+time_t tls_uptime_seconds(time_t *out);
 
 #endif

@@ -6,6 +6,7 @@
 #include "device_key.h"
 #include "logf.h"
 #include "mbedtls/oid.h"
+#include "mbedtls/pem.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/ssl_ticket.h"
 #include "shell_config.h"
@@ -37,6 +38,18 @@ static struct {
   unsigned sessions;
 } server;
 
+/**
+ * Session tickets, but only for sessions whose client certificate (if one was sent) verified: a resumed
+ * session keeps the verification result it was made with, so one whose verification failed for want of
+ * memory would otherwise stay unauthenticated for the ticket's lifetime. mbedTLS sends an empty ticket
+ * when this fails, and the client makes a full handshake next time.
+ */
+static int write_ticket(void *tickets, const mbedtls_ssl_session *session, unsigned char *start, const unsigned char *end,
+                        size_t *len, uint32_t *lifetime) {
+  if (session->peer_cert != NULL && session->verify_result != 0) return MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
+  return mbedtls_ssl_ticket_write(tickets, session, start, end, len, lifetime);
+}
+
 /** The configuration every session shares, made on first use (it needs the random generator). */
 static bool configure(void) {
   if (server.configured) return true;
@@ -59,8 +72,10 @@ static bool configure(void) {
   mbedtls_ssl_conf_ciphersuites(c, CIPHERSUITES);
   mbedtls_ssl_conf_curves(c, CURVES);
   mbedtls_ssl_conf_sig_hashes(c, SIGNATURE_HASHES);
-  mbedtls_ssl_conf_session_tickets_cb(c, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, &server.tickets);
+  mbedtls_ssl_conf_session_tickets_cb(c, write_ticket, mbedtls_ssl_ticket_parse, &server.tickets);
+#if defined(MBEDTLS_SSL_RENEGOTIATION) // a library built without it (the firmware's) never renegotiates
   mbedtls_ssl_conf_renegotiation(c, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
   if (server.has_client_ca) {
     mbedtls_ssl_conf_ca_chain(c, &server.client_ca, NULL);
     // Optional but verified: without a certificate, or with one that fails, the connection has no identity
@@ -73,19 +88,23 @@ static bool configure(void) {
   return true;
 }
 
-bool tls_server_set_client_ca(const uint8_t *pem, size_t len) {
+int tls_server_set_client_ca(const uint8_t *pem, size_t len) {
   char *text = malloc(len + 1);
-  if (text == NULL) return false;
+  if (text == NULL) return TLS_CA_NO_MEMORY;
   memcpy(text, pem, len);
   text[len] = '\0';
   mbedtls_x509_crt parsed;
   mbedtls_x509_crt_init(&parsed);
   int rc = memchr(pem, 0, len) ? -1 : mbedtls_x509_crt_parse(&parsed, (const uint8_t *)text, len + 1);
   free(text);
+  if (rc == MBEDTLS_ERR_X509_ALLOC_FAILED || rc == MBEDTLS_ERR_PEM_ALLOC_FAILED) {
+    mbedtls_x509_crt_free(&parsed);
+    return TLS_CA_NO_MEMORY;
+  }
   if (rc != 0 || parsed.raw.p == NULL) {
     logf_line(LOG_ERROR, "tls: the client CA does not parse as PEM certificates (-0x%04x)", (unsigned)(rc < 0 ? -rc : rc));
     mbedtls_x509_crt_free(&parsed);
-    return false;
+    return TLS_CA_UNPARSABLE;
   }
   if (server.has_client_ca) mbedtls_x509_crt_free(&server.client_ca);
   server.client_ca = parsed; // the list's nodes are on the heap: moving its head is safe
@@ -94,7 +113,7 @@ bool tls_server_set_client_ca(const uint8_t *pem, size_t len) {
     mbedtls_ssl_conf_ca_chain(&server.config, &server.client_ca, NULL);
     mbedtls_ssl_conf_authmode(&server.config, MBEDTLS_SSL_VERIFY_OPTIONAL);
   }
-  return true;
+  return 0;
 }
 
 bool tls_server_ready(void) {

@@ -36,8 +36,10 @@ typedef enum tls_state {
 
 typedef struct tls_session tls_session;
 
-/** Verifies client certificates against this CA (PEM, one or more) from now on. False (logged) if it does not parse. */
-bool tls_server_set_client_ca(const uint8_t *pem, size_t len);
+enum { TLS_CA_UNPARSABLE = -1, TLS_CA_NO_MEMORY = -2 };
+/** Verifies client certificates against this CA (PEM, one or more) from now on: 0, TLS_CA_UNPARSABLE (logged),
+ *  or TLS_CA_NO_MEMORY (nothing changed: try again later). */
+int tls_server_set_client_ca(const uint8_t *pem, size_t len);
 /** True once a certificate is installed: before, the port closes kubelet clients at once. */
 bool tls_server_ready(void);
 /** A session over pipe (copied); NULL (logged) with no certificate installed, TLS_MAX_SESSIONS open already, or no memory. */

@@ -53,3 +53,5 @@ void pico_network_step(void) {
   wifi_step();
   net_lwip_housekeeping();
 }
+
+bool pico_network_busy(void) { return net_lwip_busy(); }

@@ -23,6 +23,9 @@ set(PICO_NODE_NAME "" CACHE STRING "Node name (when no device configuration file
 set(PICO_NODE_API "" CACHE STRING "http://HOST:PORT of the node's proxy (when no device configuration file)")
 set(PICO_NODE_TOKEN "" CACHE STRING "Bearer token for the proxy (when no device configuration file)")
 set(device_config_file ${CMAKE_BINARY_DIR}/device.env.effective)
+if(PICO_BOARD STREQUAL "pico")
+  set(device_config_room -DROOM=4096) # the emulator harness writes each test's configuration in
+endif()
 if(EXISTS "${PICO_NODE_DEVICE_CONFIG}")
   set(device_config_source ${PICO_NODE_DEVICE_CONFIG})
 elseif(PICO_NODE_NAME AND PICO_NODE_API)
@@ -64,7 +67,7 @@ else()
   file(COPY_FILE ${generated}/core_wasm.c.new ${generated}/core_wasm.c ONLY_IF_DIFFERENT)
 endif()
 add_custom_command(OUTPUT ${generated}/device_config_text.c
-  COMMAND ${CMAKE_COMMAND} -DINPUT=${device_config_file} -DOUTPUT=${generated}/device_config_text.c -DSYMBOL=DEVICE_CONFIG_TEXT -DTEXT=1 -P ${PICO_DIR}/embed.cmake
+  COMMAND ${CMAKE_COMMAND} -DINPUT=${device_config_file} -DOUTPUT=${generated}/device_config_text.c -DSYMBOL=DEVICE_CONFIG_TEXT -DTEXT=1 ${device_config_room} -P ${PICO_DIR}/embed.cmake
   DEPENDS ${device_config_file} ${PICO_DIR}/embed.cmake
   COMMENT "Embedding the device configuration")
 
@@ -89,6 +92,24 @@ else()
   set(board_definitions REGION_PERSIST_DELAY_MS=0u) # each commit is saved at once, for the script to see (port_config.h)
 endif()
 
+# ---- the kubelet port's TLS: mbedTLS 2.28 through pico_mbedtls (PICO_MBEDTLS_PATH), with the AOT engine ----
+# wasm3 leaves too little heap for two TLS connections (port_config.h): its image answers "no TLS".
+# pico_mbedtls compiles mbedTLS with native/common/mbedtls_config.h (its default MBEDTLS_CONFIG_FILE name,
+# found on this target's include path).
+if(PICO_NODE_ENGINE STREQUAL "aot" AND TARGET pico_mbedtls)
+  set(tls_sources ${SHELL_TLS_MBEDTLS_SOURCES} ${PICO_DIR}/device_key_flash.c)
+  set(tls_libraries pico_mbedtls)
+  set(PICO_NODE_TLS_FEATURE "kubelet port: TLS 1.2 (mbedTLS ${MBEDTLS_VERSION_MAJOR}.x, ECDHE-ECDSA P-256)")
+else()
+  set(tls_sources ${SHELL_TLS_ABSENT_SOURCES})
+  set(tls_libraries)
+  set(PICO_NODE_TLS_FEATURE "kubelet port: no TLS (closed)")
+  if(PICO_NODE_ENGINE STREQUAL "aot")
+    message(WARNING "pico_mbedtls not found: set PICO_MBEDTLS_PATH to mbedtls 2.28.8; the kubelet port stays closed")
+  endif()
+endif()
+message(STATUS "${PICO_NODE_TLS_FEATURE}")
+
 function(pico_node_target target)
   target_include_directories(${target} PRIVATE ${PICO_DIR} ${board_include_dirs} ${SHELL_COMMON_DIR})
   target_compile_definitions(${target} PRIVATE
@@ -108,9 +129,11 @@ endfunction()
 add_executable(k3s_pico_node
   ${PICO_DIR}/firmware_main.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/region_flash.c
   ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
-  ${PICO_DIR}/binary_info.c ${network_sources} ${SHELL_COMMON_SOURCES} ${SHELL_TLS_ABSENT_SOURCES}
+  ${PICO_DIR}/binary_info.c ${network_sources} ${SHELL_COMMON_SOURCES} ${tls_sources}
   ${generated}/core_wasm.c ${generated}/device_config_text.c)
 pico_node_target(k3s_pico_node)
+target_link_libraries(k3s_pico_node PRIVATE ${tls_libraries})
+target_compile_definitions(k3s_pico_node PRIVATE PICO_NODE_TLS_FEATURE="${PICO_NODE_TLS_FEATURE}")
 pico_set_program_name(k3s_pico_node "k3s_pico_node")
 
 if(PICO_BOARD STREQUAL "pico_w")

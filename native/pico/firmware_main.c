@@ -3,6 +3,7 @@
 // into the core, tick, feed the watchdog only after a clean tick, sleep until
 // there is work. Everything runs on a stack of its own (stacks.c).
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "device_config.h"
@@ -17,6 +18,7 @@
 #include "send_queue.h"
 #include "shell.h"
 #include "shell_config.h"
+#include "tls_server.h"
 
 region_store *pico_region_ram(void);
 
@@ -51,6 +53,26 @@ static void report_resources(void) {
   pico_resources_log(&r);
 }
 
+/** The kubelet port verifies client certificates against the configured client CA (device.env client_ca).
+ *  One that does not parse leaves bearer tokens as the only way in (logged: the rest of the node works);
+ *  without memory for it, it is tried again (returns true) on a later loop turn. */
+static bool use_client_ca(void) {
+  if (config.client_cas == 0) {
+    logf_line(LOG_WARN, "no client_ca configured: kubelet clients authenticate by bearer token only");
+    return false;
+  }
+  size_t cap = CLIENT_CA_MAX * (CLIENT_CA_BASE64_MAX + 64);
+  char *pem = malloc(cap);
+  int len = pem ? device_config_client_ca_pem(&config, pem, cap) : -1;
+  int rc = len > 0 ? tls_server_set_client_ca((const uint8_t *)pem, (size_t)len) : pem ? TLS_CA_UNPARSABLE : TLS_CA_NO_MEMORY;
+  free(pem);
+  if (rc == TLS_CA_UNPARSABLE)
+    logf_line(LOG_ERROR, "client_ca not used (see above): kubelet clients authenticate by bearer token only; fix device.env");
+  else if (rc == TLS_CA_NO_MEMORY)
+    logf_line(LOG_WARN, "no memory for the client CA now: kubelet clients authenticate by bearer token until it fits");
+  return rc == TLS_CA_NO_MEMORY;
+}
+
 static void firmware_main(void *arg) {
   (void)arg;
   bool by_watchdog = watchdog_caused_reboot();
@@ -65,6 +87,7 @@ static void firmware_main(void *arg) {
     logf_line(LOG_ERROR, "device configuration: %s", error);
     hal_fatal("device configuration rejected: fix device.env and rebuild");
   }
+  bool client_ca_retry = use_client_ca();
   region_restore(&sh.persistence, pico_region_ram()); // before the network is up
   hal_watchdog_feed();
   if (!pico_board_start()) hal_fatal("the radio (CYW43) did not start: no network");
@@ -75,7 +98,7 @@ static void firmware_main(void *arg) {
   shell_start(&sh, CORE_WASM, CORE_WASM_LENGTH, &config, &events);
   hal_watchdog_feed();
   heap_after_boot = hal_heap_used();
-  uint32_t last_report = hal_now_ms(), loop_start = last_report;
+  uint32_t last_report = hal_now_ms(), loop_start = last_report, client_ca_tried = last_report;
   bool count_cleared = fatal_in_a_row == 0;
   report_resources();
   for (;;) {
@@ -86,11 +109,15 @@ static void firmware_main(void *arg) {
       last_report = hal_now_ms();
       report_resources();
     }
+    if (client_ca_retry && hal_now_ms() - client_ca_tried >= 1000u) { // the heap may have room now
+      client_ca_tried = hal_now_ms();
+      client_ca_retry = use_client_ca();
+    }
     if (!count_cleared && hal_now_ms() - loop_start >= FATAL_COUNT_RESET_MS) {
       count_cleared = true;
       pico_fatal_count_clear();
     }
-    if (wait_ms > 0 && event_queue_empty(&events)) {
+    if (wait_ms > 0 && event_queue_empty(&events) && !pico_network_busy()) {
       pico_idle_begin();
       pico_board_wait(wait_ms);
       pico_idle_end();

@@ -5,6 +5,7 @@
 //
 //   area         offset     bytes               holds
 //   image        0x000000   FLASH_IMAGE_BYTES   the firmware, run in place (today ~453 KB)
+//   device key   0x1EA000   8 KB (2 sectors)    the TLS key's record (native/common/key_record.h)
 //   region log   0x1EC000   80 KB (20 sectors)  the region's power-loss copy (native/common/region_log.h)
 //
 // The region log sits at the top so the image can grow (or be split into
@@ -13,7 +14,9 @@
 // a change of all 1024 bytes each time keeps every sector under its 100k
 // erase cycles for more than ten years (npm run bench:flash prints the
 // figures). Boot refuses an image that reaches into it (region_flash.c), and
-// picotool info lists it as a block device.
+// picotool info lists it as a block device. The device key sits just below
+// it: written once (when the first CSR is made), so it needs no wear levelling,
+// only two sectors so a save never erases the record in use.
 //
 // Plain numbers only, so host programs (the wear benchmark) read the same table.
 #ifndef FLASH_LAYOUT_H
@@ -23,7 +26,10 @@
 #define FLASH_SECTOR_BYTES 4096u
 
 #define FLASH_IMAGE_OFFSET 0u
-#define FLASH_IMAGE_BYTES FLASH_REGION_LOG_OFFSET
+#define FLASH_IMAGE_BYTES FLASH_DEVICE_KEY_OFFSET
+#define FLASH_DEVICE_KEY_SECTORS 2u
+#define FLASH_DEVICE_KEY_BYTES (FLASH_DEVICE_KEY_SECTORS * FLASH_SECTOR_BYTES)
+#define FLASH_DEVICE_KEY_OFFSET (FLASH_REGION_LOG_OFFSET - FLASH_DEVICE_KEY_BYTES)
 #define FLASH_REGION_LOG_SECTORS 20u
 #define FLASH_REGION_LOG_BYTES (FLASH_REGION_LOG_SECTORS * FLASH_SECTOR_BYTES)
 #define FLASH_REGION_LOG_OFFSET (FLASH_TOTAL_BYTES - FLASH_REGION_LOG_BYTES)

@@ -12,7 +12,7 @@
 #define MEM_ALIGNMENT 4          // Cortex-M0+ faults on unaligned word access
 #define MEMP_NUM_TCP_SEG 32      // TCP_SND_QUEUELEN needs this many segments
 #define MEMP_NUM_ARP_QUEUE 10
-#define MEMP_NUM_TCP_PCB 8       // NET_MAX_CONNECTIONS plus connections in TIME_WAIT
+#define MEMP_NUM_TCP_PCB 10      // NET_MAX_CONNECTIONS plus connections in TIME_WAIT
 #define LWIP_ARP 1
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP 1              // answers ping: handy when finding the board

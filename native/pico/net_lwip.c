@@ -2,11 +2,15 @@
 // cyw43_arch_poll() on the main loop; they only copy bytes and queue events,
 // never enter the core. Every close path clears the callbacks first and falls
 // back to tcp_abort, and a pcb is forgotten the moment lwIP frees it (tcp_err),
-// so nothing is freed twice.
+// so nothing is freed twice. Kubelet-port clients speak TLS (kubelet_tls.h):
+// their received pbufs are held, not copied, until the session reads them on
+// the main loop (lwIP's window bounds what waits), the handshake advances one
+// step per loop turn, and the core hears of the client once it completed.
 #include <stdlib.h>
 #include <string.h>
 
 #include "hal.h"
+#include "kubelet_tls.h"
 #include "logf.h"
 #include "lwip/dns.h"
 #include "lwip/ip_addr.h"
@@ -20,7 +24,8 @@ typedef enum conn_state { CONN_FREE, CONN_RESOLVING, CONN_CONNECTING, CONN_OPEN,
 
 typedef struct connection {
   conn_state state;
-  bool server;          // accepted on the kubelet port
+  bool server;          // accepted on a listener
+  bool tls;             // a kubelet-port client: TLS (its session opens on the main loop)
   int32_t handle;
   struct tcp_pcb *pcb;  // NULL once lwIP freed it or we closed it
   uint16_t port;        // while resolving
@@ -28,6 +33,10 @@ typedef struct connection {
   uint32_t last_activity_ms;
   event_type notice;    // CONN_GONE: the event still to be queued for the core
   int32_t notice_code;
+  kubelet_tls session;  // tls: the session, and whether the core knows the client
+  struct pbuf *rx;      // tls: received ciphertext the session has not read, not yet tcp_recved
+  bool peer_closed;     // tls: FIN received; the session reads the end after rx
+  bool rx_progress;     // tls: the last turn read from rx (more may be ready)
 } connection;
 
 static connection conns[NET_MAX_CONNECTIONS];
@@ -58,6 +67,8 @@ static connection *claim(bool server) {
 }
 
 static void release(connection *c) {
+  kubelet_tls_close(&c->session);
+  if (c->rx) pbuf_free(c->rx);
   send_queue_clear(&c->pending);
   memset(c, 0, sizeof *c);
 }
@@ -81,7 +92,8 @@ static bool close_pcb(connection *c, bool abort_now) {
 /** The peer went away or the connection failed: tell the core once (later, if the queue is full).
  *  Returns true if the pcb was aborted (see close_pcb). */
 static bool gone(connection *c, event_type type, int32_t code) {
-  if (c->state == CONN_CLOSING) { // the core closed it already and hears nothing more
+  // The core closed it already, or (a TLS client before its handshake completed) never heard of it.
+  if (c->state == CONN_CLOSING || (c->tls && !c->session.announced)) {
     bool aborted = close_pcb(c, true);
     release(c);
     return aborted;
@@ -125,6 +137,17 @@ static void finish_close(connection *c) {
 
 // ---- lwIP callbacks: copy, queue, return ----
 
+/** A TLS client's bytes wait as lwIP gave them, for its session to read on the main loop. */
+static err_t hold_ciphertext(connection *c, struct pbuf *p) {
+  if (p == NULL) {
+    c->peer_closed = true;
+    return ERR_OK;
+  }
+  if (c->rx == NULL) c->rx = p;
+  else pbuf_cat(c->rx, p); // takes over p's reference
+  return ERR_OK;
+}
+
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err) {
   connection *c = arg;
   if (c == NULL) { // not ours any more (callbacks are cleared on close): consume and drop
@@ -133,6 +156,10 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err) 
       pbuf_free(p);
     }
     return ERR_OK;
+  }
+  if (c->tls && c->state == CONN_OPEN && err == ERR_OK) {
+    c->last_activity_ms = hal_now_ms();
+    return hold_ciphertext(c, p);
   }
   if (p == NULL || err != ERR_OK) { // FIN from the peer
     if (p) pbuf_free(p);
@@ -262,6 +289,7 @@ int32_t hal_net_open(const char *host, uint16_t port) {
 int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
   connection *c = find(handle);
   if (c == NULL || c->state == CONN_CLOSING || c->state == CONN_GONE) return -1;
+  if (c->session.session) return tls_session_write(c->session.session, bytes, len); // all or nothing, encrypted
   bool sent = send_queue_send(&c->pending, bytes, len, send_room(c), write_some, c, NET_SEND_QUEUE_BYTES,
                               NET_SEND_QUEUE_TOTAL_BYTES);
   return sent ? 0 : -2; // nothing of it was sent; the core treats a refused send as a broken connection
@@ -270,6 +298,7 @@ int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
 void hal_net_close(int32_t handle) {
   connection *c = find(handle);
   if (c == NULL) return;
+  kubelet_tls_close(&c->session); // its close_notify joins the queued bytes
   if (c->state == CONN_OPEN && c->pending.len > 0) {
     c->state = CONN_CLOSING; // sent callbacks drain it, then it closes
     return;
@@ -302,7 +331,8 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
   }
   attach(c, pcb);
   c->state = CONN_OPEN;
-  event_queue_push(queue, EVENT_SERVER_ACCEPT, c->handle, listener); // plain: no TLS on the board yet
+  c->tls = listener == NET_LISTENER_KUBELET; // its session opens on the main loop (net_lwip_housekeeping)
+  if (!c->tls) event_queue_push(queue, EVENT_SERVER_ACCEPT, c->handle, listener);
   return ERR_OK;
 }
 
@@ -326,8 +356,66 @@ bool hal_net_listen(int listener, uint16_t port) {
   return true;
 }
 
+// ---- the kubelet clients' TLS: a session's pipe is its pcb, its send queue and its held pbufs ----
+
+static int tls_pipe_send(void *conn, const uint8_t *bytes, size_t n) {
+  connection *c = conn;
+  return send_queue_offer(&c->pending, bytes, n, send_room(c), write_some, c, NET_SEND_QUEUE_BYTES, NET_SEND_QUEUE_TOTAL_BYTES);
+}
+
+static int tls_pipe_recv(void *conn, uint8_t *out, size_t cap) {
+  connection *c = conn;
+  if (c->rx == NULL) return c->peer_closed || c->pcb == NULL ? -1 : 0;
+  u16_t n = pbuf_copy_partial(c->rx, out, (u16_t)(cap < 0xffff ? cap : 0xffff), 0);
+  c->rx = pbuf_free_header(c->rx, n);
+  if (c->pcb) tcp_recved(c->pcb, n); // the window reopens for bytes the session has taken
+  return n;
+}
+
+static size_t tls_pipe_room(void *conn) {
+  connection *c = conn;
+  return send_queue_room(&c->pending, send_room(c), NET_SEND_QUEUE_BYTES, NET_SEND_QUEUE_TOTAL_BYTES);
+}
+
+/** A TLS client's turn: its session opened on the first, then kubelet_tls_serve; an ended session or an
+ *  expired handshake closes the connection (the core told if it knew the client). */
+static void serve_tls(connection *c) {
+  if (c->session.session == NULL) {
+    tls_pipe pipe = {.conn = c, .send = tls_pipe_send, .recv = tls_pipe_recv, .room = tls_pipe_room};
+    kubelet_tls_start start = kubelet_tls_start_when_room(&c->session, &pipe, queue);
+    if (start == KUBELET_TLS_WAITING) return; // the core is asked to close an idle kept connection
+    if (start == KUBELET_TLS_REFUSED) {       // no certificate yet, no place, or no memory
+      close_pcb(c, true);
+      release(c);
+      return;
+    }
+  }
+  struct pbuf *before = c->rx;
+  u16_t before_len = before ? before->tot_len : 0;
+  bool open = kubelet_tls_serve(&c->session, c->handle, queue);
+  c->rx_progress = c->rx != before || (c->rx && c->rx->tot_len != before_len);
+  if (open && !kubelet_tls_expired(&c->session, hal_now_ms())) return;
+  if (c->session.announced && !event_queue_push(queue, EVENT_SERVER_CLOSED, c->handle, 0)) return; // next turn
+  kubelet_tls_close(&c->session); // close_notify into the send queue
+  c->state = CONN_CLOSING;        // drained by the sent callbacks, then closed
+  if (c->pcb == NULL) release(c);
+  else finish_close(c);
+}
+
+bool net_lwip_busy(void) {
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++) {
+    const connection *c = &conns[i];
+    if (c->state == CONN_OPEN && c->tls &&
+        (c->session.session == NULL || kubelet_tls_ready(&c->session) || (c->rx_progress && c->rx != NULL)))
+      return true;
+  }
+  return false;
+}
+
 void net_lwip_housekeeping(void) {
   uint32_t now = hal_now_ms();
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++)
+    if (conns[i].state == CONN_OPEN && conns[i].tls) serve_tls(&conns[i]);
   for (int i = 0; i < NET_MAX_CONNECTIONS; i++) {
     connection *c = &conns[i];
     if (c->state == CONN_GONE) {

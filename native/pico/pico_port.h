@@ -7,12 +7,16 @@
 #include <stdint.h>
 
 #include "event_queue.h"
+#include "flash_device.h"
 #include "region_store.h"
 
 /** The network layer: bytes and events go into events. */
 void net_lwip_init(event_queue *events);
-/** Aborts connections idle past NET_IDLE_TIMEOUT_MS or stuck connecting. From the main loop. */
+/** Aborts connections idle past NET_IDLE_TIMEOUT_MS or stuck connecting, and gives each kubelet client's
+ *  TLS its turn (kubelet_tls.h). From the main loop. */
 void net_lwip_housekeeping(void);
+/** A TLS client has work that needs nothing from the network: the main loop must not sleep. */
+bool net_lwip_busy(void);
 
 /** Starts joining the configured network (non-blocking). */
 void wifi_start(const char *ssid, const char *password, const char *hostname);
@@ -28,10 +32,18 @@ void pico_board_poll(void);
 void pico_board_wait(uint32_t ms);
 /** Starts the network: events go to the queue; Wi-Fi joins ssid (empty: stay offline). */
 void pico_network_start(event_queue *events, const char *ssid, const char *password);
-/** Per main-loop step: link supervision and connection housekeeping. */
+/** Per main-loop step: link supervision, connection housekeeping, the kubelet clients' TLS. */
 void pico_network_step(void);
+/** Work waits in the network layer that no interrupt will announce (a TLS handshake's next step). */
+bool pico_network_busy(void);
 /** A region record reached the flash log (the emulator image tells its script). */
 void pico_region_saved(const region_slot *slot);
+
+// ---- flash data areas (region_flash.c, flash_layout.h) ----
+/** False (logged once) when the image reaches into the data areas: nothing may be written there then. */
+bool pico_flash_data_usable(void);
+/** The device key's two sectors, for key_record.h. */
+extern const flash_device pico_device_key_flash;
 
 // ---- fatal errors (fatal_reboot.c) ----
 /** Fatal errors in a row before this boot, counting a hang the watchdog ended. */

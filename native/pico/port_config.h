@@ -54,8 +54,8 @@
 #define EVENT_QUEUE_SLOTS 8           // x 512 bytes: 4 KB of received data in flight (lwIP holds back the rest)
 
 // ---- network ----
-#define NET_MAX_CONNECTIONS 6         // outbound (API request + watch) and kubelet clients together
-#define NET_MAX_SERVER_CONNECTIONS 3  // kubelet clients beyond this are refused at accept
+#define NET_MAX_CONNECTIONS 7         // the core's 4 outbound (Node, Lease, watch, reviews), 2 TLS kubelet clients, 1 healthz probe
+#define NET_MAX_SERVER_CONNECTIONS 3  // clients of both listeners beyond this are refused at accept (TLS: 2 at most, tls_server.c)
 #define NET_SEND_QUEUE_BYTES 8192     // per connection: the ABI's full /metrics answer (allocated only while bytes wait)
 #define NET_SEND_QUEUE_TOTAL_BYTES 16384 // all connections together: two full answers at once, no more
 #define NET_IDLE_TIMEOUT_MS 30000u    // a connection with no traffic this long is aborted (the core's own 408 comes at 10 s)

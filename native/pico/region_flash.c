@@ -22,10 +22,15 @@ _Static_assert(FLASH_TOTAL_BYTES == PICO_FLASH_SIZE_BYTES, "flash_layout.h descr
 _Static_assert(FLASH_SECTOR_BYTES == FLASH_SECTOR_SIZE && FLASH_ERASE_BYTES == FLASH_SECTOR_SIZE &&
                    FLASH_PROGRAM_BYTES == FLASH_PAGE_SIZE,
                "the flash contract's units are the SDK's");
-_Static_assert(FLASH_REGION_LOG_OFFSET % FLASH_SECTOR_SIZE == 0, "the log starts on a sector");
+_Static_assert(FLASH_REGION_LOG_OFFSET % FLASH_SECTOR_SIZE == 0 && FLASH_DEVICE_KEY_OFFSET % FLASH_SECTOR_SIZE == 0,
+               "the data areas start on a sector");
 
 bi_decl(bi_block_device(BINARY_INFO_MAKE_TAG('K', 'P'), "region log", XIP_BASE + FLASH_REGION_LOG_OFFSET,
                         FLASH_REGION_LOG_BYTES, NULL,
+                        BINARY_INFO_BLOCK_DEV_FLAG_READ | BINARY_INFO_BLOCK_DEV_FLAG_WRITE |
+                            BINARY_INFO_BLOCK_DEV_FLAG_PT_UNKNOWN));
+bi_decl(bi_block_device(BINARY_INFO_MAKE_TAG('K', 'P'), "device key", XIP_BASE + FLASH_DEVICE_KEY_OFFSET,
+                        FLASH_DEVICE_KEY_BYTES, NULL,
                         BINARY_INFO_BLOCK_DEV_FLAG_READ | BINARY_INFO_BLOCK_DEV_FLAG_WRITE |
                             BINARY_INFO_BLOCK_DEV_FLAG_PT_UNKNOWN));
 
@@ -43,49 +48,67 @@ typedef struct flash_op {
   const uint8_t *page;
 } flash_op;
 
+/** One area of flash_layout.h as a flash_device's ctx. */
+typedef struct flash_area {
+  uint32_t offset, size;
+} flash_area;
+
 static void run_erase(void *param) { flash_range_erase(((const flash_op *)param)->offset, FLASH_SECTOR_SIZE); }
 
 static void run_program(void *param) {
   const flash_op *op = param;
-  flash_range_program(op->offset, op->page, FLASH_PAGE_SIZE); // page is in RAM (region_log's stack buffer)
+  flash_range_program(op->offset, op->page, FLASH_PAGE_SIZE); // page is in RAM (the caller's stack buffer)
 }
 
-static bool log_erase(void *ctx, uint32_t offset) {
-  (void)ctx;
-  flash_op op = {FLASH_REGION_LOG_OFFSET + offset, NULL};
-  return offset < FLASH_REGION_LOG_BYTES && flash_safe_execute(run_erase, &op, FLASH_SAFE_TIMEOUT_MS) == PICO_OK;
+static bool area_erase(void *ctx, uint32_t offset) {
+  const flash_area *area = ctx;
+  flash_op op = {area->offset + offset, NULL};
+  return offset < area->size && flash_safe_execute(run_erase, &op, FLASH_SAFE_TIMEOUT_MS) == PICO_OK;
 }
 
-static bool log_program(void *ctx, uint32_t offset, const uint8_t *page) {
-  (void)ctx;
-  flash_op op = {FLASH_REGION_LOG_OFFSET + offset, page};
-  return offset < FLASH_REGION_LOG_BYTES && flash_safe_execute(run_program, &op, FLASH_SAFE_TIMEOUT_MS) == PICO_OK;
+static bool area_program(void *ctx, uint32_t offset, const uint8_t *page) {
+  const flash_area *area = ctx;
+  flash_op op = {area->offset + offset, page};
+  return offset < area->size && flash_safe_execute(run_program, &op, FLASH_SAFE_TIMEOUT_MS) == PICO_OK;
 }
 
-static bool log_read(void *ctx, uint32_t offset, uint8_t *out, uint32_t len) {
-  (void)ctx;
-  if (offset > FLASH_REGION_LOG_BYTES || len > FLASH_REGION_LOG_BYTES - offset) return false;
-  // Past the XIP cache, so reading the log does not evict the code that runs.
-  memcpy(out, (const void *)(XIP_NOCACHE_NOALLOC_BASE + FLASH_REGION_LOG_OFFSET + offset), len);
+static bool area_read(void *ctx, uint32_t offset, uint8_t *out, uint32_t len) {
+  const flash_area *area = ctx;
+  if (offset > area->size || len > area->size - offset) return false;
+  // Past the XIP cache, so reading data does not evict the code that runs.
+  memcpy(out, (const void *)(XIP_NOCACHE_NOALLOC_BASE + area->offset + offset), len);
   return true;
 }
 
+static flash_area log_area = {FLASH_REGION_LOG_OFFSET, FLASH_REGION_LOG_BYTES};
+static flash_area key_area = {FLASH_DEVICE_KEY_OFFSET, FLASH_DEVICE_KEY_BYTES};
 static const flash_device log_flash = {
-    .size = FLASH_REGION_LOG_BYTES, .erase = log_erase, .program = log_program, .read = log_read, .ctx = NULL};
-
-// ---- the HAL over the log ----
+    .size = FLASH_REGION_LOG_BYTES, .erase = area_erase, .program = area_program, .read = area_read, .ctx = &log_area};
+const flash_device pico_device_key_flash = {
+    .size = FLASH_DEVICE_KEY_BYTES, .erase = area_erase, .program = area_program, .read = area_read, .ctx = &key_area};
 
 extern char __flash_binary_end; // the linker's end of the image in flash
+
+bool pico_flash_data_usable(void) {
+  static enum { UNCHECKED, USABLE, REFUSED } state;
+  if (state == UNCHECKED) {
+    uint32_t image_end = (uint32_t)(uintptr_t)&__flash_binary_end - XIP_BASE;
+    state = image_end <= FLASH_IMAGE_BYTES ? USABLE : REFUSED;
+    if (state == REFUSED) // never erase the program itself
+      logf_line(LOG_ERROR, "the image (%lu KB) reaches into the data areas at 0x%06lx: the region and the device key are not stored",
+                (unsigned long)(image_end / 1024), (unsigned long)FLASH_IMAGE_BYTES);
+  }
+  return state == USABLE;
+}
+
+// ---- the HAL over the log ----
 
 static region_log flash_log;
 static enum { MOUNT_PENDING, MOUNT_DONE, MOUNT_REFUSED } log_state;
 
 static bool log_ready(void) {
   if (log_state == MOUNT_PENDING) {
-    uint32_t image_end = (uint32_t)(uintptr_t)&__flash_binary_end - XIP_BASE;
-    if (image_end > FLASH_REGION_LOG_OFFSET) { // never erase the program itself
-      logf_line(LOG_ERROR, "the image (%lu KB) reaches into the region log at 0x%06lx: the region is not persisted",
-                (unsigned long)(image_end / 1024), (unsigned long)FLASH_REGION_LOG_OFFSET);
+    if (!pico_flash_data_usable()) {
       log_state = MOUNT_REFUSED;
     } else {
       region_log_mount(&flash_log, &log_flash, REGION_LOG_DELTAS);

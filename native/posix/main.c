@@ -96,7 +96,7 @@ int main(int argc, char **argv) {
     size_t ca_len = 0;
     const uint8_t *ca = map_file(client_ca_path, &ca_len);
     if (!ca) hal_fatal("cannot read the client CA file (--client-ca)");
-    if (!tls_server_set_client_ca(ca, ca_len)) hal_fatal("the client CA file (--client-ca) holds no PEM certificate");
+    if (tls_server_set_client_ca(ca, ca_len) != 0) hal_fatal("the client CA file (--client-ca) holds no PEM certificate");
   }
   region_restore(&sh.persistence, &region);
   event_queue_init(&events);

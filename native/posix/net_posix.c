@@ -1,9 +1,9 @@
 // The POSIX port's network layer: non-blocking sockets and poll(). Like the
 // board's lwIP callbacks, it only moves bytes and queues events; the core is
 // entered from the main loop alone. The kubelet port speaks TLS
-// (tls_server.h): a client is announced to the core only once its handshake
-// has completed, with its verified identity, and the core's bytes are
-// encrypted on their way out; the healthz port is plain.
+// (kubelet_tls.h, shared with the board): a client is announced to the core
+// only once its handshake has completed, with its verified identity, and the
+// core's bytes are encrypted on their way out; the healthz port is plain.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,19 +21,18 @@
 
 #include "hal.h"
 #include "hal_posix.h"
+#include "kubelet_tls.h"
 #include "logf.h"
 #include "shell_config.h"
-#include "tls_server.h"
 
 typedef enum conn_state { CONN_FREE, CONN_CONNECTING, CONN_OPEN, CONN_CLOSING } conn_state;
 
 typedef struct connection {
   conn_state state;
   bool server;     // accepted on a listener
-  bool announced;  // the core knows it (a TLS client: once its handshake completed)
+  bool announced;  // a plain client: the core knows it (a TLS client's own flag is in tls)
   int fd;
-  tls_session *tls; // kubelet-port clients
-  uint32_t opened_ms;
+  kubelet_tls tls; // kubelet-port clients
   int32_t handle;
   uint8_t *out;    // bytes queued by the core, not yet written
   size_t out_len;
@@ -79,7 +78,7 @@ static connection *claim(int fd, bool server, conn_state state) {
 }
 
 static void release(connection *c) {
-  tls_session_close(c->tls);
+  kubelet_tls_close(&c->tls);
   if (c->fd >= 0) close(c->fd);
   free(c->out);
   memset(c, 0, sizeof *c);
@@ -147,7 +146,7 @@ static bool flush(connection *c) {
 int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
   connection *c = find(handle);
   if (c == NULL || c->state == CONN_CLOSING) return -1;
-  if (c->tls) return tls_session_write(c->tls, bytes, len); // all or nothing, encrypted into c->out
+  if (c->tls.session) return tls_session_write(c->tls.session, bytes, len); // all or nothing, encrypted into c->out
   if (len > POSIX_SEND_QUEUE_BYTES - c->out_len) return -2; // all or nothing
   memcpy(c->out + c->out_len, bytes, len);
   c->out_len += len;
@@ -158,8 +157,7 @@ int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
 void hal_net_close(int32_t handle) {
   connection *c = find(handle);
   if (c == NULL) return;
-  tls_session_close(c->tls); // its close_notify joins the queued bytes
-  c->tls = NULL;
+  kubelet_tls_close(&c->tls); // its close_notify joins the queued bytes
   if (c->state != CONN_OPEN || c->out_len == 0 || !flush(c) || c->out_len == 0) {
     if (c->state == CONN_OPEN) shutdown(c->fd, SHUT_WR);
     release(c);
@@ -236,9 +234,7 @@ static void accept_clients(int which) {
     else c = claim(fd, true, CONN_OPEN);
     if (c != NULL && tls) {
       tls_pipe pipe = {.conn = c, .send = tls_pipe_send, .recv = tls_pipe_recv, .room = tls_pipe_room};
-      c->tls = tls_session_open(&pipe); // NULL (logged): two sessions open already, or no memory
-      c->opened_ms = hal_now_ms();
-      if (c->tls == NULL) {
+      if (!kubelet_tls_open(&c->tls, &pipe)) { // logged: two sessions open already, or no memory
         release(c);
         continue; // release closed the socket
       }
@@ -265,59 +261,27 @@ static void gone(connection *c, int error) {
   if (c->state != CONN_CLOSING) {
     // A TLS client gone before its handshake completed was never announced: the core hears nothing.
     if (c->server) {
-      if (c->announced) event_queue_push(queue, EVENT_SERVER_CLOSED, c->handle, 0);
+      if (c->announced || c->tls.announced) event_queue_push(queue, EVENT_SERVER_CLOSED, c->handle, 0);
     } else if (error) event_queue_push(queue, EVENT_NET_ERROR, c->handle, -error);
     else event_queue_push(queue, EVENT_NET_CLOSED, c->handle, 0);
   }
   release(c);
 }
 
-/** A TLS client's turn: one handshake step (the main loop runs between steps), announcing it once open, then
- *  decrypted bytes as far as the queue has room. */
-static void serve_tls(connection *c) {
-  tls_state state = tls_session_handshake(c->tls);
-  if (state == TLS_ENDED) {
-    gone(c, 0);
-    return;
-  }
-  if (state != TLS_OPEN) return;
-  if (!c->announced) {
-    char identity[EVENT_PAYLOAD_BYTES];
-    size_t len = tls_session_identity(c->tls, identity, sizeof identity);
-    bool queued = len > 0 ? event_queue_push_data(queue, EVENT_SERVER_ACCEPT, c->handle, (const uint8_t *)identity, len)
-                          : event_queue_push(queue, EVENT_SERVER_ACCEPT, c->handle, NET_LISTENER_KUBELET);
-    if (!queued) return; // has_room() said yes: cannot happen
-    c->announced = true;
-  }
-  uint8_t buffer[EVENT_PAYLOAD_BYTES];
-  size_t room = event_queue_data_room(queue, EVENT_SERVER_DATA, c->handle);
-  if (room == 0) return; // the core is behind: the rest waits in the session and the socket
-  int n = tls_session_read(c->tls, buffer, room < sizeof buffer ? room : sizeof buffer);
-  if (n > 0) event_queue_push_data(queue, EVENT_SERVER_DATA, c->handle, buffer, (size_t)n);
-  else if (n < 0) gone(c, 0);
-}
-
 /** Has work without waiting for its socket: a handshake step to take, or decrypted bytes waiting. */
-static bool tls_ready(const connection *c) {
-  return c->state == CONN_OPEN && c->tls && (tls_session_busy(c->tls) || tls_session_pending(c->tls));
-}
+static bool tls_ready(const connection *c) { return c->state == CONN_OPEN && kubelet_tls_ready(&c->tls); }
 
 /** Closes TLS clients whose handshake has not completed within TLS_HANDSHAKE_TIMEOUT_MS: one of the two
  *  sessions must not be held by a client that connects and says nothing. */
 static void expire_handshakes(void) {
   uint32_t now = hal_now_ms();
-  for (int i = 0; i < POSIX_MAX_CONNECTIONS; i++) {
-    connection *c = &conns[i];
-    if (c->state == CONN_OPEN && c->tls && !c->announced && now - c->opened_ms > TLS_HANDSHAKE_TIMEOUT_MS) {
-      logf_line(LOG_INFO, "kubelet client closed: its TLS handshake took over %u ms", (unsigned)TLS_HANDSHAKE_TIMEOUT_MS);
-      gone(c, 0);
-    }
-  }
+  for (int i = 0; i < POSIX_MAX_CONNECTIONS; i++)
+    if (conns[i].state == CONN_OPEN && kubelet_tls_expired(&conns[i].tls, now)) gone(&conns[i], 0);
 }
 
 static void receive(connection *c) {
-  if (c->tls) {
-    serve_tls(c);
+  if (c->tls.session) { // one turn (kubelet_tls.h); the main loop runs between handshake steps
+    if (!kubelet_tls_serve(&c->tls, c->handle, queue)) gone(c, 0);
     return;
   }
   event_type type = c->server ? EVENT_SERVER_DATA : EVENT_NET_DATA;

@@ -1,24 +1,31 @@
 // The emulator image (PICO_BOARD=pico) in rp2040js, once per engine: the
 // real C host layer and core.wasm, on the fake network, serve kubelet
-// requests correctly and commit the region bytes the ConfigMap's
-// memory_values set (LIST, then a watch MODIFIED event). tests/native/run.mjs
-// builds the images where pico-sdk is present; each is skipped without its
-// image or the RP2040 bootrom.
+// requests correctly (over TLS, with the certificate its CSR got; the admin's
+// client certificate or a bearer token, reviewed by the fake API) and commit
+// the region bytes the ConfigMap's memory_values set (LIST, then a watch
+// MODIFIED event). tests/native/run.mjs builds the images where pico-sdk is
+// present; each is skipped without its image, its TLS (the wasm3 image has
+// none) or the RP2040 bootrom.
 import test from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { ENGINES, EmulatedPico, emulatorElf, findBootrom, memoryValues, runScenario } from "../../bench/firmware_emulator.mjs";
+import { TlsWorld, hasTls } from "../../bench/firmware_tls.mjs";
 
 const bootrom = findBootrom();
 const CONSOLE_ENGINE = { aot: "engine aot (wasm2c 1.0.32), 0 bytes of heap", wasm3: "engine wasm3, " };
 
 for (const engine of ENGINES) {
   const elf = emulatorElf(engine);
-  const skip = !fs.existsSync(elf) ? `the ${engine} emulator image is not built (needs pico-sdk${engine === "wasm3" ? " and wasm3" : ""})` : bootrom.words ? false : bootrom.reason;
+  const skip = !fs.existsSync(elf) ? `the ${engine} emulator image is not built (needs pico-sdk${engine === "wasm3" ? " and wasm3" : ""})`
+    : !hasTls(elf) ? `the ${engine} emulator image has no TLS: its kubelet port stays closed${engine === "aot" ? " (set PICO_MBEDTLS_PATH)" : ""}`
+    : bootrom.words ? false : bootrom.reason;
 
-  test(`emulated Pico (${engine}): registers, renews its Lease, applies the ConfigMap to the region, serves every kubelet route and recovers from the API server's errors`, { skip, timeout: 600_000 }, () => {
-    const pico = new EmulatedPico({ elf, bootrom: bootrom.words });
-    const run = runScenario(pico);
+  test(`emulated Pico (${engine}): registers, renews its Lease, applies the ConfigMap to the region, serves every kubelet route and recovers from the API server's errors`, { skip, timeout: 900_000 }, async (t) => {
+    const world = new TlsWorld();
+    t.after(() => world.cleanup());
+    const pico = new EmulatedPico({ elf, bootrom: bootrom.words, world });
+    const run = await runScenario(pico);
     assert.ok(pico.lines.some((l) => l.includes(CONSOLE_ENGINE[engine])), `the console names the engine: ${pico.lines.slice(0, 6).join("\n")}`);
     const listed = memoryValues(1).bytes, modified = memoryValues(2).bytes;
 

@@ -15,7 +15,9 @@ const { DEFAULT_ENGINE } = await import("../../dist/cli/firmware.js");
 const EMULATOR_ELF = emulatorElf(DEFAULT_ENGINE); // the shell's own code: the same with either engine
 const skip = !fs.existsSync(EMULATOR_ELF) ? "the emulator image is not built (needs pico-sdk)" : bootrom.words ? false : bootrom.reason;
 const LOG_OFFSET = 0x1ec000, LOG_BYTES = 20 * 4096; // native/pico/flash_layout.h
-const MEMORY = "GET /pico/memory HTTP/1.1\r\nHost: pico\r\n\r\n";
+const KEY_OFFSET = 0x1ea000, KEY_BYTES = 2 * 4096;  // the device key's sectors (an image with TLS writes its key there)
+const inLog = (o) => o.offset >= LOG_OFFSET && o.offset + o.bytes <= LOG_OFFSET + LOG_BYTES;
+const inKey = (o) => o.offset >= KEY_OFFSET && o.offset + o.bytes <= KEY_OFFSET + KEY_BYTES;
 
 /** Boots, lets the ConfigMap LIST (values 1) be applied and saved, and the watch open. */
 function bootAndList() {
@@ -24,12 +26,14 @@ function bootAndList() {
   return pico;
 }
 
-/** Power comes back with no API server answering: what the board serves is what it restored from flash. */
+/** Power comes back with no API server answering: what the board serves is what it restored from flash.
+ *  (Its kubelet port needs a certificate and the API server's reviews, so the region is read from its RAM.) */
 function restartOffline(pico) {
   pico.api = () => null;
   pico.powerCycle();
   pico.runUntil(() => pico.listening, { what: "kubelet port listening after the power cut" });
-  return JSON.parse(pico.request(MEMORY).response.body);
+  const region = pico.regionInRam();
+  return { hex: region && Buffer.from(region).toString("hex") };
 }
 
 test("emulated Pico: the region goes to the flash log through the SDK's flash functions and is restored after a power cut", { skip, timeout: 300_000 }, () => {
@@ -39,9 +43,11 @@ test("emulated Pico: the region goes to the flash log through the SDK's flash fu
   pico.runUntil(() => pico.regions.length >= 2, { what: "MODIFIED ConfigMap applied and saved" });
 
   assert.deepEqual(pico.flashViolations, []);
-  const erases = pico.flashOps.filter((o) => o.op === "erase"), programs = pico.flashOps.filter((o) => o.op === "program");
+  assert.ok(pico.flashOps.every((o) => inLog(o) || inKey(o)), "flash written only in the log and the key's sectors");
+  const logOps = pico.flashOps.filter(inLog);
+  const erases = logOps.filter((o) => o.op === "erase"), programs = logOps.filter((o) => o.op === "program");
   assert.deepEqual(erases.map((o) => [o.offset, o.bytes]), [[LOG_OFFSET, 4096]], "one sector erased: the log's first, once");
-  assert.ok(programs.length >= 8 && programs.every((o) => o.offset >= LOG_OFFSET && o.offset + o.bytes <= LOG_OFFSET + LOG_BYTES && o.bytes === 256),
+  assert.ok(programs.length >= 8 && programs.every((o) => o.bytes === 256),
     `page programs inside the log only: ${JSON.stringify(programs.map((o) => o.offset.toString(16)))}`);
 
   const memory = restartOffline(pico);

@@ -142,5 +142,5 @@ for (const engine of engines) {
 }
 const bootrom = findBootrom();
 if (!bootrom.words) console.log(`emulator run: skipped — ${bootrom.reason}`);
-run("node", ["--test", "tests/native/emulator.test.mjs", "tests/native/emulator_fatal.test.mjs", "tests/native/emulator_flash.test.mjs",
+run("node", ["--test", "tests/native/emulator.test.mjs", "tests/native/emulator_tls.test.mjs", "tests/native/emulator_fatal.test.mjs", "tests/native/emulator_flash.test.mjs",
   "tests/native/emulator_alloc_faults.test.mjs"]);

@@ -54,3 +54,25 @@ TEST(last_line_without_newline_is_kept) {
   CHECK_EQ(parse("node_name=pico-2"), 0);
   CHECK(memcmp(cfg.core_text, "node_name=pico-2\n", cfg.core_len) == 0);
 }
+
+TEST(client_ca_lines_become_pem_certificates_and_bad_ones_are_errors) {
+  const char *b64 = "MIIBdzCCAR2gAwIBAgIBADAKBggqhkjOPQQDAjAjMSEwHwYDVQQDDBhrM3MtY2xpZW50LWNhQDE3MDAwMDAwMDA=";
+  char text[600], pem[400];
+  snprintf(text, sizeof text, "node_name=pico-1\nclient_ca=%s\n", b64);
+  CHECK_EQ(parse(text), 0);
+  CHECK_EQ(cfg.client_cas, 1);
+  CHECK(strstr(cfg.core_text, "client_ca") == NULL); // the shell's key, not the core's
+  int n = device_config_client_ca_pem(&cfg, pem, sizeof pem);
+  CHECK(n > 0);
+  pem[n > 0 ? n : 0] = '\0';
+  char want[400];
+  snprintf(want, sizeof want, "-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n", b64);
+  CHECK(strcmp(pem, want) == 0);
+  CHECK_EQ(device_config_client_ca_pem(&cfg, pem, 50), -1);
+
+  CHECK_EQ(parse("client_ca=-----BEGIN CERTIFICATE-----\n"), 1);
+  CHECK(strstr(error, "line 1: client_ca must be one certificate's DER in base64") != NULL);
+  snprintf(text, sizeof text, "client_ca=%s\nclient_ca=%s\nclient_ca=%s\n", b64, b64, b64);
+  CHECK_EQ(parse(text), 1);
+  CHECK(strstr(error, "line 3: more than 2 client_ca lines") != NULL);
+}

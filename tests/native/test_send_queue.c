@@ -92,3 +92,25 @@ TEST(send_queue_send_queues_everything_the_network_does_not_take) {
   CHECK(q.bytes == NULL);
   CHECK_EQ(send_queue_allocated_total(), 0);
 }
+
+TEST(send_queue_room_is_what_an_all_or_nothing_writer_can_count_on) {
+  send_queue a = {0}, b = {0};
+  // Empty: the network's room plus the queue's, less a step of the budget for rounding.
+  CHECK_EQ(send_queue_room(&a, 1000, 8192, 16384), 1000 + 8192);
+  CHECK_EQ(send_queue_room(&a, 1000, 8192, 4096), 1000 + 3072);
+  // Bytes waiting: nothing goes straight to the network any more.
+  CHECK(send_queue_append(&a, bytes, 100, 8192, 16384));
+  CHECK_EQ(send_queue_room(&a, 1000, 8192, 16384), 8192 - 100);
+  // Whatever it promised is taken, all at once.
+  size_t room = send_queue_room(&b, 500, 8192, 16384 - 1024);
+  written = 0;
+  CHECK_EQ(send_queue_offer(&b, bytes, room, 500, take_all, NULL, 8192, 16384), (int)room);
+  CHECK_EQ(written, 500);
+  CHECK_EQ(b.len, room - 500);
+  // Past its limit an offer is refused whole and leaves the queue as it was.
+  CHECK_EQ(send_queue_offer(&b, bytes, 8192, 0, take_all, NULL, 8192, 16384), 0);
+  CHECK_EQ(b.len, room - 500);
+  send_queue_clear(&a);
+  send_queue_clear(&b);
+  CHECK_EQ(send_queue_allocated_total(), 0);
+}

@@ -136,7 +136,7 @@ int main(int argc, char **argv) {
     if (argc > 4) {
       size_t len = 0;
       const uint8_t *pem = tls_files_read(argv[4], &len);
-      if (!pem || !tls_server_set_client_ca(pem, len)) return 1;
+      if (!pem || tls_server_set_client_ca(pem, len) != 0) return 1;
     }
     return serve();
   }

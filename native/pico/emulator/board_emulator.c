@@ -46,6 +46,8 @@ void pico_network_start(event_queue *events, const char *ssid, const char *passw
 
 void pico_network_step(void) { net_fake_step(); }
 
+bool pico_network_busy(void) { return net_fake_busy(); }
+
 void emulator_report(void) {
   pico_resources r;
   pico_resources_read(&r);

@@ -9,6 +9,8 @@
 void net_fake_init(event_queue *events);
 /** Per main-loop step: drains send queues, turns received frames into events while the queue has room. */
 void net_fake_step(void);
+/** A TLS client has work that needs no new frame (a handshake step, decrypted bytes): do not sleep. */
+bool net_fake_busy(void);
 /** Sends a LINK_RESOURCES frame with the figures of pico_resources_read (and logs them). */
 void emulator_report(void);
 

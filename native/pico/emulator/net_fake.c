@@ -5,6 +5,7 @@
 // the board, and drain on later steps. Frames from the script become events
 // only when the queue has room; otherwise they wait in the link's ring.
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emulator.h"
@@ -12,6 +13,7 @@
 #include "fake_link.h"
 #include "hal.h"
 #include "host_imports.h"
+#include "kubelet_tls.h"
 #include "logf.h"
 #include "lwipopts.h"
 #include "pico_port.h"
@@ -20,6 +22,9 @@
 
 #define NET_FAKE_WINDOW_BYTES TCP_SND_BUF // what lwIP on the Pico W takes per connection before the shell queues
 #define NET_FAKE_SEND_PIECE 1024u   // bytes per LINK_SEND frame (within LINK_MAX_PAYLOAD)
+// A TLS client's ciphertext not yet read by its session (the board's lwIP holds these bytes in its pbufs,
+// outside the C heap; here they take this much heap per TLS connection). Four of the script's DATA frames.
+#define NET_FAKE_TLS_IN_BYTES 1024u
 
 typedef enum fake_state { FAKE_FREE, FAKE_CONNECTING, FAKE_OPEN, FAKE_CLOSING } fake_state;
 
@@ -29,6 +34,12 @@ typedef struct fake_conn {
   uint16_t handle;
   send_queue pending;
   uint32_t window; // bytes the fake network still takes this step
+  bool tls_wanted; // a kubelet-port client: TLS (its session opens on the main loop, when a place is free)
+  kubelet_tls tls;
+  uint8_t *in;     // TLS: ciphertext received (NET_FAKE_TLS_IN_BYTES), in_len of it waiting
+  size_t in_len;
+  bool peer_closed; // TLS: the script closed it; the session reads the end once `in` is drained
+  bool in_progress; // TLS: the last turn consumed received bytes (more may be ready)
 } fake_conn;
 
 static fake_conn conns[NET_MAX_CONNECTIONS];
@@ -60,6 +71,8 @@ static fake_conn *claim(bool server, uint16_t handle) {
 }
 
 static void release(fake_conn *c) {
+  kubelet_tls_close(&c->tls);
+  free(c->in);
   send_queue_clear(&c->pending);
   memset(c, 0, sizeof *c);
 }
@@ -78,6 +91,28 @@ static size_t transmit(void *conn, const uint8_t *bytes, size_t len) {
   }
   c->window -= (uint32_t)n;
   return n;
+}
+
+// ---- a TLS client's pipe: the connection's send queue and received ciphertext ----
+
+static int tls_pipe_send(void *conn, const uint8_t *bytes, size_t n) {
+  fake_conn *c = conn;
+  return send_queue_offer(&c->pending, bytes, n, send_room(c), transmit, c, NET_SEND_QUEUE_BYTES, NET_SEND_QUEUE_TOTAL_BYTES);
+}
+
+static int tls_pipe_recv(void *conn, uint8_t *out, size_t cap) {
+  fake_conn *c = conn;
+  if (c->in_len == 0) return c->peer_closed ? -1 : 0;
+  size_t n = cap < c->in_len ? cap : c->in_len;
+  memcpy(out, c->in, n);
+  memmove(c->in, c->in + n, c->in_len - n);
+  c->in_len -= n;
+  return (int)n;
+}
+
+static size_t tls_pipe_room(void *conn) {
+  fake_conn *c = conn;
+  return send_queue_room(&c->pending, send_room(c), NET_SEND_QUEUE_BYTES, NET_SEND_QUEUE_TOTAL_BYTES);
 }
 
 static void finish_close(fake_conn *c) {
@@ -106,6 +141,7 @@ int32_t hal_net_open(const char *host, uint16_t port) {
 int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
   fake_conn *c = find(handle);
   if (c == NULL || c->state == FAKE_CLOSING) return -1;
+  if (c->tls.session) return tls_session_write(c->tls.session, bytes, len); // all or nothing, encrypted into the queue
   bool sent = send_queue_send(&c->pending, bytes, len, send_room(c), transmit, c, NET_SEND_QUEUE_BYTES,
                               NET_SEND_QUEUE_TOTAL_BYTES);
   return sent ? 0 : -2;
@@ -114,6 +150,7 @@ int32_t hal_net_send(int32_t handle, const uint8_t *bytes, size_t len) {
 void hal_net_close(int32_t handle) {
   fake_conn *c = find(handle);
   if (c == NULL) return;
+  kubelet_tls_close(&c->tls); // its close_notify joins the queued bytes
   if (c->state == FAKE_OPEN && c->pending.len > 0) {
     c->state = FAKE_CLOSING; // drained on later steps, then closed
     return;
@@ -163,11 +200,13 @@ static bool deliver(const link_frame *f) {
       link_send(LINK_CLOSE, f->handle, NULL, 0); // refused at once, like lwIP's accept over the limit
       return true;
     }
-    if (!event_queue_push(queue, EVENT_SERVER_ACCEPT, c->handle, 0)) {
-      release(c);
-      return false;
-    }
     c->state = FAKE_OPEN;
+    c->tls_wanted = true; // the core hears of it once its handshake completed (serve_tls)
+    c->in = malloc(NET_FAKE_TLS_IN_BYTES);
+    if (c->in == NULL) {
+      link_send(LINK_CLOSE, f->handle, NULL, 0);
+      release(c);
+    }
     return true;
   case LINK_CONNECTED:
     if (c == NULL || c->state != FAKE_CONNECTING) return true;
@@ -177,6 +216,12 @@ static bool deliver(const link_frame *f) {
     return true;
   case LINK_DATA: {
     if (c == NULL || c->state == FAKE_CLOSING) return true; // the core is done with it: dropped, as on the board
+    if (c->tls_wanted) { // ciphertext for the session, read on the main loop
+      if (f->len > NET_FAKE_TLS_IN_BYTES - c->in_len) return false;
+      memcpy(c->in + c->in_len, f->payload, f->len);
+      c->in_len += f->len;
+      return true;
+    }
     event_type type = c->server ? EVENT_SERVER_DATA : EVENT_NET_DATA;
     if (f->len > event_queue_data_room(queue, type, c->handle)) return false;
     return event_queue_push_data(queue, type, c->handle, f->payload, f->len);
@@ -184,6 +229,14 @@ static bool deliver(const link_frame *f) {
   case LINK_PEER_CLOSED:
   case LINK_FAILED: {
     if (c == NULL) return true;
+    if (c->tls.session && c->in_len > 0) { // the session reads the end after the bytes before it
+      c->peer_closed = true;
+      return true;
+    }
+    if (c->tls_wanted && !c->tls.announced) { // the core never heard of it
+      release(c);
+      return true;
+    }
     int32_t code = 0;
     if (f->type == LINK_FAILED && f->len >= 4) memcpy(&code, f->payload, 4);
     event_type type = c->server ? EVENT_SERVER_CLOSED : f->type == LINK_FAILED ? EVENT_NET_ERROR : EVENT_NET_CLOSED;
@@ -200,6 +253,29 @@ static bool deliver(const link_frame *f) {
   }
 }
 
+/** A TLS client's turn (kubelet_tls.h); the session ended, or its handshake took too long: closed, the core
+ *  told if it knew the client. */
+static void serve_tls(fake_conn *c) {
+  if (c->tls.session == NULL) {
+    tls_pipe pipe = {.conn = c, .send = tls_pipe_send, .recv = tls_pipe_recv, .room = tls_pipe_room};
+    kubelet_tls_start start = kubelet_tls_start_when_room(&c->tls, &pipe, queue);
+    if (start == KUBELET_TLS_WAITING) return;
+    if (start == KUBELET_TLS_REFUSED) {
+      link_send(LINK_CLOSE, c->handle, NULL, 0);
+      release(c);
+      return;
+    }
+  }
+  size_t before = c->in_len;
+  bool open = kubelet_tls_serve(&c->tls, c->handle, queue);
+  c->in_progress = c->in_len < before;
+  if (open && !kubelet_tls_expired(&c->tls, hal_now_ms())) return;
+  if (c->tls.announced && !event_queue_push(queue, EVENT_SERVER_CLOSED, c->handle, 0)) return; // next turn
+  kubelet_tls_close(&c->tls);
+  c->state = FAKE_CLOSING; // its close_notify goes out, then the close
+  finish_close(c);
+}
+
 void net_fake_step(void) {
   for (int i = 0; i < NET_MAX_CONNECTIONS; i++) { // the network acknowledged what was in flight
     fake_conn *c = &conns[i];
@@ -210,4 +286,14 @@ void net_fake_step(void) {
   }
   link_frame f;
   while (link_peek(&f) && deliver(&f)) link_take(&f);
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++)
+    if (conns[i].state == FAKE_OPEN && conns[i].tls_wanted) serve_tls(&conns[i]);
+}
+
+bool net_fake_busy(void) {
+  for (int i = 0; i < NET_MAX_CONNECTIONS; i++)
+    if (conns[i].state == FAKE_OPEN && conns[i].tls_wanted &&
+        (conns[i].tls.session == NULL || kubelet_tls_ready(&conns[i].tls) || (conns[i].in_progress && conns[i].in_len > 0)))
+      return true;
+  return false;
 }
