@@ -203,6 +203,6 @@ int main(int argc, char **argv) {
   int rc = pem ? device_tls_install(pem, len) : -99;
   if (rc != 0) return fprintf(stderr, "cannot install %s (%d)\n", argv[2], rc), 1;
   pem = tls_files_read(argv[3], &len);
-  if (!pem || !tls_server_set_client_ca(pem, len)) return fprintf(stderr, "cannot use client CA %s\n", argv[3]), 1;
+  if (!pem || tls_server_set_client_ca(pem, len) != 0) return fprintf(stderr, "cannot use client CA %s\n", argv[3]), 1;
   return serve();
 }
