@@ -54,7 +54,12 @@ test("enrolment through the CSR API: a node certificate for that device, a 64-he
   assert.deepEqual(readDeviceConfig(f.env), { name: A, api: plane.proxy.publicUrl, token: token(A), configMap: "default/pico-config" });
   for (const file of [f.key, f.cert, f.env, path.join(plane.proxy.dir, "devices.conf")]) assert.equal(fs.statSync(file).mode & 0o777, 0o600, file);
   assert.equal(fs.statSync(plane.proxy.dir).mode & 0o777, 0o700);
-  assert.deepEqual(plane.json(["get", "csr"]).items.map((c) => c.metadata.name), [], "no CSR left behind");
+  // The devices' own serving CSRs come and stay (kubelet-serving); enrolment's client CSRs must not.
+  const leftBehind = plane.json(["get", "csr"]).items.filter((c) => c.spec.signerName !== "kubernetes.io/kubelet-serving");
+  assert.deepEqual(leftBehind.map((c) => c.metadata.name), [], "no enrolment CSR left behind");
+  // Enrolment provisions the cluster's client CA (from kube-system/extension-apiserver-authentication) for the kubelet port.
+  const caDer = new crypto.X509Certificate(fs.readFileSync(plane.env.caFile)).raw.toString("base64");
+  assert.ok(fs.readFileSync(f.env, "utf8").split("\n").includes(`client_ca=${caDer}`), "device.env names the client CA");
   assert.equal(canI(A, "get", "configmap/pico-config", "-n", "default"), "yes");
   assert.equal(canI(A, "list", "configmaps", "-n", "default"), "no");
   assert.equal(canI(A, "get", "secrets", "-n", "default"), "no");
