@@ -51,6 +51,12 @@ async function scriptedApi() {
         seen.requests.push({ method: req.method, target: req.target, at: Date.now() });
         const response = answer(req, conn, seen); // sets seen.watch for a WATCH
         if (response && !socket.destroyed) socket.write(response, "latin1");
+        // As the API server does: a watch from an older version gets what changed since (the scenario's
+        // one MODIFIED event may have gone to a watch that a restart of the core had just abandoned).
+        const from = /[?&]watch=1&resourceVersion=(\d+)/.exec(req.target)?.[1];
+        if (from && state.listVersion && Number(from) < Number(state.listVersion) && !socket.destroyed) {
+          socket.write(watchEvent("MODIFIED", configMap(state.listVersion, state.listValues)), "latin1");
+        }
       }
     });
   });
