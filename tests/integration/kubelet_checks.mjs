@@ -3,7 +3,7 @@
 // server's node proxy, webhook authn/authz, metrics-server, keep-alive.
 // A target is { plane, name, host, port }.
 import assert from "node:assert/strict";
-import { until, get, getVia } from "./plane.mjs";
+import { until, get, getVia as getViaOnce } from "./plane.mjs";
 
 /** The API server reaches the node through its node proxy, verifying the serving certificate. */
 export async function nodeProxy({ plane, name }) {
@@ -60,9 +60,24 @@ export async function listedByTopNode({ plane, name }) {
   assert.ok(Number.parseInt(m.usage.cpu) > 0, `cpu ${m.usage.cpu}`);
 }
 
-/** A kept connection serves the next request; with both TLS places held by idle kept connections a third client still gets in. */
+/**
+ * A kept connection serves the next request; with both TLS places held by idle
+ * kept connections a third client still gets in. metrics-server and the API
+ * server hold kept connections of their own and may be mid-request: a client
+ * that finds both places busy is refused at once, and tries again shortly.
+ */
 export async function keptAliveAndMakesRoom({ plane, host, port }) {
   const agents = [0, 1, 2].map(() => plane.keepAliveAgent());
+  const getVia = async (agent, h, p, pathname) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await getViaOnce(agent, h, p, pathname);
+      } catch (e) {
+        if (attempt === 3 || e.code !== "ECONNRESET") throw e;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+  };
   try {
     const first = await getVia(agents[0], host, port, "/metrics/resource");
     const again = await getVia(agents[0], host, port, "/metrics/resource");
