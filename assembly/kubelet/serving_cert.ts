@@ -143,21 +143,16 @@ export class ServingCert {
     this.backoff.configure();
   }
 
-  /** Seconds until renewal is due (<= 0: due now), or -1 if no certificate is installed or the time is unknown. */
-  private secondsToRenewal(): i64 {
-    if (tls_cert_validity(changetype<usize>(this.validity)) != 0 || !wallClock.known) return -1;
+  /** A certificate is needed: none yet, the address it names changed, or 80 % of its lifetime is gone (once the wall time is known). */
+  private needed(): bool {
+    // One host call per check: pump() asks after every event.
+    if (tls_cert_validity(changetype<usize>(this.validity)) != 0) return true;
+    if (this.servedIpv4 != 0 && facts.ipv4 != this.servedIpv4) return true;
+    if (!wallClock.known) return false;
     const notBefore = unchecked(this.validity[0]);
     const notAfter = unchecked(this.validity[1]);
     const renewAt = notBefore + (notAfter - notBefore) * RENEW_AT_PERCENT / 100;
-    return renewAt - wallMicrosNow() / 1_000_000;
-  }
-
-  /** A certificate is needed: none yet, renewal is due, or the address it names changed. */
-  private needed(): bool {
-    if (tls_cert_validity(changetype<usize>(this.validity)) != 0) return true;
-    if (this.servedIpv4 != 0 && facts.ipv4 != this.servedIpv4) return true;
-    const left = this.secondsToRenewal();
-    return left != -1 && left <= 0;
+    return wallMicrosNow() / 1_000_000 >= renewAt;
   }
 
   /** Starts the next CSR request if one is due. True if the channel was used. */
