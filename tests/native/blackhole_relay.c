@@ -19,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_PAIRS 256 // never reused: a number names one connection for the whole test
@@ -71,9 +74,26 @@ static bool forward(int n, int from, int to, bool from_client) {
   return true;
 }
 
+/** Waits (up to 3 s) until the client has acknowledged every byte sent to it. Bytes
+ *  still unacknowledged when the filter goes on would be retransmitted to the client
+ *  for minutes, and each arrival counts as traffic, so its keepalive never starts. */
+static bool wait_until_acknowledged(int fd) {
+  for (int tries = 0; tries < 300; tries++) {
+    int unacknowledged = 0;
+    if (ioctl(fd, SIOCOUTQ, &unacknowledged) != 0) return false;
+    if (unacknowledged == 0) return true;
+    nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+  }
+  return false;
+}
+
 static void blackhole(int n) {
   if (n < 0 || n >= pair_count || pairs[n].client < 0) {
     printf("no connection %d\n", n);
+    return;
+  }
+  if (!wait_until_acknowledged(pairs[n].client)) {
+    printf("cannot blackhole %d: the client has not acknowledged what was sent to it\n", n);
     return;
   }
   struct sock_filter drop_all[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
