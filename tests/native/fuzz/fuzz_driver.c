@@ -326,7 +326,7 @@ static void head_facts(const uint8_t *b, size_t len, int *status, uint32_t *retr
 
 static uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
 
-void driver_note_fault(int kind, const uint8_t *bytes, size_t len, int end) {
+void driver_note_fault(int kind, const uint8_t *bytes, size_t len) {
   world_pass_versions(&world, bytes, len);
   if (kind == KIND_STATUS) return; // status faults must never delay the Lease or the ConfigMap
   int status;
@@ -342,7 +342,8 @@ void driver_note_fault(int kind, const uint8_t *bytes, size_t len, int end) {
   // A fault may count as more than one failure (a timeout, then a malformed retry): double slack.
   uint32_t delay = n >= 6 ? BACKOFF_MAX_MS : (uint32_t)(600u << n) < BACKOFF_MAX_MS ? 600u << n : BACKOFF_MAX_MS;
   if (status == 401 || status == 403) delay = max_u32(delay, AUTH_RETRY_MS);
-  if (retry_after && end != 2) delay = max_u32(delay, retry_after < RETRY_AFTER_CEILING_MS ? retry_after : RETRY_AFTER_CEILING_MS);
+  // However the connection ends afterwards (even "refused"), a whole answer before it was read, Retry-After too.
+  if (retry_after) delay = max_u32(delay, retry_after < RETRY_AFTER_CEILING_MS ? retry_after : RETRY_AFTER_CEILING_MS);
   if (!config_group) allowed.lease = max_u32(allowed.lease, delay);
   allowed.config = max_u32(allowed.config, delay);
 }

@@ -52,8 +52,8 @@ int32_t driver_accept(void);
 /** One request on a fresh kubelet connection; its response, checked strictly (status 0: none). */
 http_message driver_kubelet(const char *request);
 
-/** A fault the core got for a request of kind: the delays it allows, the versions it showed. end: OP_END's code or -1. */
-void driver_note_fault(int kind, const uint8_t *bytes, size_t len, int end);
+/** A fault the core got for a request of kind: the delays it allows, the versions it showed. */
+void driver_note_fault(int kind, const uint8_t *bytes, size_t len);
 /** The faults stop: fuzzed connections close, a new ConfigMap version appears; checks Lease and ConfigMap liveness. */
 void driver_heal(void);
 /** Two fresh kubelet clients at once must both be served (no slot leaked). */

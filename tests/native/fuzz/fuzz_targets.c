@@ -38,7 +38,7 @@ static void inject(const pending_request *p, const fuzz_op *ops, size_t n) {
   int end = -1;
   for (size_t i = 0; i < n; i++)
     if (ops[i].type == OP_END) end = (int)ops[i].arg;
-  driver_note_fault(p->req.kind, all, len, end);
+  driver_note_fault(p->req.kind, all, len);
   fuzz_conn *c = fuzz_conn_of(p->handle);
   bool stream = p->req.kind == KIND_WATCH && end < 0 && http_healthy_stream_so_far(all, len);
   free(all);

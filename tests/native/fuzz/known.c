@@ -46,7 +46,10 @@ void known_signature(const char *oracle, const char *d, char *out, size_t cap) {
     } else if (digit(d[i])) {
       while (digit(d[i])) i++;
       EMIT('#');
-    } else EMIT(d[i++]);
+    } else {
+      EMIT(d[i]); // not EMIT(d[i++]): the macro skips its argument once the template is full
+      i++;
+    }
   }
 #undef EMIT
   out[n < cap ? n : cap - 1] = '\0';
