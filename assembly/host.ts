@@ -106,3 +106,43 @@ export declare function tls_cert_validity(out_ptr: usize): i32;
 /** Writes the SHA-256 digest (32 bytes) of len bytes at ptr to out_ptr. */
 @external("env", "sha256")
 export declare function sha256(ptr: usize, len: i32, out_ptr: usize): void;
+
+// ---- firmware updates (docs/firmware-update.md, docs/host-abi.md "Firmware updates") ----
+// The core decides what to fetch and carries the bytes; the host owns the
+// slots, the signature check and the bootloader's state.
+
+/** Writes the running image's identity, 40 bytes laid out as the image header's
+ *  bytes 8..47 (version major, minor, patch, flags: u16 LE each; board, engine:
+ *  16 bytes each, NUL-padded), at out_ptr. 0, or -1 if this host takes no updates. */
+@external("env", "firmware_identity")
+export declare function firmware_identity(out_ptr: usize): i32;
+
+/** How this boot came about: 0 an image already confirmed (or none ever installed),
+ *  1 a new image on trial (it must confirm), 2 the bootloader rolled back an image
+ *  that never confirmed. For 2, writes the refused image's version (three u16 LE)
+ *  at out_ptr. */
+@external("env", "firmware_boot_state")
+export declare function firmware_boot_state(out_ptr: usize): i32;
+
+/** Appends len bytes of an image file at offset to the download slot. offset 0
+ *  starts a new image (the old download is forgotten); any other offset must be
+ *  where the slot's bytes end. Returns the bytes the slot holds after the write,
+ *  or < 0: -1 offset is not where the slot ends, -2 the flash failed, or -(10 + r)
+ *  refused for reason r (FIRMWARE_REASON_*: a header the host checked). */
+@external("env", "firmware_slot_write")
+export declare function firmware_slot_write(offset: i32, ptr: usize, len: i32): i32;
+
+/** The download is complete: checks the whole image in the slot (payload digest,
+ *  signature, the file's SHA-256 against the 32 bytes at sha_ptr). 0 when it may be
+ *  installed, -2 the flash failed, or a reason r > 0 (FIRMWARE_REASON_*). */
+@external("env", "firmware_slot_finish")
+export declare function firmware_slot_finish(sha_ptr: usize): i32;
+
+/** Asks the bootloader to install the verified download and restarts the board once
+ *  the current call into the core returns. 0 when requested; < 0 if it cannot be. */
+@external("env", "firmware_install")
+export declare function firmware_install(): i32;
+
+/** The image on trial is good: the bootloader keeps it. 0, or < 0 if the flash failed. */
+@external("env", "firmware_confirm")
+export declare function firmware_confirm(): i32;

@@ -19,11 +19,13 @@ import { region } from "./config_map/region";
 import { serverAccept, serverData, serverClosed, serverTick, serverPump, serverMakeRoom, LISTENER_HEALTHZ, LISTENER_KUBELET } from "./kubelet/server";
 import { servingCert } from "./kubelet/serving_cert";
 import { blinker } from "./kubelet/blink";
+import { firmwareUpdater } from "./firmware/updater";
+import { firmwareDownload } from "./firmware/download";
 import { recordHeapTop, memoryUsedBytes, probeHeapTop } from "./memory";
 import { T } from "./lib/text";
 
 /** Bumped whenever an import or export changes meaning; hosts refuse a mismatch. */
-export const ABI_VERSION: u32 = 3;
+export const ABI_VERSION: u32 = 4;
 
 const IO_BYTES = 512;
 const io = ByteBuf.create(IO_BYTES);
@@ -58,6 +60,7 @@ export function configure(len: i32): i32 {
     leaseController.configure();
     watcher.configure();
     servingCert.configure();
+    firmwareUpdater.configure();
   }
   return errors;
 }
@@ -86,6 +89,7 @@ export function start(nowMs: u32): i32 {
   facts.refresh();
   refreshConditions();
   watcher.start();
+  firmwareUpdater.start();
   started = true;
   recordHeapTop();
   const o = logBegin(LOG_INFO, T("core"));
@@ -107,7 +111,7 @@ export function start(nowMs: u32): i32 {
 function pump(): void {
   // One connection per loop turn, to bound wasm3's C stack (see node/render.ts):
   // a started request renders its whole body below this frame.
-  for (let channel = 0; channel < 4; channel++) {
+  for (let channel = 0; channel < 5; channel++) {
     switch (channel) {
       case 0: {
         if (!apiChannel.busy() && !nodeController.pumpRegistration(apiChannel)) nodeController.pumpStatus(apiChannel);
@@ -121,10 +125,14 @@ function pump(): void {
         if (nodeController.registered()) watcher.pump(watchChannel);
         break;
       }
-      default: {
+      case 3: {
         // Kubelet-port requests waiting for a review come first: a client waits on them.
         serverPump(reviewChannel);
         servingCert.pump(reviewChannel);
+        break;
+      }
+      default: {
+        firmwareUpdater.pump(watcher.listedOnce, leaseController.renewedOnce);
       }
     }
   }
@@ -142,6 +150,7 @@ export function tick(nowMs: u32): void {
       leaseChannel.tick();
       watchChannel.tick();
       reviewChannel.tick();
+      firmwareUpdater.tick();
       serverTick();
       blinker.tick();
     } else {
@@ -160,6 +169,7 @@ export function on_net_connected(handle: i32): void {
   leaseChannel.onConnected(handle);
   watchChannel.onConnected(handle);
   reviewChannel.onConnected(handle);
+  firmwareDownload.onConnected(handle);
   pump();
 }
 
@@ -170,6 +180,7 @@ export function on_net_data(handle: i32, len: i32): void {
   leaseChannel.onData(handle, io.ptr, len);
   watchChannel.onData(handle, io.ptr, len);
   reviewChannel.onData(handle, io.ptr, len);
+  firmwareDownload.onData(handle, io.ptr, len);
   pump();
 }
 
@@ -180,6 +191,7 @@ export function on_net_closed(handle: i32): void {
   leaseChannel.onClosed(handle);
   watchChannel.onClosed(handle);
   reviewChannel.onClosed(handle);
+  firmwareDownload.onClosed(handle);
   pump();
 }
 
@@ -190,6 +202,7 @@ export function on_net_error(handle: i32, code: i32): void {
   leaseChannel.onError(handle, code);
   watchChannel.onError(handle, code);
   reviewChannel.onError(handle, code);
+  firmwareDownload.onError(handle, code);
   pump();
 }
 

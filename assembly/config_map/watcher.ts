@@ -21,6 +21,8 @@ import { metrics } from "../metrics/counters";
 import { MemoryValuesParser } from "../region/memory_values";
 import { conditions, COND_CONFIG, CONFIG_MESSAGE_BYTES, TRUE, FALSE, UNKNOWN } from "../node/conditions";
 import { region } from "./region";
+import { FirmwareDeclaration } from "../firmware/declaration";
+import { firmwareUpdater } from "../firmware/updater";
 import { T, Text, textLen } from "../lib/text";
 
 const COMPONENT = T("configmap");
@@ -44,8 +46,10 @@ class ConfigMapCapture {
   memoryValuesNotString: bool = false;
   inBinaryData: bool = false;
   parser: MemoryValuesParser = new MemoryValuesParser();
+  firmware: FirmwareDeclaration = new FirmwareDeclaration();
 
   reset(): void {
+    this.firmware.reset();
     this.version.clear();
     this.hasMemoryValues = false;
     this.memoryValuesNotString = false;
@@ -67,6 +71,7 @@ class ConfigMapCapture {
   }
 
   scalar(req: ApiRequest, r: JsonReader, base: i32, kind: i32): void {
+    if (r.depth == base + 2 && r.keyIs(base + 1, T("data")) && this.firmware.scalar(r, base, kind)) return;
     if (this.at(r, base, T("data"), T("memory_values"))) {
       this.hasMemoryValues = true;
       this.memoryValuesNotString = kind != JSON_STRING; // the last value decides
@@ -257,6 +262,8 @@ export class ConfigMapWatcher {
   /** resourceVersion of the ConfigMap last evaluated (applied or rejected). */
   evaluatedVersion: ByteBuf = ByteBuf.create(RESOURCE_VERSION_BYTES);
   private relist: bool = true;
+  /** A LIST has succeeded since start (part of being Ready, for a new firmware's confirmation). */
+  listedOnce: bool = false;
   private restart: bool = false;
   private msgOut: Out = new Out(CONFIG_MESSAGE_BYTES);
   private cm: ConfigMapCapture = new ConfigMapCapture();
@@ -294,6 +301,7 @@ export class ConfigMapWatcher {
     }
     this.backoff.succeeded();
     this.relist = false;
+    this.listedOnce = true;
     metrics.relists++;
     this.lastVersion.copyFrom(req.listVersion);
     if (req.items == 0) this.absent(T("ConfigMapNotFound"), T(" not found"));
@@ -391,11 +399,12 @@ export class ConfigMapWatcher {
     // Judged, worded into the condition, logged: one loop turn each, to bound
     // wasm3's C stack (see node/render.ts).
     let outcome = OUTCOME_SEEN;
-    for (let step = 0; step < 3; step++) {
+    for (let step = 0; step < 4; step++) {
       if (step == 0) outcome = this.judge(cm);
       else if (outcome == OUTCOME_SEEN) break;
       else if (step == 1) this.word(cm, outcome);
-      else this.logCondition(outcome == OUTCOME_APPLIED ? LOG_INFO : LOG_WARN);
+      else if (step == 2) this.logCondition(outcome == OUTCOME_APPLIED ? LOG_INFO : LOG_WARN);
+      else firmwareUpdater.takeDeclaration(cm.firmware); // its own condition, whatever became of memory_values
     }
   }
 

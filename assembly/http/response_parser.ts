@@ -53,6 +53,7 @@ export const F_DATE: i32 = 5;
 export const F_RETRY_AFTER: i32 = 6;
 export const F_AUTHORIZATION: i32 = 7;
 export const F_HOST: i32 = 8;
+export const F_CONTENT_RANGE: i32 = 9;
 
 // Token list state (Transfer-Encoding, Connection, Content-Type).
 const TK_BEFORE: i32 = 0;
@@ -282,6 +283,7 @@ export class HttpHead {
         break;
       case 13:
         if (asciiEquals(p, 13, T("authorization"))) return F_AUTHORIZATION;
+        if (asciiEquals(p, 13, T("content-range"))) return F_CONTENT_RANGE;
         break;
       case 14:
         if (asciiEquals(p, 14, T("content-length"))) return F_CONTENT_LENGTH;
@@ -422,6 +424,8 @@ export class HttpResponseParser extends HttpHead {
   retryAfterSeconds: i32 = -1;
   /** Raw Date value, trimmed; overflow set if it did not fit (an IMF-fixdate is 29 bytes). */
   readonly date: ByteBuf = ByteBuf.create(40);
+  /** Raw Content-Range value (a 206's "bytes first-last/complete"), trimmed; overflow set if it did not fit. */
+  readonly contentRange: ByteBuf = ByteBuf.create(48);
   /** Response to a HEAD request: no body whatever the headers say. Set by reset(). */
   headRequest: bool = false;
   private readonly decoder: ChunkedDecoder = new ChunkedDecoder(4096);
@@ -450,6 +454,7 @@ export class HttpResponseParser extends HttpHead {
     this.connectionClose = false;
     this.retryAfterSeconds = -1;
     this.date.clear();
+    this.contentRange.clear();
     this.decoder.reset();
     this.bodyMode = BODY_NONE;
     this.bodyLeft = 0;
@@ -557,7 +562,9 @@ export class HttpResponseParser extends HttpHead {
   }
 
   protected fieldStart(): void {
-    if (this.field == F_DATE) {
+    if (this.field == F_CONTENT_RANGE) {
+      this.contentRange.clear();
+    } else if (this.field == F_DATE) {
       this.date.clear();
     } else if (this.field == F_RETRY_AFTER) {
       this.raVal = 0;
@@ -566,7 +573,9 @@ export class HttpResponseParser extends HttpHead {
   }
 
   protected fieldByte(b: u8): void {
-    if (this.field == F_DATE) {
+    if (this.field == F_CONTENT_RANGE) {
+      this.contentRange.push(b);
+    } else if (this.field == F_DATE) {
       this.date.push(b);
     } else if (this.field == F_RETRY_AFTER) {
       const rs = this.raState;
@@ -583,7 +592,10 @@ export class HttpResponseParser extends HttpHead {
   }
 
   protected fieldEnd(): void {
-    if (this.field == F_DATE) {
+    if (this.field == F_CONTENT_RANGE) {
+      const r = this.contentRange;
+      while (r.len > 0 && isSpaceOrTab(r.at(r.len - 1))) r.len--;
+    } else if (this.field == F_DATE) {
       const d = this.date;
       while (d.len > 0 && isSpaceOrTab(d.at(d.len - 1))) d.len--;
     } else if (this.field == F_RETRY_AFTER) {

@@ -63,6 +63,24 @@ export function writeRequestHeadEnd(out: Out, host: ByteBuf, token: ByteBuf, con
   out.ascii(T("\r\n"));
 }
 
+/** After the target: the head of a file download, from byte rangeStart on (a Range request when > 0). */
+export function writeDownloadHeadEnd(out: Out, host: ByteBuf, token: ByteBuf, rangeStart: i32): void {
+  out.ascii(T(" HTTP/1.1\r\nHost: "));
+  out.buf(host);
+  out.ascii(T("\r\nUser-Agent: k3s-pico-node/0.1.0\r\nAccept: application/octet-stream\r\n"));
+  if (token.len > 0) {
+    out.ascii(T("Authorization: Bearer "));
+    out.buf(token);
+    out.ascii(T("\r\n"));
+  }
+  if (rangeStart > 0) {
+    out.ascii(T("Range: bytes="));
+    out.dec(<u64>rangeStart);
+    out.ascii(T("-\r\n"));
+  }
+  out.ascii(T("\r\n"));
+}
+
 /** Status line and headers. allow: methods for a 405's Allow header, or "". close: the connection ends after this response. */
 export function writeResponseHead(out: Out, status: i32, contentType: Text, contentLength: i32, allow: Text, wwwAuthenticate: bool, close: bool): void {
   out.ascii(T("HTTP/1.1 "));

@@ -16,10 +16,13 @@ export const COND_DISK = 2;
 export const COND_PID = 3;
 export const COND_NETWORK = 4;
 export const COND_CONFIG = 5;
-export const CONDITION_COUNT = 6;
+export const COND_FIRMWARE = 6;
+export const CONDITION_COUNT = 7;
 
 /** The node's own condition reporting the ConfigMap → region result. */
 export const CONFIG_CONDITION_TYPE: Text = T("PicoConfigApplied");
+/** The node's own condition reporting firmware updates (docs/firmware-update.md). */
+export const FIRMWARE_CONDITION_TYPE: Text = T("PicoFirmware");
 
 // Plain data, created once: no managed header needed.
 @unmanaged
@@ -46,7 +49,7 @@ export function statusName(s: i32): Text {
 
 // Condition types, indexed by COND_*.
 const CONDITION_TYPES: usize = memory.data<u32>([
-  T("Ready"), T("MemoryPressure"), T("DiskPressure"), T("PIDPressure"), T("NetworkUnavailable"), <u32>CONFIG_CONDITION_TYPE,
+  T("Ready"), T("MemoryPressure"), T("DiskPressure"), T("PIDPressure"), T("NetworkUnavailable"), <u32>CONFIG_CONDITION_TYPE, <u32>FIRMWARE_CONDITION_TYPE,
 ]);
 /**
  * Room for the config condition's message, built at run time. Its longest
@@ -55,6 +58,9 @@ const CONDITION_TYPES: usize = memory.data<u32>([
  * + a 64-byte version + ' rejected; region unchanged)' (28) = 326 bytes.
  */
 export const CONFIG_MESSAGE_BYTES = 336;
+/** Room for the firmware condition's message: its longest form, a refusal naming two
+ *  versions and the longest reason (~80 bytes), stays under 200. */
+export const FIRMWARE_MESSAGE_BYTES = 200;
 
 // Plain data, created once: no managed header needed.
 @unmanaged
@@ -66,7 +72,7 @@ class ConditionSet {
   // constructions in a row would nest it deeper at start-up (port_config.h).
   constructor() {
     for (let i = 0; i < CONDITION_COUNT; i++) {
-      const builtCap = i == COND_CONFIG ? CONFIG_MESSAGE_BYTES : 0;
+      const builtCap = i == COND_CONFIG ? CONFIG_MESSAGE_BYTES : i == COND_FIRMWARE ? FIRMWARE_MESSAGE_BYTES : 0;
       unchecked(this.list[i] = new Condition(load<u32>(CONDITION_TYPES + <usize>(i << 2)), builtCap));
     }
   }

@@ -13,6 +13,7 @@ export const HOST_IMPORTS = [
   "host_log", "net_open", "net_send", "net_close", "net_ipv4", "net_rssi_dbm", "region_commit",
   "region_read", "rodata_read", "board_unique_id", "board_platform", "board_free_heap", "board_temperature_mc",
   "board_cpu_busy_ms", "board_memory_used", "random_u32", "led_set", "abort", "tls_csr", "tls_install", "tls_cert_validity", "sha256",
+  "firmware_identity", "firmware_boot_state", "firmware_slot_write", "firmware_slot_finish", "firmware_install", "firmware_confirm",
 ];
 /** What a kubelet-port client presents by default: a client certificate of the cluster's admins. */
 export const ADMIN_IDENTITY = "kubernetes-admin\nsystem:masters";
@@ -21,7 +22,7 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 export class FakeHost {
-  constructor({ uniqueId = "e6614103e7452d2f", freeHeap = 150000, ipv4 = 0x0a00000f, seed = 1 } = {}) {
+  constructor({ uniqueId = "e6614103e7452d2f", freeHeap = 150000, ipv4 = 0x0a00000f, seed = 1, firmware = null } = {}) {
     this.now = 1000;
     this.logs = [];
     this.conns = new Map(); // handle -> { target, out: string, open, closed, server }
@@ -46,6 +47,8 @@ export class FakeHost {
     /** Seconds a certificate installed now is valid for (notBefore: wallSec plus the fake time passed). */
     this.certLifetimeS = 86400;
     this.wallSec = Date.parse("2026-11-22T22:03:00Z") / 1000;
+    /** Firmware updates: null for a host that takes none, else a FakeFirmware. */
+    this.firmware = firmware;
   }
 
   /** Instantiates core.wasm (or another file, or an already compiled WebAssembly.Module). */
@@ -160,6 +163,32 @@ export class FakeHost {
   }
   _sha256(ptr, len, outPtr) {
     this.mem.set(crypto.createHash("sha256").update(this.mem.subarray(ptr, ptr + len)).digest(), outPtr);
+  }
+  _firmware_identity(outPtr) {
+    if (!this.firmware) return -1;
+    this.mem.set(this.firmware.identity(), outPtr);
+    return 0;
+  }
+  _firmware_boot_state(outPtr) {
+    if (!this.firmware) return 0;
+    if (this.firmware.bootState === 2) this.mem.set(versionBytes(this.firmware.rolledBack), outPtr);
+    return this.firmware.bootState;
+  }
+  _firmware_slot_write(offset, ptr, len) {
+    return this.firmware ? this.firmware.write(offset, Buffer.from(this.mem.slice(ptr, ptr + len))) : -2;
+  }
+  _firmware_slot_finish(shaPtr) {
+    return this.firmware ? this.firmware.finish(this.mem.slice(shaPtr, shaPtr + 32)) : -2;
+  }
+  _firmware_install() {
+    if (!this.firmware) return -1;
+    this.firmware.installs++;
+    return this.firmware.installResult;
+  }
+  _firmware_confirm() {
+    if (!this.firmware) return -1;
+    this.firmware.confirms++;
+    return 0;
   }
   _abort(msg, file, line, col) { throw new Error(`core aborted at ${line}:${col}`); }
 
@@ -313,4 +342,67 @@ export function chunk(text) {
 
 export function status(code, reason, message) {
   return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, details: {}, code };
+}
+
+function versionBytes([major, minor, patch]) {
+  const b = Buffer.alloc(6);
+  b.writeUInt16LE(major, 0);
+  b.writeUInt16LE(minor, 2);
+  b.writeUInt16LE(patch, 4);
+  return b;
+}
+
+/** Builds an image file as docs/firmware-update.md lays it out, signed with nothing: the fake host
+ *  plays the signature check (signatureOk), the core judges the rest. */
+export function fakeImage({ version = [1, 1, 0], board = "pico_w", engine = "aot", payload = Buffer.alloc(3000, 7), tamper } = {}) {
+  const header = Buffer.alloc(256);
+  header.write("PKFW", 0, "ascii");
+  header.writeUInt16LE(1, 4);
+  header.writeUInt16LE(256, 6);
+  versionBytes(version).copy(header, 8);
+  header.write(board, 16, "ascii");
+  header.write(engine, 32, "ascii");
+  header.writeUInt32LE(payload.length, 48);
+  crypto.createHash("sha256").update(payload).digest().copy(header, 52);
+  tamper?.(header);
+  const file = Buffer.concat([header, payload]);
+  return { file, sha256: crypto.createHash("sha256").update(file).digest("hex") };
+}
+
+/** The host's side of firmware updates: a download slot in memory, checks played as a device would. */
+export class FakeFirmware {
+  constructor({ version = [1, 0, 0], board = "pico_w", engine = "aot", bootState = 0, rolledBack = [0, 0, 0], slotBytes = 1 << 20 } = {}) {
+    Object.assign(this, { version, board, engine, bootState, rolledBack, slotBytes });
+    this.slot = Buffer.alloc(0);
+    this.writes = []; // [offset, len]
+    this.signatureOk = true;
+    this.installs = 0;
+    this.installResult = 0;
+    this.confirms = 0;
+  }
+  identity() {
+    const b = Buffer.alloc(40);
+    versionBytes(this.version).copy(b, 0);
+    b.write(this.board, 8, "ascii");
+    b.write(this.engine, 24, "ascii");
+    return b;
+  }
+  write(offset, bytes) {
+    this.writes.push([offset, bytes.length]);
+    if (offset === 0) this.slot = Buffer.alloc(0);
+    else if (offset !== this.slot.length) return -1;
+    if (offset === 0 && bytes.length >= 256) {
+      if (!this.signatureOk) return -(10 + 3); // BadSignature
+      if (256 + bytes.readUInt32LE(48) > this.slotBytes) return -(10 + 6); // TooLarge
+    }
+    this.slot = Buffer.concat([this.slot, Buffer.from(bytes)]);
+    return this.slot.length;
+  }
+  finish(declaredSha) {
+    const payload = this.slot.subarray(256);
+    const digest = crypto.createHash("sha256").update(payload).digest();
+    if (payload.length !== this.slot.readUInt32LE(48) || !digest.equals(this.slot.subarray(52, 84))) return 7; // Corrupted
+    if (!crypto.createHash("sha256").update(this.slot).digest().equals(Buffer.from(declaredSha))) return 8; // DigestMismatch
+    return 0;
+  }
 }
