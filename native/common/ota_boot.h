@@ -20,8 +20,9 @@
 //
 // Wear, per update of an n-sector image (the larger of old and new), confirmed:
 // the slots take at most 3n sector erases (no sector more than 2) and the
-// state area OTA_RECORDS_PER_UPDATE(n) records: request, 3n steps, trial
-// start, one per trial boot, confirm. A rollback adds 3n steps and two.
+// state area OTA_RECORDS_PER_UPDATE(n) records when the image confirms in its
+// first boot: request, 3n steps, trial start, the boot, confirm (one more per
+// further trial boot). A rollback adds the swap back's 3n steps and three.
 #ifndef OTA_BOOT_H
 #define OTA_BOOT_H
 
