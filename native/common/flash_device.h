@@ -23,4 +23,11 @@ typedef struct flash_device {
   void *ctx;
 } flash_device;
 
+/** True when all n bytes read as erased flash. */
+static inline bool flash_bytes_erased(const uint8_t *bytes, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    if (bytes[i] != 0xFF) return false;
+  return true;
+}
+
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "crc32.h"
+#include "le_bytes.h"
 
 static const uint8_t MAGIC[4] = {'P', 'K', 'E', 'Y'};
 
@@ -12,21 +13,17 @@ typedef struct found {
   uint16_t length;
 } found;
 
-static uint32_t get32(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static void put32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /** Reads sector i's record page into page; whole when its magic, length and CRC check out. */
 static found examine(const flash_device *flash, uint32_t sector, uint8_t page[FLASH_PROGRAM_BYTES]) {
   found f = {0};
   if (!flash->read(flash->ctx, sector * FLASH_ERASE_BYTES, page, FLASH_PROGRAM_BYTES)) return f;
   if (memcmp(page, MAGIC, sizeof MAGIC) != 0) return f;
-  f.sequence = get32(page + 4);
+  f.sequence = le_get32(page + 4);
   f.length = (uint16_t)(page[8] | page[9] << 8);
   if (f.length == 0 || f.length > KEY_RECORD_MAX_KEY) return f;
   uint32_t crc = crc32_update(crc32_update(0, page, 10), page + KEY_RECORD_HEADER_BYTES, f.length);
-  f.whole = crc == get32(page + 10);
+  f.whole = crc == le_get32(page + 10);
   return f;
 }
 
@@ -64,11 +61,11 @@ bool key_record_save(const flash_device *flash, const uint8_t *key, size_t len) 
   uint32_t target = current == 0 ? 1u : 0u; // never the sector with the record still in use
   memset(page, 0xff, sizeof page);
   memcpy(page, MAGIC, sizeof MAGIC);
-  put32(page + 4, current < 0 ? 1u : f.sequence + 1u);
+  le_put32(page + 4, current < 0 ? 1u : f.sequence + 1u);
   page[8] = (uint8_t)len;
   page[9] = (uint8_t)(len >> 8);
   memcpy(page + KEY_RECORD_HEADER_BYTES, key, len);
-  put32(page + 10, crc32_update(crc32_update(0, page, 10), key, len));
+  le_put32(page + 10, crc32_update(crc32_update(0, page, 10), key, len));
   bool ok = flash->erase(flash->ctx, target * FLASH_ERASE_BYTES) && flash->program(flash->ctx, target * FLASH_ERASE_BYTES, page);
   uint8_t back[FLASH_PROGRAM_BYTES];
   ok = ok && flash->read(flash->ctx, target * FLASH_ERASE_BYTES, back, sizeof back) && memcmp(back, page, sizeof back) == 0;

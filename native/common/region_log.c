@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "crc32.h"
+#include "le_bytes.h"
 
 #define KIND_IMAGE 0x49u // 'I': the whole region
 #define KIND_DELTA 0x44u // 'D': runs of (u16 offset, u16 length, bytes) over the record before
@@ -16,24 +17,13 @@ typedef struct record {
   uint32_t sequence, commit, crc;
 } record;
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static void put16(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-}
-static void put32(uint8_t *p, uint32_t v) {
-  put16(p, v);
-  put16(p + 2, v >> 16);
-}
-
 static void encode_header(const record *r, uint8_t out[REGION_LOG_HEADER_BYTES]) {
   out[0] = r->kind;
   out[1] = FORMAT_VERSION;
-  put16(out + 2, r->length);
-  put32(out + 4, r->sequence);
-  put32(out + 8, r->commit);
-  put32(out + 12, r->crc);
+  le_put16(out + 2, r->length);
+  le_put32(out + 4, r->sequence);
+  le_put32(out + 8, r->commit);
+  le_put32(out + 12, r->crc);
 }
 
 static bool read_at(const region_log *log, uint32_t sector, uint32_t offset, uint8_t *out, uint32_t len) {
@@ -47,9 +37,7 @@ static bool tail_erased(const region_log *log, uint32_t sector, uint32_t offset)
   uint8_t chunk[64];
   while (offset < FLASH_ERASE_BYTES) {
     uint32_t n = FLASH_ERASE_BYTES - offset < sizeof chunk ? FLASH_ERASE_BYTES - offset : sizeof chunk;
-    if (!read_at(log, sector, offset, chunk, n)) return false;
-    for (uint32_t i = 0; i < n; i++)
-      if (chunk[i] != 0xFF) return false;
+    if (!read_at(log, sector, offset, chunk, n) || !flash_bytes_erased(chunk, n)) return false;
     offset += n;
   }
   return true;
@@ -76,7 +64,7 @@ static bool walk_runs(const region_log *log, uint32_t sector, uint32_t offset, u
   while (at < end) {
     uint8_t head[RUN_HEADER_BYTES];
     if (end - at < RUN_HEADER_BYTES || !read_at(log, sector, at, head, sizeof head)) return false;
-    uint32_t start = get16(head), n = get16(head + 2);
+    uint32_t start = le_get16(head), n = le_get16(head + 2);
     at += RUN_HEADER_BYTES;
     if (n == 0 || start > REGION_BYTES || n > REGION_BYTES - start || n > end - at) return false;
     if (image != NULL && !read_at(log, sector, at, image + start, n)) return false;
@@ -95,10 +83,10 @@ static bool record_at(const region_log *log, uint32_t sector, uint32_t offset, u
   if (offset + REGION_LOG_HEADER_BYTES > FLASH_ERASE_BYTES || !read_at(log, sector, offset, header, sizeof header))
     return false;
   r->kind = header[0];
-  r->length = get16(header + 2);
-  r->sequence = get32(header + 4);
-  r->commit = get32(header + 8);
-  r->crc = get32(header + 12);
+  r->length = le_get16(header + 2);
+  r->sequence = le_get32(header + 4);
+  r->commit = le_get32(header + 8);
+  r->crc = le_get32(header + 12);
   bool shape = header[1] == FORMAT_VERSION &&
                (r->kind == KIND_IMAGE ? r->length == REGION_BYTES : r->kind == KIND_DELTA && previous != 0) &&
                r->length <= FLASH_ERASE_BYTES - REGION_LOG_HEADER_BYTES - offset &&
@@ -230,8 +218,8 @@ static void emit_payload(const uint8_t *old, const uint8_t *now, payload_sink si
   uint32_t start, n;
   for (uint32_t at = 0; next_run(old, now, at, &start, &n); at = start + n) {
     uint8_t head[RUN_HEADER_BYTES];
-    put16(head, start);
-    put16(head + 2, n);
+    le_put16(head, start);
+    le_put16(head + 2, n);
     sink(ctx, head, sizeof head);
     sink(ctx, now + start, n);
   }

@@ -70,13 +70,36 @@ static bool fake_read(void *ctx, uint32_t offset, uint8_t *out, uint32_t len) {
   return true;
 }
 
-void fake_flash_init(fake_flash *f, uint32_t sectors) {
-  memset(f, 0, sizeof *f);
-  if (sectors > FAKE_FLASH_MAX_SECTORS) sectors = FAKE_FLASH_MAX_SECTORS;
+/** Everything but the bytes (a 2 MB array: only the sectors in use are touched). */
+static void reset_counters(fake_flash *f, uint32_t sectors) {
   f->device = (flash_device){.size = sectors * FLASH_ERASE_BYTES, .erase = fake_erase, .program = fake_program,
                              .read = fake_read, .ctx = f};
-  memset(f->bytes, 0xFF, sizeof f->bytes);
+  memset(f->erases, 0, sizeof f->erases);
+  f->programs = f->operations = f->cut_at = f->violations = 0;
+  f->cut_kind = CUT_BEFORE;
+  f->powered_off = false;
+  f->first_violation[0] = '\0';
   f->random = 0x9E3779B9u;
+}
+
+void fake_flash_init(fake_flash *f, uint32_t sectors) {
+  if (sectors > FAKE_FLASH_MAX_SECTORS) sectors = FAKE_FLASH_MAX_SECTORS;
+  reset_counters(f, sectors);
+  memset(f->bytes, 0xFF, f->device.size);
+}
+
+void fake_flash_copy(fake_flash *dst, const fake_flash *src) {
+  reset_counters(dst, src->device.size / FLASH_ERASE_BYTES);
+  memcpy(dst->bytes, src->bytes, src->device.size);
+  memcpy(dst->erases, src->erases, sizeof dst->erases);
+  dst->programs = src->programs;
+  dst->operations = src->operations;
+  dst->cut_at = src->cut_at;
+  dst->cut_kind = src->cut_kind;
+  dst->powered_off = src->powered_off;
+  dst->violations = src->violations;
+  memcpy(dst->first_violation, src->first_violation, sizeof dst->first_violation);
+  dst->random = src->random;
 }
 
 void fake_flash_power_on(fake_flash *f) {

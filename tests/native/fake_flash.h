@@ -12,7 +12,7 @@
 
 #include "flash_device.h"
 
-#define FAKE_FLASH_MAX_SECTORS 64
+#define FAKE_FLASH_MAX_SECTORS 512 // the Pico W's 2 MB
 
 typedef enum fake_flash_cut {
   CUT_BEFORE, // the cut operation does nothing
@@ -35,6 +35,8 @@ typedef struct fake_flash {
 
 /** An erased flash of sectors x 4 KB (at most FAKE_FLASH_MAX_SECTORS). */
 void fake_flash_init(fake_flash *f, uint32_t sectors);
+/** dst becomes a copy of src (its bytes, counters and pending cut), standing for its own flash. */
+void fake_flash_copy(fake_flash *dst, const fake_flash *src);
 /** Power returns: calls work again (no cut pending). */
 void fake_flash_power_on(fake_flash *f);
 
