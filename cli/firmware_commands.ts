@@ -11,8 +11,14 @@ import { readProxySettings } from "./proxy.js";
 
 type Opt = Record<string, string>;
 
-const keyPathFrom = (opt: Opt): string => path.resolve(opt.key ?? defaultKeyPath());
-const pubkeyPathFrom = (opt: Opt): string => path.resolve(opt.pubkey ?? publicKeyPath(keyPathFrom(opt)));
+/** The value of a --NAME PATH option, if given; "true" is what the parser leaves for a missing value. */
+function pathOpt(opt: Opt, name: string): string | undefined {
+  const v = opt[name];
+  if (v === "true" || v === "") throw new Error(`--${name} needs a path`);
+  return v === undefined ? undefined : path.resolve(v);
+}
+const keyPathFrom = (opt: Opt): string => pathOpt(opt, "key") ?? defaultKeyPath();
+const pubkeyPathFrom = (opt: Opt): string => pathOpt(opt, "pubkey") ?? publicKeyPath(keyPathFrom(opt));
 
 function required(opt: Opt, name: string, example: string): string {
   const v = opt[name];
@@ -42,7 +48,7 @@ function cmdSign(pos: string[], opt: Opt): void {
   const payload = readPayload(payloadFile, "payload (the firmware's .bin or the POSIX shell's executable)");
   if (payload.length === 0) throw new Error(`${payloadFile}: the payload is empty`);
   const key = readPrivateKey(keyPathFrom(opt));
-  const out = path.resolve(opt.out ?? `${payloadFile.replace(/\.[^./]*$/, "")}-${formatVersion(version)}.pkfw`);
+  const out = pathOpt(opt, "out") ?? path.resolve(`${payloadFile.replace(/\.[^./]*$/, "")}-${formatVersion(version)}.pkfw`);
   const image = signImage({ payload, version, board, engine, key });
   fs.writeFileSync(out, image);
   console.log(`${out}: ${image.length} bytes (${HEADER_BYTES}-byte header + ${payload.length}), sha256 ${fileSha256(image)}`);
@@ -66,13 +72,20 @@ function cmdPublish(pos: string[], opt: Opt): void {
   const file = pos[2];
   const image = readPayload(file, ".pkfw");
   // The default is the proxy's own directory, which must then exist (proxy config made it).
-  const dir = opt.dir ? path.resolve(opt.dir) : readProxySettings(proxyDirFrom(opt)).dir;
+  const dir = pathOpt(opt, "dir") ?? readProxySettings(proxyDirFrom(opt)).dir;
   const pubPath = pubkeyPathFrom(opt);
-  const pubkey = opt.pubkey || fs.existsSync(pubPath) ? readPublicKey(pubPath) : null;
+  const pubkey = opt.pubkey !== undefined || fs.existsSync(pubPath) ? readPublicKey(pubPath) : null;
   // Without a public key at hand the signature stays unchecked here: the device checks it in any case.
   const verdict = checkImage(image, pubkey, {});
   if (verdict.reason !== "OK" || !verdict.header) throw new Error(`${file}: refused, ${verdict.reason} (\`pico-node firmware verify ${file}\` says more)`);
   const h = verdict.header;
+  // The names become directories: only names the signer would write (an unchecked header could say "../").
+  try {
+    checkBoard(h.board);
+    checkEngine(h.engine);
+  } catch (e) {
+    throw new Error(`${file}: the header names no board and engine this project builds (${(e as Error).message.replace(/^--\w+ /, "")})`);
+  }
   const version = formatVersion(h.version);
   const target = path.join(dir, "firmware", h.board, h.engine, `${version}.pkfw`);
   const sha = fileSha256(image);
