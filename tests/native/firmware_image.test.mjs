@@ -33,6 +33,12 @@ const changed = (bytes, change) => {
   const copy = Buffer.from(bytes);
   return change(copy) ?? copy;
 };
+/** A header change the signer would not make, signed again with our key: only the later checks can refuse it. */
+const resigned = (bytes, change) => {
+  const copy = changed(bytes, change);
+  crypto.sign("sha256", copy.subarray(0, 128), { key: ours.priv, dsaEncoding: "ieee-p1363" }).copy(copy, 128);
+  return copy;
+};
 
 /** The C verdict: the file streamed in chunks of `chunk` bytes. */
 function cVerdict(file, expect, trusted, chunk) {
@@ -71,6 +77,10 @@ test("C and TypeScript give the same verdict on each image: OK and every refusal
     ["our key id over another key's signature", forged, {}, "BadSignature"],
     ["for another board", sign({ board: "posix-x86_64" }), {}, "WrongBoard"],
     ["for another engine", sign({ engine: "wasm3" }), {}, "WrongEngine"],
+    ["a board name with bytes after its NUL", resigned(good, (b) => void (b[16 + 10] = 0x78)), {}, "WrongBoard"],
+    ["an engine name one byte longer", resigned(good, (b) => void (b[32 + 3] = 0x78)), {}, "WrongEngine"],
+    ["a payload of 0 bytes, signed", resigned(good.subarray(0, HEADER_BYTES), (b) => void b.writeUInt32LE(0, 48)), {}, "NotSigned"],
+    ["a payload size near 4 GB, signed", resigned(good, (b) => void b.writeUInt32LE(0xffffffff, 48)), { slotBytes: 0xffffffff }, "TooLarge"],
     ["larger than the slot", good, { slotBytes: good.length - 1 }, "TooLarge"],
     ["exactly the slot", good, { slotBytes: good.length }, "OK"],
     ["another version than declared", sign({ version: [1, 5, 1] }), {}, "VersionMismatch"],
