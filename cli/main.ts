@@ -51,6 +51,14 @@ const USAGE = `usage: pico-node <command> [options]
   firmware build           the Pico W firmware (k3s_pico_node.uf2); --device FILE,
                            --engine aot|wasm3 (default aot), --board pico_w|pico,
                            --sdk/--picotool/--wasm3/--mbedtls DIRs, --build-dir DIR (README "Firmware")
+  firmware keygen [--key PATH]   an ECDSA P-256 key for signing updates (default
+                           ~/.config/pico-node/firmware-signing.pem, 0600, never in the repo; the
+                           public key beside it as <name>.pub.pem); never overwrites a key
+  firmware sign PAYLOAD --version X.Y.Z --board pico_w|posix-<machine> --engine aot|wasm3
+                [--key PATH] [--out FILE]   a signed update image (.pkfw, docs/firmware-update.md)
+  firmware verify FILE.pkfw [--pubkey PATH] [--sha256 HEX]   its header, then OK or the refusal
+  firmware publish FILE.pkfw [--dir DIR] [--pubkey PATH]   copy it to DIR/firmware/<board>/<engine>/
+                           <version>.pkfw (default DIR: the proxy dir) and print the ConfigMap lines
   info                     what build/core.wasm is
 `;
 
@@ -134,8 +142,8 @@ async function main(): Promise<void> {
       await (await import("./proxy_commands.js")).cmdRevoke(pos, opt);
       break;
     case "firmware":
-      if (pos[1] !== "build") throw new Error("firmware: build");
-      (await import("./firmware.js")).firmwareBuild(opt);
+      if (pos[1] === "build") (await import("./firmware.js")).firmwareBuild(opt);
+      else (await import("./firmware_commands.js")).cmdFirmware(pos, opt);
       break;
     case "info": {
       requireWasm();

@@ -36,23 +36,52 @@ static void compress(uint32_t state[8], const uint8_t block[64]) {
   state[4] += e, state[5] += f, state[6] += g, state[7] += h;
 }
 
-void sha256_digest(const uint8_t *bytes, size_t len, uint8_t out[SHA256_DIGEST_BYTES]) {
-  uint32_t state[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  size_t whole = len & ~(size_t)63;
-  for (size_t at = 0; at < whole; at += 64) compress(state, bytes + at);
-  // The tail, the 0x80 marker and the bit length fill one or two last blocks.
-  uint8_t last[128] = {0};
-  size_t rest = len - whole;
-  memcpy(last, bytes + whole, rest);
-  last[rest] = 0x80;
-  size_t blocks = rest + 1 + 8 <= 64 ? 1 : 2;
-  uint64_t bits = (uint64_t)len * 8;
-  for (int i = 0; i < 8; i++) last[blocks * 64 - 1 - i] = (uint8_t)(bits >> (8 * i));
-  for (size_t b = 0; b < blocks; b++) compress(state, last + 64 * b);
-  for (int i = 0; i < 8; i++) {
-    out[4 * i] = (uint8_t)(state[i] >> 24);
-    out[4 * i + 1] = (uint8_t)(state[i] >> 16);
-    out[4 * i + 2] = (uint8_t)(state[i] >> 8);
-    out[4 * i + 3] = (uint8_t)state[i];
+void sha256_start(sha256_context *ctx) {
+  static const uint32_t INITIAL[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  memcpy(ctx->state, INITIAL, sizeof INITIAL);
+  ctx->total_bytes = 0;
+  ctx->held = 0;
+}
+
+void sha256_update(sha256_context *ctx, const uint8_t *bytes, size_t len) {
+  ctx->total_bytes += len;
+  if (ctx->held > 0) {
+    size_t take = 64 - ctx->held < len ? 64 - ctx->held : len;
+    memcpy(ctx->block + ctx->held, bytes, take);
+    ctx->held += take, bytes += take, len -= take;
+    if (ctx->held < 64) return;
+    compress(ctx->state, ctx->block);
+    ctx->held = 0;
   }
+  for (; len >= 64; bytes += 64, len -= 64) compress(ctx->state, bytes);
+  memcpy(ctx->block, bytes, len);
+  ctx->held = len;
+}
+
+void sha256_finish(sha256_context *ctx, uint8_t out[SHA256_DIGEST_BYTES]) {
+  // The 0x80 marker and the bit length fill one or two last blocks.
+  uint64_t bits = ctx->total_bytes * 8;
+  ctx->block[ctx->held++] = 0x80;
+  if (ctx->held > 56) {
+    memset(ctx->block + ctx->held, 0, 64 - ctx->held);
+    compress(ctx->state, ctx->block);
+    ctx->held = 0;
+  }
+  memset(ctx->block + ctx->held, 0, 56 - ctx->held);
+  for (int i = 0; i < 8; i++) ctx->block[63 - i] = (uint8_t)(bits >> (8 * i));
+  compress(ctx->state, ctx->block);
+  for (int i = 0; i < 8; i++) {
+    out[4 * i] = (uint8_t)(ctx->state[i] >> 24);
+    out[4 * i + 1] = (uint8_t)(ctx->state[i] >> 16);
+    out[4 * i + 2] = (uint8_t)(ctx->state[i] >> 8);
+    out[4 * i + 3] = (uint8_t)ctx->state[i];
+  }
+}
+
+void sha256_digest(const uint8_t *bytes, size_t len, uint8_t out[SHA256_DIGEST_BYTES]) {
+  sha256_context ctx;
+  sha256_start(&ctx);
+  sha256_update(&ctx, bytes, len);
+  sha256_finish(&ctx, out);
 }

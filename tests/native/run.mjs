@@ -1,5 +1,6 @@
 // npm run test:native. Always (Debian packages only: gcc, cmake, wabt,
-// gcc-arm-none-eabi, clang with libclang-rt, libmbedtls-dev): the C unit tests; the TLS module against openssl and node:tls; the engine tests (small modules through
+// gcc-arm-none-eabi, clang with libclang-rt, libmbedtls-dev): the C unit tests; the TLS module against openssl and node:tls;
+// the firmware image check against the TypeScript signer; the engine tests (small modules through
 // the AOT engine, and wasm3 where present); libFuzzer over the AOT build (the
 // saved crash inputs, then 10,000 inputs from a fixed seed); the generated core compiled for
 // the RP2040's Cortex-M0+ (its size printed); the POSIX shell with the AOT
@@ -45,6 +46,8 @@ quiet("cmake", ["--build", "build/native-tests"]);
 run("build/native-tests/native_unit_tests", []);
 console.log("\nthe kubelet port's TLS module against openssl and node:tls (tests/native/tls_harness.c)");
 run("node", ["--test", "tests/native/tls.test.mjs"], { PICO_TLS_HARNESS: path.join(root, "build/native-tests/tls_harness") });
+console.log("\nsigned firmware images: the device's check (tests/native/firmware_image_harness.c) on images from the TypeScript signer");
+run("node", ["--test", "tests/native/firmware_image.test.mjs"], { PICO_FIRMWARE_IMAGE_HARNESS: path.join(root, "build/native-tests/firmware_image_harness") });
 const modules = "build/native-tests/modules";
 const engineTests = [
   ["aot_traps", "traps", "traps"],

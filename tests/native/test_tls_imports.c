@@ -7,6 +7,7 @@
 #include "fake_hal.h"
 #include "host_imports.h"
 #include "mbedtls/x509_csr.h"
+#include "sha256.h"
 #include "test.h"
 
 static uint8_t memory[4096];
@@ -54,6 +55,23 @@ TEST(sha256_of_a_long_input_digested_in_place) {
   hex(memory, 32, got);
   // printf "a%.0s" $(seq 4000) | sha256sum
   CHECK(strcmp(got, "82396ec9191a22922e88923ef14b5d225e26e7fc2d1571d0d6cd51920f83880b") == 0 || (printf("    got %s\n", got), 0));
+}
+
+TEST(sha256_fed_in_pieces_equals_sha256_in_one) {
+  // Every length around the one- and two-block padding edges, in pieces that straddle blocks.
+  uint8_t text[300], whole[32], pieces[32];
+  for (size_t i = 0; i < sizeof text; i++) text[i] = (uint8_t)(i * 7 + 1);
+  static const size_t PIECE[] = {1, 3, 55, 56, 63, 64, 65, 200};
+  for (size_t len = 0; len <= sizeof text; len++) {
+    sha256_digest(text, len, whole);
+    for (size_t p = 0; p < sizeof PIECE / sizeof PIECE[0]; p++) {
+      sha256_context ctx;
+      sha256_start(&ctx);
+      for (size_t at = 0; at < len; at += PIECE[p]) sha256_update(&ctx, text + at, len - at < PIECE[p] ? len - at : PIECE[p]);
+      sha256_finish(&ctx, pieces);
+      CHECK(memcmp(whole, pieces, 32) == 0 || (printf("    length %zu in pieces of %zu\n", len, PIECE[p]), 0));
+    }
+  }
 }
 
 TEST(tls_and_sha256_imports_trap_out_of_bounds_without_acting) {

@@ -1,0 +1,118 @@
+// pico-node firmware keygen|sign|verify|publish: the workstation's side of
+// signed updates (docs/firmware-update.md).
+import fs from "node:fs";
+import path from "node:path";
+import {
+  HEADER_BYTES, checkBoard, checkEngine, checkImage, defaultKeyPath, describeHeader, fileSha256, formatVersion, keygen,
+  parseVersion, publicKeyPath, REASON_MESSAGES, readPrivateKey, readPublicKey, signImage,
+} from "./firmware_image.js";
+import { proxyDirFrom } from "./proxy_commands.js";
+import { readProxySettings } from "./proxy.js";
+
+type Opt = Record<string, string>;
+
+/** The value of a --NAME PATH option, if given; "true" is what the parser leaves for a missing value. */
+function pathOpt(opt: Opt, name: string): string | undefined {
+  const v = opt[name];
+  if (v === "true" || v === "") throw new Error(`--${name} needs a path`);
+  return v === undefined ? undefined : path.resolve(v);
+}
+const keyPathFrom = (opt: Opt): string => pathOpt(opt, "key") ?? defaultKeyPath();
+const pubkeyPathFrom = (opt: Opt): string => pathOpt(opt, "pubkey") ?? publicKeyPath(keyPathFrom(opt));
+
+function required(opt: Opt, name: string, example: string): string {
+  const v = opt[name];
+  if (v === undefined || v === "true") throw new Error(`--${name} is required (e.g. --${name} ${example})`);
+  return v;
+}
+
+function readPayload(file: string | undefined, what: string): Buffer {
+  if (!file) throw new Error(`give the ${what} file`);
+  if (!fs.existsSync(file)) throw new Error(`${file}: no such file`);
+  if (!fs.statSync(file).isFile()) throw new Error(`${file}: not a file`);
+  return fs.readFileSync(file);
+}
+
+function cmdKeygen(opt: Opt): void {
+  const made = keygen(keyPathFrom(opt));
+  console.log(`private key ${made.key} (0600: keep it off the devices and out of git)`);
+  console.log(`public key  ${made.pub} (key id ${made.keyId})`);
+  console.log(`build firmware that trusts it with -DPICO_FIRMWARE_PUBKEY=${made.pub}`);
+}
+
+function cmdSign(pos: string[], opt: Opt): void {
+  const payloadFile = pos[2];
+  const version = parseVersion(required(opt, "version", "1.2.0"));
+  const board = checkBoard(required(opt, "board", "pico_w"));
+  const engine = checkEngine(required(opt, "engine", "aot"));
+  const payload = readPayload(payloadFile, "payload (the firmware's .bin or the POSIX shell's executable)");
+  if (payload.length === 0) throw new Error(`${payloadFile}: the payload is empty`);
+  const key = readPrivateKey(keyPathFrom(opt));
+  const out = pathOpt(opt, "out") ?? path.resolve(`${payloadFile.replace(/\.[^./]*$/, "")}-${formatVersion(version)}.pkfw`);
+  const image = signImage({ payload, version, board, engine, key });
+  fs.writeFileSync(out, image);
+  console.log(`${out}: ${image.length} bytes (${HEADER_BYTES}-byte header + ${payload.length}), sha256 ${fileSha256(image)}`);
+}
+
+function cmdVerify(pos: string[], opt: Opt): void {
+  const file = pos[2];
+  const image = readPayload(file, ".pkfw");
+  const pubkey = readPublicKey(pubkeyPathFrom(opt));
+  const declared = opt.sha256;
+  if (declared !== undefined && !/^[0-9a-fA-F]{64}$/.test(declared)) throw new Error(`--sha256 "${declared}": expected the 64 hex digits of firmware.sha256`);
+  const verdict = checkImage(image, pubkey, declared ? { declaredSha256: declared } : {});
+  if (verdict.header) for (const line of describeHeader(verdict.header)) console.log(line);
+  console.log(`file      ${image.length} bytes, sha256 ${fileSha256(image)}`);
+  if (verdict.reason !== "OK") throw new Error(`${file}: refused, ${verdict.reason}: ${REASON_MESSAGES[verdict.reason]}`);
+  console.log("OK");
+}
+
+/** Copies a checked image where the proxy serves it; a version is published once. */
+function cmdPublish(pos: string[], opt: Opt): void {
+  const file = pos[2];
+  const image = readPayload(file, ".pkfw");
+  // The default is the proxy's own directory, which must then exist (proxy config made it).
+  const dir = pathOpt(opt, "dir") ?? readProxySettings(proxyDirFrom(opt)).dir;
+  const pubPath = pubkeyPathFrom(opt);
+  const pubkey = opt.pubkey !== undefined || fs.existsSync(pubPath) ? readPublicKey(pubPath) : null;
+  // Without a public key at hand the signature stays unchecked here: the device checks it in any case.
+  const verdict = checkImage(image, pubkey, {});
+  if (verdict.reason !== "OK" || !verdict.header) throw new Error(`${file}: refused, ${verdict.reason} (\`pico-node firmware verify ${file}\` says more)`);
+  const h = verdict.header;
+  // The names become directories: only names the signer would write (an unchecked header could say "../").
+  try {
+    checkBoard(h.board);
+    checkEngine(h.engine);
+  } catch (e) {
+    throw new Error(`${file}: the header names no board and engine this project builds (${(e as Error).message.replace(/^--\w+ /, "")})`);
+  }
+  const version = formatVersion(h.version);
+  const target = path.join(dir, "firmware", h.board, h.engine, `${version}.pkfw`);
+  const sha = fileSha256(image);
+  if (fs.existsSync(target) && fileSha256(fs.readFileSync(target)) !== sha) {
+    throw new Error(`${target} holds another image of ${version}: a version is published once (devices resume downloads by byte offset); sign it as a new version`);
+  }
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const partial = `${target}.partial`;
+  fs.writeFileSync(partial, image, { mode: 0o644 });
+  fs.renameSync(partial, target);
+  console.log(`published ${target}${pubkey ? "" : ` (signature not checked: no public key at ${pubPath})`}`);
+  console.log("declare it in the device's ConfigMap:");
+  console.log(`  firmware.version: "${version}"`);
+  console.log(`  firmware.sha256: "${sha}"`);
+}
+
+export function cmdFirmware(pos: string[], opt: Opt): void {
+  switch (pos[1]) {
+    case "keygen":
+      return cmdKeygen(opt);
+    case "sign":
+      return cmdSign(pos, opt);
+    case "verify":
+      return cmdVerify(pos, opt);
+    case "publish":
+      return cmdPublish(pos, opt);
+    default:
+      throw new Error(`firmware: build, keygen, sign, verify or publish (got ${pos[1] ?? "nothing"})`);
+  }
+}
