@@ -7,7 +7,7 @@ import {
   parseVersion, publicKeyPath, REASON_MESSAGES, readPrivateKey, readPublicKey, signImage,
 } from "./firmware_image.js";
 import { proxyDirFrom } from "./proxy_commands.js";
-import { readProxySettings } from "./proxy.js";
+import { readProxySettings, firmwareDir } from "./proxy.js";
 
 type Opt = Record<string, string>;
 
@@ -71,8 +71,9 @@ function cmdVerify(pos: string[], opt: Opt): void {
 function cmdPublish(pos: string[], opt: Opt): void {
   const file = pos[2];
   const image = readPayload(file, ".pkfw");
-  // The default is the proxy's own directory, which must then exist (proxy config made it).
-  const dir = pathOpt(opt, "dir") ?? readProxySettings(proxyDirFrom(opt)).dir;
+  // --store names the directory outright; else the proxy (--dir, or the default one) must exist: its
+  // settings say where nginx serves images from.
+  const store = pathOpt(opt, "store") ?? firmwareDir(readProxySettings(proxyDirFrom(opt)));
   const pubPath = pubkeyPathFrom(opt);
   const pubkey = opt.pubkey !== undefined || fs.existsSync(pubPath) ? readPublicKey(pubPath) : null;
   // Without a public key at hand the signature stays unchecked here: the device checks it in any case.
@@ -87,12 +88,12 @@ function cmdPublish(pos: string[], opt: Opt): void {
     throw new Error(`${file}: the header names no board and engine this project builds (${(e as Error).message.replace(/^--\w+ /, "")})`);
   }
   const version = formatVersion(h.version);
-  const target = path.join(dir, "firmware", h.board, h.engine, `${version}.pkfw`);
+  const target = path.join(store, h.board, h.engine, `${version}.pkfw`);
   const sha = fileSha256(image);
   if (fs.existsSync(target) && fileSha256(fs.readFileSync(target)) !== sha) {
     throw new Error(`${target} holds another image of ${version}: a version is published once (devices resume downloads by byte offset); sign it as a new version`);
   }
-  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 }); // nginx's workers read it
   const partial = `${target}.partial`;
   fs.writeFileSync(partial, image, { mode: 0o644 });
   fs.renameSync(partial, target);

@@ -67,14 +67,19 @@ export function compareVersions(a: Version, b: Version): number {
 }
 
 export function checkBoard(board: string): string {
-  if (!/^(pico_w|posix-[a-z0-9_]+)$/.test(board) || board.length > NAME_FIELD_BYTES) {
-    throw new Error(`--board "${board}": expected pico_w or posix-<machine> (e.g. posix-x86_64), at most ${NAME_FIELD_BYTES} characters`);
+  if (!/^(pico_w|sim|posix-[a-z0-9_]+)$/.test(board) || board.length > NAME_FIELD_BYTES) {
+    throw new Error(`--board "${board}": expected pico_w, sim (the simulator) or posix-<machine> (e.g. posix-x86_64), at most ${NAME_FIELD_BYTES} characters`);
   }
   return board;
 }
 
+/** The simulator runs core.wasm on Node's WebAssembly: its images name the engine "js". */
+export const SIM_BOARD = "sim";
+export const SIM_ENGINE = "js";
+const IMAGE_ENGINES: readonly string[] = [...ENGINES, SIM_ENGINE];
+
 export function checkEngine(engine: string): string {
-  if (!(ENGINES as readonly string[]).includes(engine)) throw new Error(`--engine "${engine}": expected ${ENGINES.join(" or ")}`);
+  if (!IMAGE_ENGINES.includes(engine)) throw new Error(`--engine "${engine}": expected ${IMAGE_ENGINES.join(", ")} (js: the simulator)`);
   return engine;
 }
 
@@ -224,13 +229,13 @@ export function checkImage(file: Buffer, trusted: crypto.KeyObject | null, expec
   const header = decodeHeader(file);
   const refuse = (reason: Reason): Verdict => ({ reason, header });
   if (!header) return refuse("NotSigned");
-  if (trusted && !header.keyId.equals(keyId(publicPoint(trusted)))) return refuse("UnknownKey");
-  if (trusted && !crypto.verify("sha256", file.subarray(0, SIGNED_BYTES), { key: trusted, dsaEncoding: "ieee-p1363" }, header.signature)) return refuse("BadSignature");
   if (expect.board !== undefined && header.board !== expect.board) return refuse("WrongBoard");
   if (expect.engine !== undefined && header.engine !== expect.engine) return refuse("WrongEngine");
-  if (expect.slotBytes !== undefined && HEADER_BYTES + header.payloadBytes > expect.slotBytes) return refuse("TooLarge");
   if (expect.declaredVersion && compareVersions(header.version, expect.declaredVersion) !== 0) return refuse("VersionMismatch");
   if (expect.running && !expect.allowDowngrade && compareVersions(header.version, expect.running) < 0) return refuse("Downgrade");
+  if (trusted && !header.keyId.equals(keyId(publicPoint(trusted)))) return refuse("UnknownKey");
+  if (trusted && !crypto.verify("sha256", file.subarray(0, SIGNED_BYTES), { key: trusted, dsaEncoding: "ieee-p1363" }, header.signature)) return refuse("BadSignature");
+  if (expect.slotBytes !== undefined && HEADER_BYTES + header.payloadBytes > expect.slotBytes) return refuse("TooLarge");
   const payload = file.subarray(HEADER_BYTES);
   if (payload.length !== header.payloadBytes || !sha256(payload).equals(header.payloadSha256)) return refuse("Corrupted");
   if (expect.declaredSha256 !== undefined && sha256(file).toString("hex") !== expect.declaredSha256.toLowerCase()) return refuse("DigestMismatch");

@@ -48,17 +48,20 @@ const USAGE = `usage: pico-node <command> [options]
       --client-ca FILE       the cluster's client CA (PEM): whose client certificates the kubelet
                              port accepts (default: the local cluster's CA, when one is up)
       --log-level L          error, warn, info (default) or debug
+      --firmware-pubkey F    take firmware updates signed with this key (PEM public key; images
+                             for board sim, engine js), starting at --firmware-version (1.0.0)
   firmware build           the Pico W firmware (k3s_pico_node.uf2); --device FILE,
                            --engine aot|wasm3 (default aot), --board pico_w|pico,
                            --sdk/--picotool/--wasm3/--mbedtls DIRs, --build-dir DIR (README "Firmware")
   firmware keygen [--key PATH]   an ECDSA P-256 key for signing updates (default
                            ~/.config/pico-node/firmware-signing.pem, 0600, never in the repo; the
                            public key beside it as <name>.pub.pem); never overwrites a key
-  firmware sign PAYLOAD --version X.Y.Z --board pico_w|posix-<machine> --engine aot|wasm3
+  firmware sign PAYLOAD --version X.Y.Z --board pico_w|sim|posix-<machine> --engine aot|wasm3|js
                 [--key PATH] [--out FILE]   a signed update image (.pkfw, docs/firmware-update.md)
   firmware verify FILE.pkfw [--pubkey PATH] [--sha256 HEX]   its header, then OK or the refusal
-  firmware publish FILE.pkfw [--dir DIR] [--pubkey PATH]   copy it to DIR/firmware/<board>/<engine>/
-                           <version>.pkfw (default DIR: the proxy dir) and print the ConfigMap lines
+  firmware publish FILE.pkfw [--dir PROXYDIR | --store DIR] [--pubkey PATH]   copy it where the
+                           proxy serves it (<board>/<engine>/<version>.pkfw in the proxy's firmware
+                           directory, or in DIR) and print the ConfigMap lines
   info                     what build/core.wasm is
 `;
 
@@ -98,7 +101,10 @@ async function cmdSim(opt: Record<string, string>): Promise<void> {
   const state = opt.state ?? defaultStateDir();
   const extraConfig = opt["log-level"] ? `log_level=${opt["log-level"]}\n` : undefined;
   const clientCa = opt["client-ca"] ? fs.readFileSync(opt["client-ca"]) : undefined;
-  const common = { kubeletPort: Number(opt["kubelet-port"] ?? 10250), state: opt.state, extraConfig, clientCa };
+  const firmware = opt["firmware-pubkey"]
+    ? { version: opt["firmware-version"] ?? "1.0.0", trustedKey: (await import("./firmware_image.js")).readPublicKey(opt["firmware-pubkey"]) }
+    : undefined;
+  const common = { kubeletPort: Number(opt["kubelet-port"] ?? 10250), state: opt.state, extraConfig, clientCa, firmware };
   let picos;
   if (opt.device) {
     const d = readDeviceConfig(opt.device);

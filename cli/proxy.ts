@@ -2,6 +2,7 @@
 // configuration rendered from the committed templates in proxy/.
 import fs from "node:fs";
 import os from "node:os";
+import crypto from "node:crypto";
 import path from "node:path";
 import { ROOT, ClusterEnv } from "./cluster.js";
 import { writeDevicesConf } from "./devices.js";
@@ -135,9 +136,26 @@ function render(template: string, values: Record<string, string>): string {
 
 /** Worker processes drop root; they never read key files (the maps carry the PEM). */
 function userLine(s: ProxySettings): string {
-  if (s.system || process.getuid?.() !== 0) return "# (not started as root: workers run as the invoking user)";
+  if (!workersRunAsAnother(s) || s.system) return "# (not started as root: workers run as the invoking user)";
   const group = /^nogroup:/m.test(fs.readFileSync("/etc/group", "utf8")) ? "nogroup" : "nobody";
   return `user nobody ${group};`;
+}
+
+/** Whether nginx's workers run as another user than the proxy dir's owner (root drops them to nobody; a
+ *  system nginx has its own): they cannot enter the 0700 proxy dir, so what they serve from disk lives elsewhere. */
+function workersRunAsAnother(s: ProxySettings): boolean {
+  return s.system || process.getuid?.() === 0;
+}
+
+/**
+ * Where nginx serves firmware images from (`pico-node firmware publish` writes
+ * there; images are signed and not secret). Inside the proxy dir when the
+ * workers run as its owner; else under /var/lib/pico-node/firmware, one
+ * directory per proxy, which workers running as nobody can enter.
+ */
+export function firmwareDir(s: ProxySettings): string {
+  if (!workersRunAsAnother(s)) return path.join(s.dir, "firmware");
+  return path.join("/var/lib/pico-node/firmware", crypto.createHash("sha256").update(s.dir).digest("hex").slice(0, 12));
 }
 
 /** Writes proxy.json, pico-node.conf, nginx.conf (stand-alone) and devices.conf into the proxy dir. */
@@ -154,6 +172,7 @@ export function writeProxyConfig(s: ProxySettings): string[] {
     API_SERVER_NAME: s.apiServerName,
     API_CA: s.apiCa,
     USER_LINE: userLine(s),
+    FIRMWARE_DIR: firmwareDir(s),
   };
   const written = [path.join(s.dir, SETTINGS), path.join(s.dir, "pico-node.conf")];
   fs.writeFileSync(written[0], JSON.stringify(s, null, 2) + "\n", { mode: 0o600 });

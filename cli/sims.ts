@@ -3,7 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import net from "node:net";
 import os from "node:os";
+import crypto from "node:crypto";
 import { SimulatedPico } from "../sim/pico.js";
+import { SimFirmware } from "../sim/firmware.js";
 import { ROOT, defaultStateDir, readEnv, ensureNodeIdentities, grantConfigMap, ClusterEnv } from "./cluster.js";
 import { readProxySettings } from "./proxy.js";
 import { runningPid } from "./nginx.js";
@@ -41,6 +43,8 @@ export interface SimOptions {
   address?: string;
   /** The cluster's client CA (PEM) for the kubelet port; default: the local cluster's, when one is up. */
   clientCa?: Buffer;
+  /** Firmware updates: the version each Pico starts with and the key its images must be signed with; absent: none. */
+  firmware?: { version: string; trustedKey: crypto.KeyObject; trialMs?: number };
   log?: (name: string, level: string, line: string) => void;
 }
 
@@ -99,6 +103,7 @@ export async function startSims(o: SimOptions): Promise<SimulatedPico[]> {
       extraConfig: o.extraConfig,
       wasmFile: WASM,
       log: o.log ? (level, line) => o.log!(name, level, line) : undefined,
+      firmware: o.firmware && new SimFirmware(o.firmware),
     });
     await pico.start();
     picos.push(pico);

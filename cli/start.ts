@@ -11,6 +11,7 @@ import { ProxySettings, DEFAULT_PORT, completeSettings, localPlaneSettings, read
 import { startNginx, stopNginx } from "./nginx.js";
 import { enrollDevices, Enrolled } from "./enroll.js";
 import { SimulatedPico } from "../sim/pico.js";
+import { keygen, publicKeyPath, readPublicKey } from "./firmware_image.js";
 
 const NODE = "pico-node-1";
 
@@ -58,6 +59,13 @@ async function startProxy(env: ClusterEnv, state: string): Promise<ProxySettings
   return settings;
 }
 
+/** The local plane's own firmware signing key (made once, beside its state; never the user's ~/.config key). */
+function demoSigningKey(state: string): { key: string; pub: string } {
+  const key = path.join(state, "firmware", "firmware-signing.pem");
+  if (!fs.existsSync(key)) keygen(key);
+  return { key, pub: publicKeyPath(key) };
+}
+
 export async function start(opt: Record<string, string>): Promise<void> {
   const state = opt.state ?? defaultStateDir();
   const t0 = Date.now();
@@ -91,6 +99,7 @@ export async function start(opt: Record<string, string>): Promise<void> {
   process.on("SIGTERM", () => stop());
 
   let device: Enrolled;
+  let signing = { key: "", pub: "" };
   const simStarted = Date.now();
   try {
     proxy = await startProxy(env, state);
@@ -99,7 +108,9 @@ export async function start(opt: Record<string, string>): Promise<void> {
     console.log(`Enrolling ${NODE}…`);
     [device] = await enrollDevices([NODE], { dir: proxy.dir, progress: (l) => console.log(`  ${l}`) });
     console.log(`Starting the simulated Pico ${NODE}, talking plain HTTP to the proxy…`);
+    signing = demoSigningKey(state);
     picos = await startSims({
+      firmware: { version: "1.0.0", trustedKey: readPublicKey(signing.pub) },
       api: proxy.publicUrl,
       names: [NODE],
       tokens: { [NODE]: device.device.token },
@@ -139,6 +150,15 @@ The Pico reaches the API server through the proxy at ${proxyUrl} with its own to
   curl -s -H "Authorization: Bearer $TOKEN" ${proxyUrl}/api/v1/namespaces/default/secrets  # 403 from the proxy
   curl -s ${proxyUrl}/api/v1/nodes/${NODE}                                             # 401: no token
   tail -f ${path.join(proxy.dir, "logs/access.log")}
+
+Update its firmware the Kubernetes way (a simulator's image is for board sim, engine js;
+this plane's signing key is ${signing.key}):
+
+  head -c 300000 /dev/urandom > /tmp/pico.bin
+  npx pico-node firmware sign /tmp/pico.bin --version 1.1.0 --board sim --engine js --key ${signing.key} --out /tmp/pico-1.1.0.pkfw
+  npx pico-node firmware publish /tmp/pico-1.1.0.pkfw --dir ${proxy.dir} --pubkey ${signing.pub}
+  kubectl patch configmap pico-config --type merge -p '{"data":{"firmware.version":"1.1.0","firmware.sha256":"<the sha256 publish printed>"}}'
+  kubectl get node ${NODE} -o jsonpath='{.status.conditions[?(@.type=="PicoFirmware")].message}{"\n"}'
 
 Enrol another device and run it:
 

@@ -8,8 +8,9 @@ import crypto from "node:crypto";
 import os from "node:os";
 import * as loader from "@assemblyscript/loader";
 import { ServingKey } from "./serving_key.js";
+import { SimFirmware } from "./firmware.js";
 
-export const HOST_ABI_VERSION = 3;
+export const HOST_ABI_VERSION = 4;
 /** Custom section of core.wasm holding its fixed texts (docs/host-abi.md, rodata_read). */
 export const RODATA_SECTION = "pico.rodata";
 const REGION_SIZE = 1024;
@@ -46,6 +47,8 @@ export interface PicoOptions {
   extraConfig?: string;
   wasmFile: string;
   log?: (level: string, line: string) => void;
+  /** Firmware updates as a board with a bootloader takes them; absent: this Pico takes none. */
+  firmware?: SimFirmware;
 }
 
 /** The core's exports (docs/host-abi.md). */
@@ -193,6 +196,30 @@ export class SimulatedPico {
         const digest = crypto.createHash("sha256").update(this.bytes(ptr, len)).digest();
         this.bytes(outPtr, 32).set(digest);
       },
+      firmware_identity: (outPtr: number) => {
+        const fw = this.opts.firmware;
+        if (!fw) return -1;
+        this.bytes(outPtr, 40).set(fw.identity());
+        return 0;
+      },
+      firmware_boot_state: (outPtr: number) => {
+        const fw = this.opts.firmware;
+        if (!fw) return 0;
+        const refused = Buffer.alloc(6);
+        fw.refused.forEach((n, i) => refused.writeUInt16LE(n, 2 * i));
+        this.bytes(outPtr, 6).set(refused);
+        return fw.bootState;
+      },
+      firmware_slot_write: (offset: number, ptr: number, len: number) => this.opts.firmware?.write(offset, this.bytes(ptr, len)) ?? -2,
+      firmware_slot_finish: (shaPtr: number) => this.opts.firmware?.finish(this.bytes(shaPtr, 32)) ?? -2,
+      firmware_install: () => {
+        const fw = this.opts.firmware;
+        if (!fw || fw.install() !== 0) return -1;
+        // As a board: the restart comes once the core's call has returned.
+        setImmediate(() => void this.reboot("bootloader: installing the verified image; restarting"));
+        return 0;
+      },
+      firmware_confirm: () => this.opts.firmware?.confirm() ?? -1,
       led_set: (on: number) => {
         this.ledOn = on !== 0;
         this.log(2, `LED ${this.ledOn ? "on" : "off"}`);
@@ -232,8 +259,43 @@ export class SimulatedPico {
     const errors = exports.configure(cfg.length);
     if (errors !== 0) throw new Error(`configuration rejected (${errors} errors; see log)`);
     await this.listenHealthz(exports.healthz_port());
+    this.opts.firmware?.boot(Date.now());
     if (exports.start(this.nowMs()) !== 0) throw new Error("core refused to start");
-    this.timer = setInterval(() => this.exports.tick(this.nowMs()), TICK_MS);
+    this.timer = setInterval(() => this.tickOrRollBack(), TICK_MS);
+  }
+
+  private tickOrRollBack(): void {
+    const fw = this.opts.firmware;
+    if (fw && !this.rebooting && fw.trialExpired(Date.now())) {
+      const trial = fw.runningVersion();
+      fw.rollBack();
+      void this.reboot(`bootloader: ${trial} did not confirm within ${fw.trialMs / 1000} s; going back to ${fw.runningVersion()}`);
+      return;
+    }
+    this.exports.tick(this.nowMs());
+  }
+
+  private rebooting = false;
+
+  /** A board reset: the core starts again from scratch; the region, the device key and the slots stay. */
+  private async reboot(why: string): Promise<void> {
+    if (this.rebooting) return;
+    this.rebooting = true;
+    this.log(1, why);
+    try {
+      await this.stop();
+      // RAM does not survive a reset: the installed certificate goes (the core asks for one again), the key stays.
+      this.servingCert = undefined;
+      this.servingCertPem = "";
+      this.server = undefined; // closed by stop(): the next certificate opens the port again
+      this.tlsOpen = 0;
+      this.tlsPlaces.clear();
+      await this.start();
+    } catch (e) {
+      this.log(0, `restart failed: ${(e as Error).message}`);
+    } finally {
+      this.rebooting = false;
+    }
   }
 
   async stop(): Promise<void> {

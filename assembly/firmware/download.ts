@@ -56,6 +56,7 @@ export class FirmwareDownload extends ResponseHandler {
   private target: Target = new Target();
   private header: ByteBuf = ByteBuf.create(HEADER_BYTES);
   private parser: HttpResponseParser = new HttpResponseParser(this);
+  private contentRange: ByteBuf = ByteBuf.create(48);
   private connected: bool = false;
   private deadline: u64 = 0;
   /** The response's body is the file from `received` on (checked in head()). */
@@ -80,6 +81,11 @@ export class FirmwareDownload extends ResponseHandler {
 
   busy(): bool {
     return this.outcome == DL_RUNNING;
+  }
+
+  constructor() {
+    super();
+    this.parser.contentRange = this.contentRange;
   }
 
   /** One attempt, from `received` on. */
@@ -175,7 +181,7 @@ export class FirmwareDownload extends ResponseHandler {
   head(p: HttpResponseParser): void {
     this.bodyIsFile = false;
     if (p.status == 200 && this.received == 0) this.bodyIsFile = true;
-    else if (p.status == 206 && rangeStart(p.contentRange) == <i64>this.received) this.bodyIsFile = true;
+    else if (p.status == 206 && rangeStart(this.contentRange) == <i64>this.received) this.bodyIsFile = true;
     else if (p.status == 206 || (p.status == 200 && this.received > 0)) {
       // A server that answers a Range with the whole file or another range: start over.
       this.startOver();

@@ -10,15 +10,15 @@ export const FIRMWARE_REASON_BAD_SIGNATURE = 3;
 export const FIRMWARE_REASON_WRONG_BOARD = 4;
 export const FIRMWARE_REASON_WRONG_ENGINE = 5;
 export const FIRMWARE_REASON_TOO_LARGE = 6;
-export const FIRMWARE_REASON_CORRUPTED = 7;
-export const FIRMWARE_REASON_DIGEST_MISMATCH = 8;
-export const FIRMWARE_REASON_DOWNGRADE = 9;
-export const FIRMWARE_REASON_VERSION_MISMATCH = 10;
+export const FIRMWARE_REASON_VERSION_MISMATCH = 7;
+export const FIRMWARE_REASON_DOWNGRADE = 8;
+export const FIRMWARE_REASON_CORRUPTED = 9;
+export const FIRMWARE_REASON_DIGEST_MISMATCH = 10;
 const REASON_COUNT = 10;
 
 const NAMES: usize = memory.data<u32>([
   T("NotSigned"), T("UnknownKey"), T("BadSignature"), T("WrongBoard"), T("WrongEngine"),
-  T("TooLarge"), T("Corrupted"), T("DigestMismatch"), T("Downgrade"), T("VersionMismatch"),
+  T("TooLarge"), T("VersionMismatch"), T("Downgrade"), T("Corrupted"), T("DigestMismatch"),
 ]);
 
 const MESSAGES: usize = memory.data<u32>([
@@ -28,10 +28,10 @@ const MESSAGES: usize = memory.data<u32>([
   T("built for another board"),
   T("built for another engine"),
   T("larger than the download slot"),
+  T("the image's version differs from firmware.version"),
+  T("older than the running version and firmware.allowDowngrade is not \"true\""),
   T("the payload does not match the digest in its header (corrupted or truncated)"),
   T("the file's SHA-256 differs from firmware.sha256"),
-  T("older than the running version and firmware.allowDowngrade is not \"true\""),
-  T("the image's version differs from firmware.version"),
 ]);
 
 export function isReason(code: i32): bool {

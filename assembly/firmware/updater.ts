@@ -80,11 +80,7 @@ export class FirmwareUpdater {
       this.endMessage(UNKNOWN, T("Installed"), LOG_INFO);
     } else if (boot == 2) {
       this.rolledBack = versionAt(this.scratch.ptr);
-      this.state = ST_STOPPED;
-      o.ascii(T("; "));
-      writeVersion(o, this.rolledBack);
-      o.ascii(T(" never confirmed (crash, watchdog or no network), so the bootloader went back"));
-      this.endMessage(FALSE, T("RolledBack"), LOG_WARN);
+      this.reportRolledBack();
     } else {
       this.endMessage(TRUE, T("Current"), LOG_INFO);
     }
@@ -126,11 +122,7 @@ export class FirmwareUpdater {
       return;
     }
     if (this.wanted == this.rolledBack) {
-      this.state = ST_STOPPED;
-      const o = this.beginMessage();
-      writeVersion(o, this.wanted);
-      o.ascii(T(" was rolled back before (it never confirmed); declare another version to try again"));
-      this.endMessage(FALSE, T("RolledBack"), LOG_WARN);
+      this.reportRolledBack();
       return;
     }
     if (this.wanted < this.runningVersion && !this.allowDowngrade) return this.refused(FIRMWARE_REASON_DOWNGRADE);
@@ -180,6 +172,13 @@ export class FirmwareUpdater {
 
   tick(): void {
     firmwareDownload.tick();
+  }
+
+  /** ", firmware X.Y.Z" for the Node's osImage; nothing on a host that takes no updates. */
+  writeRunning(o: Out): void {
+    if (this.state == ST_UNSUPPORTED) return;
+    o.ascii(T(", firmware "));
+    writeVersion(o, this.runningVersion);
   }
 
   /** Reported once; the next attempt starts when the backoff allows, from the byte the slot ends at. */
@@ -285,6 +284,18 @@ export class FirmwareUpdater {
     o.ascii(T("; still running "));
     writeVersion(o, this.runningVersion);
     this.endMessage(FALSE, T("InvalidDeclaration"), LOG_WARN);
+  }
+
+  /** Until another version is declared, the rolled-back one stays the news (it is not fetched again). */
+  private reportRolledBack(): void {
+    this.state = ST_STOPPED;
+    const o = this.beginMessage();
+    o.ascii(T("running "));
+    writeVersion(o, this.runningVersion);
+    o.ascii(T("; "));
+    writeVersion(o, this.rolledBack);
+    o.ascii(T(" never confirmed (crash, watchdog or no network), so the bootloader went back; declare another version to try again"));
+    this.endMessage(FALSE, T("RolledBack"), LOG_WARN);
   }
 
   private reportRunning(suffix: Text): void {

@@ -424,8 +424,9 @@ export class HttpResponseParser extends HttpHead {
   retryAfterSeconds: i32 = -1;
   /** Raw Date value, trimmed; overflow set if it did not fit (an IMF-fixdate is 29 bytes). */
   readonly date: ByteBuf = ByteBuf.create(40);
-  /** Raw Content-Range value (a 206's "bytes first-last/complete"), trimmed; overflow set if it did not fit. */
-  readonly contentRange: ByteBuf = ByteBuf.create(48);
+  /** Raw Content-Range value (a 206's "bytes first-last/complete"), trimmed, overflow set if it did not fit;
+   *  kept only by a parser given a buffer for it (downloads), so API channels spend no memory on it. */
+  contentRange: ByteBuf | null = null;
   /** Response to a HEAD request: no body whatever the headers say. Set by reset(). */
   headRequest: bool = false;
   private readonly decoder: ChunkedDecoder = new ChunkedDecoder(4096);
@@ -454,7 +455,8 @@ export class HttpResponseParser extends HttpHead {
     this.connectionClose = false;
     this.retryAfterSeconds = -1;
     this.date.clear();
-    this.contentRange.clear();
+    const range = this.contentRange;
+    if (range != null) range.clear();
     this.decoder.reset();
     this.bodyMode = BODY_NONE;
     this.bodyLeft = 0;
@@ -563,7 +565,8 @@ export class HttpResponseParser extends HttpHead {
 
   protected fieldStart(): void {
     if (this.field == F_CONTENT_RANGE) {
-      this.contentRange.clear();
+      const range = this.contentRange;
+      if (range != null) range.clear();
     } else if (this.field == F_DATE) {
       this.date.clear();
     } else if (this.field == F_RETRY_AFTER) {
@@ -574,7 +577,8 @@ export class HttpResponseParser extends HttpHead {
 
   protected fieldByte(b: u8): void {
     if (this.field == F_CONTENT_RANGE) {
-      this.contentRange.push(b);
+      const range = this.contentRange;
+      if (range != null) range.push(b);
     } else if (this.field == F_DATE) {
       this.date.push(b);
     } else if (this.field == F_RETRY_AFTER) {
@@ -594,7 +598,7 @@ export class HttpResponseParser extends HttpHead {
   protected fieldEnd(): void {
     if (this.field == F_CONTENT_RANGE) {
       const r = this.contentRange;
-      while (r.len > 0 && isSpaceOrTab(r.at(r.len - 1))) r.len--;
+      if (r != null) while (r.len > 0 && isSpaceOrTab(r.at(r.len - 1))) r.len--;
     } else if (this.field == F_DATE) {
       const d = this.date;
       while (d.len > 0 && isSpaceOrTab(d.at(d.len - 1))) d.len--;

@@ -9,6 +9,7 @@ import { identity, writeIds, KUBELET_VERSION, INSTANCE_TYPE, CORE_VERSION } from
 import { facts, writeIpv4 } from "./facts";
 import { Condition, conditions, CONDITION_COUNT, statusName } from "./conditions";
 import { T, Text } from "../lib/text";
+import { firmwareUpdater } from "../firmware/updater";
 
 export function writeRegistration(w: JsonWriter): void {
   w.beginObject();
@@ -111,6 +112,7 @@ function writeStatusSection(w: JsonWriter, section: i32): void {
       const o = w.key(T("osImage")).beginRawString();
       o.ascii(T("k3s-pico-node "));
       o.ascii(CORE_VERSION);
+      firmwareUpdater.writeRunning(o); // `kubectl get nodes -o wide` shows which image each board runs
       w.endRawString();
       w.kStr(T("containerRuntimeVersion"), T("none://"));
       w.kStr(T("kubeletVersion"), KUBELET_VERSION);

@@ -13,7 +13,7 @@
 #include "event_queue.h"
 #include "host_imports.h"
 
-#define HOST_ABI_VERSION 3u
+#define HOST_ABI_VERSION 4u
 
 typedef enum core_export {
   CORE_ABI_VERSION, CORE_IO_BUFFER, CORE_IO_CAPACITY, CORE_CONFIGURE, CORE_KUBELET_PORT, CORE_START, CORE_TICK,

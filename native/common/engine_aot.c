@@ -167,6 +167,44 @@ void Z_envZ_sha256(struct Z_env_instance_t *env, uint32_t ptr, uint32_t len, uin
   check(import_sha256(memory_now(), ptr, len, out_ptr));
 }
 
+uint32_t Z_envZ_firmware_identity(struct Z_env_instance_t *env, uint32_t out_ptr) {
+  (void)env;
+  int32_t result = -1;
+  check(import_firmware_identity(memory_now(), out_ptr, &result));
+  return (uint32_t)result;
+}
+
+uint32_t Z_envZ_firmware_boot_state(struct Z_env_instance_t *env, uint32_t out_ptr) {
+  (void)env;
+  int32_t result = 0;
+  check(import_firmware_boot_state(memory_now(), out_ptr, &result));
+  return (uint32_t)result;
+}
+
+uint32_t Z_envZ_firmware_slot_write(struct Z_env_instance_t *env, uint32_t offset, uint32_t ptr, uint32_t len) {
+  (void)env;
+  int32_t result = -1;
+  check(import_firmware_slot_write(memory_now(), offset, ptr, len, &result));
+  return (uint32_t)result;
+}
+
+uint32_t Z_envZ_firmware_slot_finish(struct Z_env_instance_t *env, uint32_t sha_ptr) {
+  (void)env;
+  int32_t result = -1;
+  check(import_firmware_slot_finish(memory_now(), sha_ptr, &result));
+  return (uint32_t)result;
+}
+
+uint32_t Z_envZ_firmware_install(struct Z_env_instance_t *env) {
+  (void)env;
+  return (uint32_t)import_firmware_install();
+}
+
+uint32_t Z_envZ_firmware_confirm(struct Z_env_instance_t *env) {
+  (void)env;
+  return (uint32_t)import_firmware_confirm();
+}
+
 void Z_envZ_abort(struct Z_env_instance_t *env, uint32_t msg, uint32_t file, uint32_t line, uint32_t col) {
   (void)env;
   check(import_abort(memory_now(), msg, file, line, col));

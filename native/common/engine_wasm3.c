@@ -217,6 +217,54 @@ static m3ApiRawFunction(wrap_sha256) {
   return trap_for(import_sha256(memory_of(runtime), ptr, len, out_ptr));
 }
 
+static m3ApiRawFunction(wrap_firmware_identity) {
+  m3ApiReturnType(int32_t);
+  m3ApiGetArg(uint32_t, out_ptr);
+  int32_t result = -1;
+  M3Result trap = trap_for(import_firmware_identity(memory_of(runtime), out_ptr, &result));
+  if (trap) return trap;
+  m3ApiReturn(result);
+}
+
+static m3ApiRawFunction(wrap_firmware_boot_state) {
+  m3ApiReturnType(int32_t);
+  m3ApiGetArg(uint32_t, out_ptr);
+  int32_t result = 0;
+  M3Result trap = trap_for(import_firmware_boot_state(memory_of(runtime), out_ptr, &result));
+  if (trap) return trap;
+  m3ApiReturn(result);
+}
+
+static m3ApiRawFunction(wrap_firmware_slot_write) {
+  m3ApiReturnType(int32_t);
+  m3ApiGetArg(uint32_t, offset);
+  m3ApiGetArg(uint32_t, ptr);
+  m3ApiGetArg(uint32_t, len);
+  int32_t result = -1;
+  M3Result trap = trap_for(import_firmware_slot_write(memory_of(runtime), offset, ptr, len, &result));
+  if (trap) return trap;
+  m3ApiReturn(result);
+}
+
+static m3ApiRawFunction(wrap_firmware_slot_finish) {
+  m3ApiReturnType(int32_t);
+  m3ApiGetArg(uint32_t, sha_ptr);
+  int32_t result = -1;
+  M3Result trap = trap_for(import_firmware_slot_finish(memory_of(runtime), sha_ptr, &result));
+  if (trap) return trap;
+  m3ApiReturn(result);
+}
+
+static m3ApiRawFunction(wrap_firmware_install) {
+  m3ApiReturnType(int32_t);
+  m3ApiReturn(import_firmware_install());
+}
+
+static m3ApiRawFunction(wrap_firmware_confirm) {
+  m3ApiReturnType(int32_t);
+  m3ApiReturn(import_firmware_confirm());
+}
+
 static m3ApiRawFunction(wrap_abort) {
   m3ApiGetArg(uint32_t, msg);
   m3ApiGetArg(uint32_t, file);

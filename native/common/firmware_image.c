@@ -99,16 +99,18 @@ static void copy_name(char out[FIRMWARE_NAME_BYTES + 1], const uint8_t *field) {
 firmware_reason firmware_header_check(const uint8_t *bytes, size_t len, const firmware_expectations *expect,
                                       firmware_header *out) {
   if (bytes == NULL || len < FIRMWARE_HEADER_BYTES || !is_version_1_header(bytes)) return FIRMWARE_NOT_SIGNED;
-  if (expect->trusted_key == NULL || !key_id_matches(bytes, expect->trusted_key)) return FIRMWARE_UNKNOWN_KEY;
-  firmware_reason signature = check_signature(bytes, expect->trusted_key);
-  if (signature != FIRMWARE_OK) return signature;
+  // What the node can judge from the declaration comes first (the core checks these before the host sees a
+  // byte); they can only refuse, so trusting them unsigned is harmless. Then the key, the signature, the size.
   if (!name_is(bytes + AT_BOARD, expect->board)) return FIRMWARE_WRONG_BOARD;
   if (!name_is(bytes + AT_ENGINE, expect->engine)) return FIRMWARE_WRONG_ENGINE;
-  uint32_t payload_bytes = u32_at(bytes, AT_PAYLOAD_BYTES);
-  if ((uint64_t)FIRMWARE_HEADER_BYTES + payload_bytes > expect->slot_bytes) return FIRMWARE_TOO_LARGE;
   firmware_version version = {u16_at(bytes, AT_VERSION), u16_at(bytes, AT_VERSION + 2), u16_at(bytes, AT_VERSION + 4)};
   if (compare_versions(version, expect->declared) != 0) return FIRMWARE_VERSION_MISMATCH;
   if (!expect->allow_downgrade && compare_versions(version, expect->running) < 0) return FIRMWARE_DOWNGRADE;
+  if (expect->trusted_key == NULL || !key_id_matches(bytes, expect->trusted_key)) return FIRMWARE_UNKNOWN_KEY;
+  firmware_reason signature = check_signature(bytes, expect->trusted_key);
+  if (signature != FIRMWARE_OK) return signature;
+  uint32_t payload_bytes = u32_at(bytes, AT_PAYLOAD_BYTES);
+  if ((uint64_t)FIRMWARE_HEADER_BYTES + payload_bytes > expect->slot_bytes) return FIRMWARE_TOO_LARGE;
   out->version = version;
   copy_name(out->board, bytes + AT_BOARD);
   copy_name(out->engine, bytes + AT_ENGINE);

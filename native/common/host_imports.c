@@ -6,6 +6,7 @@
 #include "device_tls.h"
 #include "hal.h"
 #include "sha256.h"
+#include "device_firmware.h"
 
 import_status import_host_log(core_memory mem, int32_t level, uint32_t ptr, uint32_t len) {
   const uint8_t *text = core_bytes(mem, ptr, len);
@@ -168,6 +169,43 @@ import_status import_sha256(core_memory mem, uint32_t ptr, uint32_t len, uint32_
   memcpy(out, digest, sizeof digest);
   return IMPORT_OK;
 }
+
+import_status import_firmware_identity(core_memory mem, uint32_t out_ptr, int32_t *result) {
+  uint8_t *out = core_bytes(mem, out_ptr, DEVICE_FIRMWARE_IDENTITY_BYTES);
+  if (out == NULL) return IMPORT_OUT_OF_BOUNDS;
+  uint8_t identity[DEVICE_FIRMWARE_IDENTITY_BYTES] = {0};
+  *result = device_firmware_identity(identity);
+  if (*result == 0) memcpy(out, identity, sizeof identity);
+  return IMPORT_OK;
+}
+
+import_status import_firmware_boot_state(core_memory mem, uint32_t out_ptr, int32_t *result) {
+  uint8_t *out = core_bytes(mem, out_ptr, DEVICE_FIRMWARE_VERSION_BYTES);
+  if (out == NULL) return IMPORT_OUT_OF_BOUNDS;
+  uint8_t version[DEVICE_FIRMWARE_VERSION_BYTES] = {0};
+  *result = device_firmware_boot_state(version);
+  memcpy(out, version, sizeof version);
+  return IMPORT_OK;
+}
+
+import_status import_firmware_slot_write(core_memory mem, uint32_t offset, uint32_t ptr, uint32_t len, int32_t *result) {
+  const uint8_t *bytes = core_bytes(mem, ptr, len);
+  if (bytes == NULL) return IMPORT_OUT_OF_BOUNDS;
+  *result = offset > INT32_MAX ? DEVICE_FIRMWARE_OUT_OF_STEP : device_firmware_slot_write(offset, bytes, len);
+  return IMPORT_OK;
+}
+
+import_status import_firmware_slot_finish(core_memory mem, uint32_t sha_ptr, int32_t *result) {
+  const uint8_t *sha = core_bytes(mem, sha_ptr, SHA256_DIGEST_BYTES);
+  if (sha == NULL) return IMPORT_OUT_OF_BOUNDS;
+  uint8_t declared[SHA256_DIGEST_BYTES];
+  memcpy(declared, sha, sizeof declared);
+  *result = device_firmware_slot_finish(declared);
+  return IMPORT_OK;
+}
+
+int32_t import_firmware_install(void) { return device_firmware_install(); }
+int32_t import_firmware_confirm(void) { return device_firmware_confirm(); }
 
 /**
  * Appends an AssemblyScript string (UTF-16LE; its byte length is the u32 just

@@ -60,6 +60,16 @@ import_status import_tls_install(core_memory mem, uint32_t ptr, uint32_t len, in
 import_status import_tls_cert_validity(core_memory mem, uint32_t out_ptr, int32_t *result);
 /** Writes the SHA-256 digest of [ptr, ptr+len) at out_ptr (32 bytes; the ranges may overlap). */
 import_status import_sha256(core_memory mem, uint32_t ptr, uint32_t len, uint32_t out_ptr);
+/** The running image's identity (40 bytes at out_ptr): 0, or -1 when this host takes no updates. */
+import_status import_firmware_identity(core_memory mem, uint32_t out_ptr, int32_t *result);
+/** How this boot came about; for a rollback the refused version (6 bytes) at out_ptr. */
+import_status import_firmware_boot_state(core_memory mem, uint32_t out_ptr, int32_t *result);
+/** Appends [ptr, ptr+len) at file offset `offset` to the download slot: the bytes held after, or < 0. */
+import_status import_firmware_slot_write(core_memory mem, uint32_t offset, uint32_t ptr, uint32_t len, int32_t *result);
+/** Checks the downloaded image against the 32-byte SHA-256 at sha_ptr: 0, a reason > 0, or < 0. */
+import_status import_firmware_slot_finish(core_memory mem, uint32_t sha_ptr, int32_t *result);
+int32_t import_firmware_install(void);
+int32_t import_firmware_confirm(void);
 /** Logs AssemblyScript's abort(msg, file, line, col) and reports IMPORT_ABORTED (or out of bounds). */
 import_status import_abort(core_memory mem, uint32_t msg, uint32_t file, uint32_t line, uint32_t col);
 
@@ -91,6 +101,12 @@ import_status import_abort(core_memory mem, uint32_t msg, uint32_t file, uint32_
   X(tls_install, "i(ii)")                                                        \
   X(tls_cert_validity, "i(i)")                                                   \
   X(sha256, "v(iii)")                                                            \
+  X(firmware_identity, "i(i)")                                                   \
+  X(firmware_boot_state, "i(i)")                                                 \
+  X(firmware_slot_write, "i(iii)")                                               \
+  X(firmware_slot_finish, "i(i)")                                                \
+  X(firmware_install, "i()")                                                     \
+  X(firmware_confirm, "i()")                                                     \
   X(abort, "v(iiii)")
 
 /** Longest node name tls_csr accepts (a DNS subdomain); a longer one gets -3, as any other bad name. */

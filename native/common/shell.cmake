@@ -4,6 +4,7 @@ set(SHELL_COMMON_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(SHELL_COMMON_SOURCES
   ${SHELL_COMMON_DIR}/core_runner.c
   ${SHELL_COMMON_DIR}/crc32.c
+  ${SHELL_COMMON_DIR}/device_firmware_absent.c # the firmware_* imports: no port installs images yet
   ${SHELL_COMMON_DIR}/device_config.c
   ${SHELL_COMMON_DIR}/event_queue.c
   ${SHELL_COMMON_DIR}/key_record.c

@@ -29,7 +29,7 @@ test("core.wasm declares exactly one 64 KiB page, imports only documented env fu
   const h = await new FakeHost().load();
   assert.equal(h.x.memory.buffer.byteLength, 65536);
   assert.throws(() => h.x.memory.grow(1));
-  assert.equal(h.x.abi_version(), 3);
+  assert.equal(h.x.abi_version(), 4);
 });
 
 test("fixed texts live in the pico.rodata section, not in linear memory, and a host that cannot serve them stops the core", async () => {

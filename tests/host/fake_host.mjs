@@ -401,8 +401,8 @@ export class FakeFirmware {
   finish(declaredSha) {
     const payload = this.slot.subarray(256);
     const digest = crypto.createHash("sha256").update(payload).digest();
-    if (payload.length !== this.slot.readUInt32LE(48) || !digest.equals(this.slot.subarray(52, 84))) return 7; // Corrupted
-    if (!crypto.createHash("sha256").update(this.slot).digest().equals(Buffer.from(declaredSha))) return 8; // DigestMismatch
+    if (payload.length !== this.slot.readUInt32LE(48) || !digest.equals(this.slot.subarray(52, 84))) return 9; // Corrupted
+    if (!crypto.createHash("sha256").update(this.slot).digest().equals(Buffer.from(declaredSha))) return 10; // DigestMismatch
     return 0;
   }
 }

@@ -140,8 +140,8 @@ test("sign names what is wrong with its input", () => {
   refused(["sign", "payload.bin", "--version", "1.0", "--board", "pico_w", "--engine", "aot"], /--version "1\.0": expected MAJOR\.MINOR\.PATCH/);
   refused(["sign", "payload.bin", "--version", "1.0.70000", "--board", "pico_w", "--engine", "aot"], /--version "1\.0\.70000"/);
   refused(["sign", "payload.bin", "--board", "pico_w", "--engine", "aot"], /--version is required/);
-  refused(["sign", "payload.bin", "--version", "1.0.0", "--board", "pico_w", "--engine", "jit"], /--engine "jit": expected aot or wasm3/);
-  refused(["sign", "payload.bin", "--version", "1.0.0", "--board", "esp32", "--engine", "aot"], /--board "esp32": expected pico_w or posix-<machine>/);
+  refused(["sign", "payload.bin", "--version", "1.0.0", "--board", "pico_w", "--engine", "jit"], /--engine "jit": expected aot, wasm3, js/);
+  refused(["sign", "payload.bin", "--version", "1.0.0", "--board", "esp32", "--engine", "aot"], /--board "esp32": expected pico_w, sim \(the simulator\) or posix-<machine>/);
   refused(["sign", "missing.bin", "--version", "1.0.0", "--board", "pico_w", "--engine", "aot"], /missing\.bin: no such file/);
   fs.writeFileSync(file("empty.bin"), "");
   refused(["sign", "empty.bin", "--version", "1.0.0", "--board", "pico_w", "--engine", "aot"], /empty\.bin: the payload is empty/);
@@ -151,29 +151,29 @@ test("sign names what is wrong with its input", () => {
   refused(["frobnicate"], /firmware: build, keygen, sign, verify or publish/);
 });
 
-test("publish puts the image at firmware/<board>/<engine>/<version>.pkfw and prints the ConfigMap lines", () => {
-  const out = ok("publish", "fw.pkfw", "--dir", file("www"));
+test("publish puts the image at <store>/<board>/<engine>/<version>.pkfw and prints the ConfigMap lines", () => {
+  const out = ok("publish", "fw.pkfw", "--store", file("www/firmware"));
   const target = file("www/firmware/pico_w/aot/1.4.2.pkfw");
   assert.deepEqual(fs.readFileSync(target), image);
   assert.match(out, new RegExp(`^published ${target}$`, "m"));
   assert.match(out, /^ {2}firmware\.version: "1\.4\.2"$/m);
   assert.match(out, new RegExp(`^  firmware\\.sha256: "${sha256(image)}"$`, "m"));
   // The same file again is fine; another image under a published version is not.
-  ok("publish", "fw.pkfw", "--dir", file("www"));
+  ok("publish", "fw.pkfw", "--store", file("www/firmware"));
   ok("sign", "payload.bin", "--version", "1.4.2", "--board", "pico_w", "--engine", "aot", "--out", "again.pkfw");
-  refused(["publish", "again.pkfw", "--dir", file("www")], /holds another image of 1\.4\.2: a version is published once/);
+  refused(["publish", "again.pkfw", "--store", file("www/firmware")], /holds another image of 1\.4\.2: a version is published once/);
   assert.deepEqual(fs.readFileSync(target), image);
   // A damaged image is not published; without --dir, the proxy dir must exist.
-  refused(["publish", "payload-flip.pkfw", "--dir", file("www")], /refused, Corrupted/);
+  refused(["publish", "payload-flip.pkfw", "--store", file("www/firmware")], /refused, Corrupted/);
   // Without a public key the signature goes unchecked, but the header's names still may not leave the directory.
   const keyless = file("keyless-home");
   fs.mkdirSync(keyless);
   const escape = variant("escape.pkfw", (b) => void b.write("../../x\0\0\0\0\0\0\0\0\0", 16, "latin1"));
-  const r = picoAt(keyless, "publish", escape, "--dir", file("www"));
+  const r = picoAt(keyless, "publish", escape, "--store", file("www/firmware"));
   assert.equal(r.status, 1, r.out + r.err);
   assert.match(r.err, /escape\.pkfw: the header names no board and engine this project builds \("\.\.\/\.\.\/x": expected pico_w/);
   assert.equal(fs.existsSync(file("x")), false);
-  const unchecked = picoAt(keyless, "publish", "fw.pkfw", "--dir", file("www2"));
+  const unchecked = picoAt(keyless, "publish", "fw.pkfw", "--store", file("www2"));
   assert.match(unchecked.out, /signature not checked: no public key at .*keyless-home\/\.config\/pico-node\/firmware-signing\.pub\.pem/);
   refused(["publish", "fw.pkfw"], /no proxy is configured in .*no-proxy: run `pico-node proxy config` first \(or pass --dir\)/);
 });

@@ -14,7 +14,7 @@ import tls from "node:tls";
 import { execFile } from "node:child_process";
 import { clusterUp, clusterDown, kubectl } from "../../dist/cli/cluster.js";
 import { startSims, freePort } from "../../dist/cli/sims.js";
-import { completeSettings, localPlaneSettings, writeProxyConfig } from "../../dist/cli/proxy.js";
+import { completeSettings, localPlaneSettings, writeProxyConfig, firmwareDir } from "../../dist/cli/proxy.js";
 import { startNginx, stopNginx } from "../../dist/cli/nginx.js";
 import { enrollDevices } from "../../dist/cli/enroll.js";
 import { deviceFiles } from "../../dist/cli/devices.js";
@@ -70,16 +70,17 @@ export async function withPlane(env = {}, { proxy: withProxy = true, approver: w
       for (const e of await enrollDevices(names, { dir: proxy.dir, ...options })) enrolled.set(e.device.name, e);
       return names.map((n) => enrolled.get(n));
     },
-    async sim(names, extraConfig = "lease_renew_ms=10000\n", { direct = !proxy } = {}) {
+    /** Simulated Picos; `firmware` ({ version, trustedKey, trialMs }) lets them take updates, `api` puts something (a relay) before the proxy. */
+    async sim(names, extraConfig = "lease_renew_ms=10000\n", { direct = !proxy, firmware, api, configMap } = {}) {
       const kubeletPort = 30250 + picos.length * 10;
       // PICO_IT_LOG=1 shows the simulated Picos' core logs (quiet otherwise).
       const log = process.env.PICO_IT_LOG ? (name, level, line) => console.error(`[${name} ${level}] ${line}`) : () => {};
-      const common = { names, kubeletPort, state, extraConfig, log };
+      const common = { names, kubeletPort, state, extraConfig, log, firmware, configMap };
       let started;
       if (direct) started = await startSims({ ...common, api: cluster.apiUrl });
       else {
-        const devices = await this.enroll(names);
-        started = await startSims({ ...common, api: proxy.publicUrl, tokens: Object.fromEntries(devices.map((e) => [e.device.name, e.device.token])) });
+        const devices = await this.enroll(names, configMap ? { configMap } : {});
+        started = await startSims({ ...common, api: api ?? proxy.publicUrl, tokens: Object.fromEntries(devices.map((e) => [e.device.name, e.device.token])) });
       }
       picos.push(...started);
       for (const p of started) kubeletHosts.set(p.opts.kubeletPort, p.address);
@@ -129,6 +130,7 @@ export async function withPlane(env = {}, { proxy: withProxy = true, approver: w
       await Promise.all(picos.map((p) => p.stop()));
       try {
         if (proxy) await stopNginx(proxy);
+        if (proxy) fs.rmSync(firmwareDir(proxy), { recursive: true, force: true }); // outside the state dir when run as root
       } finally {
         clusterDown(state);
         fs.rmSync(state, { recursive: true, force: true });

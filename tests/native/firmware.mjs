@@ -32,7 +32,7 @@ if (/Program Information/.test(out)) {
     assert.match(out, /web site:\s+https?:\/\//);
     // picotool wraps long features: compare with the line breaks and indentation taken out.
     const features = out.replace(/\n\s+/g, " ");
-    assert.match(features, engine === "aot" ? /core engine: AOT, core\.wasm compiled by wasm2c 1\.0\.32, host ABI 3/ : /core engine: wasm3 interpreter \(c9b579d\), host ABI 3/);
+    assert.match(features, engine === "aot" ? /core engine: AOT, core\.wasm compiled by wasm2c 1\.0\.32, host ABI 4/ : /core engine: wasm3 interpreter \(c9b579d\), host ABI 4/);
     assert.match(out, /23:\s+CYW43 WL_ON/);
     assert.match(out, /build date:/);
   });

@@ -43,7 +43,24 @@ TEST(every_pointer_import_traps_out_of_bounds_without_acting) {
   CHECK_EQ(import_region_read(&ctx, mem, 0, 200, 100, &result), IMPORT_OUT_OF_BOUNDS);
   CHECK_EQ(import_board_unique_id(mem, 250, 16, &result), IMPORT_OUT_OF_BOUNDS);
   CHECK_EQ(import_board_platform(&ctx, mem, 256, 1, &result), IMPORT_OUT_OF_BOUNDS);
+  CHECK_EQ(import_firmware_identity(mem, 256 - 39, &result), IMPORT_OUT_OF_BOUNDS);
+  CHECK_EQ(import_firmware_boot_state(mem, 251, &result), IMPORT_OUT_OF_BOUNDS);
+  CHECK_EQ(import_firmware_slot_write(mem, 0, 200, 57, &result), IMPORT_OUT_OF_BOUNDS);
+  CHECK_EQ(import_firmware_slot_finish(mem, 225, &result), IMPORT_OUT_OF_BOUNDS);
   CHECK_EQ(result, 99);
+}
+
+TEST(a_port_that_installs_no_images_says_so_and_writes_nothing) {
+  setup();
+  memset(memory, 0xAB, sizeof memory);
+  int32_t result = 99;
+  CHECK_EQ(import_firmware_identity(mem, 0, &result), IMPORT_OK);
+  CHECK_EQ(result, -1);
+  CHECK_EQ(memory[0], 0xAB); // nothing written for a host without updates
+  CHECK_EQ(import_firmware_slot_write(mem, 0, 0, 16, &result), IMPORT_OK);
+  CHECK(result < 0);
+  CHECK_EQ(import_firmware_install(), -1);
+  CHECK_EQ(import_firmware_confirm(), -1);
 }
 
 TEST(imports_reread_the_memory_they_are_given) {

@@ -128,7 +128,7 @@ int main(int argc, char **argv) {
   if (strcmp(scenario, "traps") == 0) traps(wasm, len);
   else if (strcmp(scenario, "missing-import") == 0) refused(wasm, len, "core.wasm imports env.teleport, which this host does not provide");
   else if (strcmp(scenario, "wrong-signature") == 0) refused(wasm, len, "(host signature differs from the core's)");
-  else if (strcmp(scenario, "abi-mismatch") == 0) refused(wasm, len, "core.wasm speaks host ABI 1; this host speaks 3");
+  else if (strcmp(scenario, "abi-mismatch") == 0) refused(wasm, len, "core.wasm speaks host ABI 1; this host speaks 4");
   else if (strcmp(scenario, "other-module") == 0) refused(wasm, len, "is not the module this AOT build was compiled from");
   else {
     fprintf(stderr, "engine_test: unknown scenario %s\n", scenario);
