@@ -8,6 +8,8 @@ import {
 } from "./firmware_image.js";
 import { proxyDirFrom } from "./proxy_commands.js";
 import { readProxySettings, firmwareDir } from "./proxy.js";
+import { defaultStateDir, kubectl, readEnv } from "./cluster.js";
+import { listDevices } from "./devices.js";
 
 type Opt = Record<string, string>;
 
@@ -103,6 +105,39 @@ function cmdPublish(pos: string[], opt: Opt): void {
   console.log(`  firmware.sha256: "${sha}"`);
 }
 
+/** Every node that reports PicoFirmware: what it runs, what its ConfigMap declares, and how the update goes. */
+function cmdStatus(opt: Opt): void {
+  const kubeconfig = opt.kubeconfig ?? process.env.KUBECONFIG ?? readEnv(opt.state ?? defaultStateDir())?.kubeconfig;
+  if (!kubeconfig) throw new Error("firmware status: pass --kubeconfig FILE or set KUBECONFIG (no local control plane is up)");
+  const env = { kubeconfig };
+  const nodes = JSON.parse(kubectl(env, ["get", "nodes", "-o", "json"])).items as any[];
+  const declared = new Map<string, string>();
+  for (const cm of JSON.parse(kubectl(env, ["get", "configmaps", "-A", "-o", "json"])).items as any[]) {
+    const v = cm.data?.["firmware.version"];
+    if (v) declared.set(`${cm.metadata.namespace}/${cm.metadata.name}`, v);
+  }
+  const devices = new Map<string, string>(); // node → its ConfigMap, from the proxy's enrolments when there is one
+  try {
+    for (const d of listDevices(proxyDirFrom(opt))) devices.set(d.name, d.configMap);
+  } catch {
+    // no proxy here: the declared column stays empty
+  }
+  const rows = [["NODE", "RUNNING", "DECLARED", "STATE", "MESSAGE"]];
+  for (const n of nodes) {
+    const c = n.status?.conditions?.find((x: any) => x.type === "PicoFirmware");
+    if (!c) continue;
+    const running = /firmware (\d+\.\d+\.\d+)$/.exec(n.status?.nodeInfo?.osImage ?? "")?.[1] ?? "-";
+    const configMap = devices.get(n.metadata.name);
+    rows.push([n.metadata.name, running, (configMap && declared.get(configMap)) ?? "-", c.reason ?? "-", c.message ?? ""]);
+  }
+  if (rows.length === 1) {
+    console.log("no node reports PicoFirmware");
+    return;
+  }
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) console.log(r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]) : cell)).join("  "));
+}
+
 export function cmdFirmware(pos: string[], opt: Opt): void {
   switch (pos[1]) {
     case "keygen":
@@ -113,7 +148,9 @@ export function cmdFirmware(pos: string[], opt: Opt): void {
       return cmdVerify(pos, opt);
     case "publish":
       return cmdPublish(pos, opt);
+    case "status":
+      return cmdStatus(opt);
     default:
-      throw new Error(`firmware: build, keygen, sign, verify or publish (got ${pos[1] ?? "nothing"})`);
+      throw new Error(`firmware: build, keygen, sign, verify, publish or status (got ${pos[1] ?? "nothing"})`);
   }
 }

@@ -62,6 +62,8 @@ const USAGE = `usage: pico-node <command> [options]
   firmware publish FILE.pkfw [--dir PROXYDIR | --store DIR] [--pubkey PATH]   copy it where the
                            proxy serves it (<board>/<engine>/<version>.pkfw in the proxy's firmware
                            directory, or in DIR) and print the ConfigMap lines
+  firmware status [--kubeconfig F] [--dir PROXYDIR]   every node's running and declared version,
+                           and how its update goes (PicoFirmware)
   info                     what build/core.wasm is
 `;
 

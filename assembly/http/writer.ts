@@ -43,16 +43,23 @@ export function writeRequestLineStart(out: Out, method: Text): void {
   out.byte(0x20);
 }
 
-/** After the target: the rest of the head. contentLength < 0: no body. */
-export function writeRequestHeadEnd(out: Out, host: ByteBuf, token: ByteBuf, contentType: Text, contentLength: i32): void {
+/** After the target: the version and the headers every request to the proxy carries. */
+function writeCommonHead(out: Out, host: ByteBuf, token: ByteBuf, accept: Text): void {
   out.ascii(T(" HTTP/1.1\r\nHost: "));
   out.buf(host);
-  out.ascii(T("\r\nUser-Agent: k3s-pico-node/0.1.0\r\nAccept: application/json\r\n"));
+  out.ascii(T("\r\nUser-Agent: k3s-pico-node/0.1.0\r\nAccept: "));
+  out.ascii(accept);
+  out.ascii(T("\r\n"));
   if (token.len > 0) {
     out.ascii(T("Authorization: Bearer "));
     out.buf(token);
     out.ascii(T("\r\n"));
   }
+}
+
+/** After the target: the rest of the head. contentLength < 0: no body. */
+export function writeRequestHeadEnd(out: Out, host: ByteBuf, token: ByteBuf, contentType: Text, contentLength: i32): void {
+  writeCommonHead(out, host, token, T("application/json"));
   if (contentLength >= 0) {
     out.ascii(T("Content-Type: "));
     out.ascii(contentType);
@@ -65,14 +72,7 @@ export function writeRequestHeadEnd(out: Out, host: ByteBuf, token: ByteBuf, con
 
 /** After the target: the head of a file download, from byte rangeStart on (a Range request when > 0). */
 export function writeDownloadHeadEnd(out: Out, host: ByteBuf, token: ByteBuf, rangeStart: i32): void {
-  out.ascii(T(" HTTP/1.1\r\nHost: "));
-  out.buf(host);
-  out.ascii(T("\r\nUser-Agent: k3s-pico-node/0.1.0\r\nAccept: application/octet-stream\r\n"));
-  if (token.len > 0) {
-    out.ascii(T("Authorization: Bearer "));
-    out.buf(token);
-    out.ascii(T("\r\n"));
-  }
+  writeCommonHead(out, host, token, T("application/octet-stream"));
   if (rangeStart > 0) {
     out.ascii(T("Range: bytes="));
     out.dec(<u64>rangeStart);

@@ -110,11 +110,15 @@ else()
 endif()
 message(STATUS "${PICO_NODE_TLS_FEATURE}")
 
+# The host ABI the shell speaks, as core_runner.h defines it (picotool info shows it).
+file(STRINGS ${SHELL_COMMON_DIR}/core_runner.h abi_line REGEX "^#define HOST_ABI_VERSION ")
+string(REGEX REPLACE "^#define HOST_ABI_VERSION ([0-9]+)u.*" "\\1" PICO_NODE_HOST_ABI "${abi_line}")
+
 function(pico_node_target target)
   target_include_directories(${target} PRIVATE ${PICO_DIR} ${board_include_dirs} ${SHELL_COMMON_DIR})
   target_compile_definitions(${target} PRIVATE
     PICO_NODE_VERSION="${PICO_NODE_VERSION}" PICO_NODE_URL="${PICO_NODE_URL}"
-    PICO_NODE_ENGINE_FEATURE="${PICO_NODE_ENGINE_DESCRIPTION}, host ABI 3"
+    PICO_NODE_ENGINE_FEATURE="${PICO_NODE_ENGINE_DESCRIPTION}, host ABI ${PICO_NODE_HOST_ABI}"
     PICO_STDIO_ENABLE_CRLF_SUPPORT=1 PICO_PANIC_FUNCTION=pico_panic ${board_definitions}
     # A failed allocation returns NULL to its caller, which copes (a refused send, a core restarted on a fresh
     # heap), rather than panicking: out of memory is never fatal (README, Surviving a real board).

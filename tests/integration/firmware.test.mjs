@@ -92,6 +92,20 @@ test("firmware: signed, published on the proxy, declared in the ConfigMap, downl
     const good = publish(plane, work, "1.1.0", key);
     const foreign = publish(plane, work, "1.0.5", otherKey);
 
+    // ---- what the proxy serves: images to enrolled devices, with Range; nothing else from disk ----
+    const [device] = await plane.enroll(["pico-fw-probe"]);
+    const token = device.device.token;
+    const image = "/firmware/sim/js/1.1.0.pkfw";
+    assert.equal((await plane.viaProxy("GET", image)).status, 401, "no token, no image");
+    const head = await plane.viaProxy("GET", image, { token, headers: { Range: "bytes=0-3" } });
+    assert.equal(head.status, 206);
+    assert.equal(head.headers["content-range"], `bytes 0-3/${good.bytes}`);
+    assert.equal(head.text, "PKFW");
+    for (const probe of ["/firmware/../proxy.json", "/firmware/sim/js/1.1.0.pkfw.partial", "/firmware/sim/js/../../../devices.conf", "/firmware/sim/js/latest"]) {
+      assert.equal((await plane.viaProxy("GET", probe, { token })).status, 403, `${probe}: refused by the allow-list`);
+    }
+    assert.equal((await plane.viaProxy("DELETE", image, { token })).status, 403, "images are only read");
+
     // ---- a Pico whose download is cut once, on its way to 1.1.0 ----
     relay = await cuttingRelay(plane.proxy.publicUrl, "/firmware/sim/js/1.1.0.pkfw", 150_000);
     const [updated] = await plane.sim(["pico-fw-1"], "lease_renew_ms=2000\n", { firmware: { version: "1.0.0", trustedKey }, api: relay.url });
@@ -120,6 +134,9 @@ test("firmware: signed, published on the proxy, declared in the ConfigMap, downl
     assert.equal(first.status, 200);
     assert.equal(second.status, 206, "the second request asked for the rest with Range");
     assert.ok(second.bytes < good.bytes - 100_000, `the resumed answer carried ${second.bytes} of ${good.bytes} bytes: not from zero`);
+
+    const status = cli("firmware", "status", "--kubeconfig", plane.env.kubeconfig, "--dir", plane.proxy.dir);
+    assert.match(status, /^pico-fw-1\s+1\.1\.0\s+1\.1\.0\s+Confirmed\s+running 1\.1\.0, confirmed/m, status);
 
     // ---- a Pico whose new image cannot renew its Lease: rolled back ----
     const [stuck] = await plane.sim(["pico-fw-2"], "lease_renew_ms=2000\n", { firmware: { version: "1.0.0", trustedKey, trialMs: 8_000 }, configMap: "default/pico-fw-2-config" });

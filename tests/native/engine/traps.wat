@@ -8,7 +8,7 @@
   (import "env" "abort" (func $abort (param i32 i32 i32 i32)))
   (memory (export "memory") 1 1)
   (data (i32.const 64) "alive")
-  (func (export "abi_version") (result i32) (i32.const 3))
+  (func (export "abi_version") (result i32) (i32.const 4))
   (func (export "io_buffer") (result i32) (i32.const 256))
   (func (export "io_capacity") (result i32) (i32.const 512))
   (func (export "configure") (param i32) (result i32) (i32.const 0))
