@@ -29,8 +29,9 @@ export const DL_FAILED = 2;
 /** The image is refused (refusal holds the FIRMWARE_REASON_*): do not try again. */
 export const DL_REFUSED = 3;
 
-/** The largest image file the core will ask for (2 MB flash): a bound for sizes read off the network. */
-const FILE_BYTES_MAX: i64 = 2 * 1024 * 1024;
+/** A bound on sizes read off the network that keeps every offset an i32; the host's slot is the real limit
+ *  (2 MB of flash on a Pico, a POSIX shell's 4 MB slot), and it refuses what does not fit (TooLarge). */
+const FILE_BYTES_MAX: i64 = 1 << 30;
 
 // Plain data, created once: no managed header needed.
 @unmanaged

@@ -6,6 +6,7 @@
 #ifndef DEVICE_FIRMWARE_H
 #define DEVICE_FIRMWARE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,5 +31,7 @@ int32_t device_firmware_slot_finish(const uint8_t declared_sha256[32]);
 int32_t device_firmware_install(void);
 /** Keeps the image on trial. */
 int32_t device_firmware_confirm(void);
+/** An install was requested: the shell restarts the board (hal_reboot) once the core's call has returned. */
+bool device_firmware_restart_due(void);
 
 #endif

@@ -24,3 +24,4 @@ int32_t device_firmware_slot_finish(const uint8_t declared_sha256[32]) {
 
 int32_t device_firmware_install(void) { return DEVICE_FIRMWARE_ABSENT; }
 int32_t device_firmware_confirm(void) { return DEVICE_FIRMWARE_ABSENT; }
+bool device_firmware_restart_due(void) { return false; }

@@ -103,7 +103,7 @@ firmware_reason firmware_header_check(const uint8_t *bytes, size_t len, const fi
   // byte); they can only refuse, so trusting them unsigned is harmless. Then the key, the signature, the size.
   if (!name_is(bytes + AT_BOARD, expect->board)) return FIRMWARE_WRONG_BOARD;
   if (!name_is(bytes + AT_ENGINE, expect->engine)) return FIRMWARE_WRONG_ENGINE;
-  firmware_version version = {u16_at(bytes, AT_VERSION), u16_at(bytes, AT_VERSION + 2), u16_at(bytes, AT_VERSION + 4)};
+  firmware_version version = firmware_header_version(bytes);
   if (compare_versions(version, expect->declared) != 0) return FIRMWARE_VERSION_MISMATCH;
   if (!expect->allow_downgrade && compare_versions(version, expect->running) < 0) return FIRMWARE_DOWNGRADE;
   if (expect->trusted_key == NULL || !key_id_matches(bytes, expect->trusted_key)) return FIRMWARE_UNKNOWN_KEY;
@@ -169,4 +169,8 @@ const char *firmware_reason_name(firmware_reason reason) {
 
 const char *firmware_reason_message(firmware_reason reason) {
   return (size_t)reason < sizeof REASONS / sizeof REASONS[0] ? REASONS[reason].message : "no such reason";
+}
+
+firmware_version firmware_header_version(const uint8_t header_bytes[FIRMWARE_HEADER_BYTES]) {
+  return (firmware_version){u16_at(header_bytes, AT_VERSION), u16_at(header_bytes, AT_VERSION + 2), u16_at(header_bytes, AT_VERSION + 4)};
 }

@@ -66,6 +66,9 @@ typedef struct firmware_header {
 firmware_reason firmware_header_check(const uint8_t *bytes, size_t len, const firmware_expectations *expect,
                                       firmware_header *out);
 
+/** The version a header states (bytes 8..13), whatever else it says. */
+firmware_version firmware_header_version(const uint8_t header_bytes[FIRMWARE_HEADER_BYTES]);
+
 /** The payload's and the whole file's SHA-256, fed as the bytes arrive. */
 typedef struct firmware_stream {
   sha256_context payload;

@@ -4,7 +4,6 @@ set(SHELL_COMMON_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(SHELL_COMMON_SOURCES
   ${SHELL_COMMON_DIR}/core_runner.c
   ${SHELL_COMMON_DIR}/crc32.c
-  ${SHELL_COMMON_DIR}/device_firmware_absent.c # the firmware_* imports: no port installs images yet
   ${SHELL_COMMON_DIR}/device_config.c
   ${SHELL_COMMON_DIR}/event_queue.c
   ${SHELL_COMMON_DIR}/key_record.c
@@ -29,6 +28,17 @@ set(SHELL_TLS_MBEDTLS_SOURCES
   ${SHELL_COMMON_DIR}/tls_random.c
   ${SHELL_COMMON_DIR}/tls_server.c)
 set(SHELL_TLS_ABSENT_SOURCES ${SHELL_COMMON_DIR}/device_tls_absent.c)
+
+# Firmware updates behind the imports firmware_*: each shell adds one of these. A port that installs images
+# adds SHELL_FIRMWARE_SOURCES (the image check needs mbedTLS's ECDSA, firmware_key.cmake the trusted key) and
+# its own device_firmware.h over its slots; without: "this host takes no updates".
+set(SHELL_FIRMWARE_SOURCES
+  ${SHELL_COMMON_DIR}/firmware_image.c
+  ${SHELL_COMMON_DIR}/firmware_slot.c
+  ${SHELL_COMMON_DIR}/ota_boot.c
+  ${SHELL_COMMON_DIR}/ota_state.c
+  ${SHELL_COMMON_DIR}/ota_swap.c)
+set(SHELL_FIRMWARE_ABSENT_SOURCES ${SHELL_COMMON_DIR}/device_firmware_absent.c)
 
 # Links the machine's mbedTLS 2.28 (Debian: apt-get install libmbedtls-dev) into target; stops naming the package without it.
 function(tls_mbedtls_link target)

@@ -133,7 +133,7 @@ endfunction()
 add_executable(k3s_pico_node
   ${PICO_DIR}/firmware_main.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/region_flash.c
   ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
-  ${PICO_DIR}/binary_info.c ${network_sources} ${SHELL_COMMON_SOURCES} ${tls_sources}
+  ${PICO_DIR}/binary_info.c ${network_sources} ${SHELL_COMMON_SOURCES} ${tls_sources} ${SHELL_FIRMWARE_ABSENT_SOURCES}
   ${generated}/core_wasm.c ${generated}/device_config_text.c)
 pico_node_target(k3s_pico_node)
 target_link_libraries(k3s_pico_node PRIVATE ${tls_libraries})
@@ -144,7 +144,7 @@ if(PICO_BOARD STREQUAL "pico_w")
   add_executable(k3s_pico_node_selftest
     ${PICO_DIR}/selftest.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/region_flash.c
     ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
-    ${network_sources} ${SHELL_COMMON_SOURCES} ${SHELL_TLS_ABSENT_SOURCES} ${generated}/core_wasm.c)
+    ${network_sources} ${SHELL_COMMON_SOURCES} ${SHELL_TLS_ABSENT_SOURCES} ${SHELL_FIRMWARE_ABSENT_SOURCES} ${generated}/core_wasm.c)
   pico_node_target(k3s_pico_node_selftest)
   pico_set_program_name(k3s_pico_node_selftest "k3s_pico_node_selftest")
 endif()

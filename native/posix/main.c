@@ -1,10 +1,12 @@
 // The POSIX shell: the firmware's C host layer over sockets, running
 // core.wasm in either engine on Linux. Usage:
 //   pico-node-posix --config device.env --wasm build/core.wasm [--state DIR]
-//                   [--ipv4 A.B.C.D] [--bind ADDR] [--unique-id HEX] [--client-ca FILE] [--quiet]
+//                   [--ipv4 A.B.C.D] [--bind ADDR] [--unique-id HEX] [--client-ca FILE] [--flash FILE] [--quiet]
 // DIR keeps the region and the device's TLS key (device-key.der, 0600); the
 // kubelet port verifies client certificates against the CA in FILE (PEM),
-// provisioned at enrolment; without it, none is asked for.
+// provisioned at enrolment; without it, none is asked for. --flash FILE holds
+// the firmware slots (posix_ota.h): the launcher boots the shell from it, and
+// the shell takes updates into it.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include "hal.h"
 #include "hal_posix.h"
 #include "logf.h"
+#include "posix_firmware.h"
 #include "region_store.h"
 #include "shell.h"
 #include "tls_server.h"
@@ -45,12 +48,12 @@ static const uint8_t *map_file(const char *path, size_t *len) {
 
 static void usage(void) {
   fprintf(stderr, "usage: pico-node-posix --config FILE --wasm core.wasm [--state DIR] [--ipv4 A.B.C.D] "
-                  "[--bind ADDR] [--unique-id HEX] [--client-ca FILE] [--quiet]\n");
+                  "[--bind ADDR] [--unique-id HEX] [--client-ca FILE] [--flash FILE] [--quiet]\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
-  const char *config_path = NULL, *wasm_path = NULL, *state_dir = NULL, *client_ca_path = NULL;
+  const char *config_path = NULL, *wasm_path = NULL, *state_dir = NULL, *client_ca_path = NULL, *flash_path = NULL;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(arg, "--quiet") == 0) {
@@ -65,6 +68,7 @@ int main(int argc, char **argv) {
     else if (strcmp(arg, "--bind") == 0) posix.bind_address = value;
     else if (strcmp(arg, "--unique-id") == 0) posix.unique_id = value;
     else if (strcmp(arg, "--client-ca") == 0) client_ca_path = value;
+    else if (strcmp(arg, "--flash") == 0) flash_path = value;
     else if (strcmp(arg, "--ipv4") == 0) {
       struct in_addr a;
       if (inet_pton(AF_INET, value, &a) != 1) usage();
@@ -98,6 +102,7 @@ int main(int argc, char **argv) {
     if (!ca) hal_fatal("cannot read the client CA file (--client-ca)");
     if (tls_server_set_client_ca(ca, ca_len) != 0) hal_fatal("the client CA file (--client-ca) holds no PEM certificate");
   }
+  if (flash_path && !posix_firmware_open(flash_path)) hal_fatal("cannot take firmware updates (--flash)");
   region_restore(&sh.persistence, &region);
   event_queue_init(&events);
   net_posix_init(&events);

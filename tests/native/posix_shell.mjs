@@ -8,7 +8,8 @@ import { spawn } from "node:child_process";
 
 const WASM = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../build/core.wasm");
 
-export function startPosixShell({ shell: program = process.env.PICO_POSIX_SHELL, enrolled, state, kubeletPort, api, clientCa, address, onLog }) {
+/** launcher ({ program, flash, factory, trialS }): start the shell through pico-node-launcher, from a flash file's run slot. */
+export function startPosixShell({ shell: program = process.env.PICO_POSIX_SHELL, enrolled, state, kubeletPort, api, clientCa, address, onLog, launcher }) {
   let text = fs.readFileSync(enrolled.deviceEnv, "utf8");
   if (api) text = text.replace(/^api=.*$/m, `api=${api}`);
   const config = path.join(state, "device.env");
@@ -21,7 +22,9 @@ export function startPosixShell({ shell: program = process.env.PICO_POSIX_SHELL,
   ].join("\n"));
   // address: the IPv4 it reports and serves on (the API server's node proxy refuses loopback).
   const args = ["--config", config, "--wasm", WASM, "--state", state, ...(clientCa ? ["--client-ca", clientCa] : []), ...(address ? ["--ipv4", address, "--bind", address] : [])];
-  const shell = spawn(program, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const shell = launcher
+    ? spawn(launcher.program, ["--flash", launcher.flash, "--factory", launcher.factory, "--trial-s", String(launcher.trialS ?? 60), "--", ...args], { stdio: ["ignore", "ignore", "pipe"] })
+    : spawn(program, args, { stdio: ["ignore", "ignore", "pipe"] });
   shell.stderr.on("data", onLog);
   return shell;
 }

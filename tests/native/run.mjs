@@ -10,6 +10,7 @@
 // runs. Whatever cannot run says so in one line.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
@@ -104,8 +105,12 @@ console.log("  (unlinked objects: the firmware keeps only the functions the core
 
 console.log(`\nPOSIX shells (native/posix; engines: aot${withWasm3 ? ", wasm3" : ""})`);
 const shells = [["aot", "build/posix"], ...(withWasm3 ? [["wasm3", "build/posix-wasm3"]] : [])];
+// The AOT shell takes signed updates (posix_update.test.mjs) with a test signing key, made once outside the repo.
+const testKey = path.join(os.homedir(), ".cache/pico-node/test-firmware-key/signing.pem");
+if (!fs.existsSync(testKey)) quiet("node", ["bin/pico-node.mjs", "firmware", "keygen", "--key", testKey]);
+const firmwareKeyDef = `-DPICO_FIRMWARE_PUBKEY=${testKey.replace(/\.pem$/, ".pub.pem")}`;
 for (const [engine, dir] of shells) {
-  quiet("cmake", ["-S", "native/posix", "-B", dir, ...generator, `-DPICO_NODE_ENGINE=${engine}`, ...(engine === "wasm3" ? wasm3Def : [])]);
+  quiet("cmake", ["-S", "native/posix", "-B", dir, ...generator, `-DPICO_NODE_ENGINE=${engine}`, ...(engine === "wasm3" ? wasm3Def : [firmwareKeyDef])]);
   quiet("cmake", ["--build", dir]);
 }
 if (!withWasm3) console.log("POSIX shell with wasm3: skipped — wasm3 is not present (set FETCHCONTENT_SOURCE_DIR_WASM3)");
@@ -123,6 +128,11 @@ run("node", ["--test", "--test-concurrency=1", "tests/native/posix_plane.test.mj
   // The keepalive test is the shell's own socket code: once, with the default engine.
   PICO_POSIX_SHELL: path.join(root, "build/posix/pico-node-posix"),
   PICO_BLACKHOLE_RELAY: path.join(root, "build/native-tests/blackhole_relay"),
+});
+run("node", ["--test", "tests/native/posix_update.test.mjs"], {
+  PICO_POSIX_SHELL: path.join(root, "build/posix/pico-node-posix"),
+  PICO_POSIX_LAUNCHER: path.join(root, "build/posix/pico-node-launcher"),
+  PICO_FIRMWARE_TEST_KEY: testKey,
 });
 
 if (!process.env.PICO_SDK_PATH) {
