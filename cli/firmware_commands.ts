@@ -138,7 +138,29 @@ function cmdStatus(opt: Opt): void {
   for (const r of rows) console.log(r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]) : cell)).join("  "));
 }
 
-export function cmdFirmware(pos: string[], opt: Opt): void {
+/** pico-node firmware rollout IMAGE.pkfw: every enrolled device (or those --selector picks), a few at a time. */
+async function cmdRollout(pos: string[], opt: Opt): Promise<void> {
+  const kubeconfig = opt.kubeconfig ?? process.env.KUBECONFIG ?? readEnv(opt.state ?? defaultStateDir())?.kubeconfig;
+  if (!kubeconfig) throw new Error("firmware rollout: pass --kubeconfig FILE or set KUBECONFIG (no local control plane is up)");
+  const maxUnavailable = Number(opt["max-unavailable"] ?? 1);
+  const deviceTimeoutS = Number(opt["timeout-s"] ?? 600);
+  if (!Number.isInteger(maxUnavailable) || maxUnavailable < 1) throw new Error(`--max-unavailable ${opt["max-unavailable"]}: a whole number, 1 or more`);
+  if (!(deviceTimeoutS > 0)) throw new Error(`--timeout-s ${opt["timeout-s"]}: seconds, more than 0`);
+  const { rollout } = await import("./rollout.js");
+  const t0 = Date.now();
+  const ok = await rollout({
+    image: readPayloadPath(pos[2]), kubeconfig, proxyDir: proxyDirFrom(opt), selector: opt.selector, maxUnavailable, deviceTimeoutS,
+    say: (line) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`),
+  });
+  if (!ok) process.exitCode = 1;
+}
+
+function readPayloadPath(file: string | undefined): string {
+  if (!file) throw new Error("firmware rollout IMAGE.pkfw: give the published image (publish printed its path)");
+  return file;
+}
+
+export function cmdFirmware(pos: string[], opt: Opt): void | Promise<void> {
   switch (pos[1]) {
     case "keygen":
       return cmdKeygen(opt);
@@ -150,7 +172,9 @@ export function cmdFirmware(pos: string[], opt: Opt): void {
       return cmdPublish(pos, opt);
     case "status":
       return cmdStatus(opt);
+    case "rollout":
+      return cmdRollout(pos, opt);
     default:
-      throw new Error(`firmware: build, keygen, sign, verify, publish or status (got ${pos[1] ?? "nothing"})`);
+      throw new Error(`firmware: build, keygen, sign, verify, publish, status or rollout (got ${pos[1] ?? "nothing"})`);
   }
 }

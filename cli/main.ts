@@ -64,6 +64,10 @@ const USAGE = `usage: pico-node <command> [options]
                            directory, or in DIR) and print the ConfigMap lines
   firmware status [--kubeconfig F] [--dir PROXYDIR]   every node's running and declared version,
                            and how its update goes (PicoFirmware)
+  firmware rollout IMAGE.pkfw [--selector L] [--max-unavailable N] [--timeout-s S] [--kubeconfig F]
+                [--dir PROXYDIR]   declares the image in each device's ConfigMap, N at a time (default
+                           1), waits for each to confirm; stops at the first RolledBack or refusal,
+                           naming it; run it again to resume
   info                     what build/core.wasm is
 `;
 
@@ -151,7 +155,7 @@ async function main(): Promise<void> {
       break;
     case "firmware":
       if (pos[1] === "build") (await import("./firmware.js")).firmwareBuild(opt);
-      else (await import("./firmware_commands.js")).cmdFirmware(pos, opt);
+      else await (await import("./firmware_commands.js")).cmdFirmware(pos, opt);
       break;
     case "info": {
       requireWasm();

@@ -148,7 +148,7 @@ test("sign names what is wrong with its input", () => {
   const nokey = file("nowhere/key.pem");
   refused(sign("--key", nokey), new RegExp(`no signing key at ${nokey}: make one with \`pico-node firmware keygen --key ${nokey}\``));
   refused(["verify", "fw.pkfw", "--pubkey", key], /is a private key/);
-  refused(["frobnicate"], /firmware: build, keygen, sign, verify or publish/);
+  refused(["frobnicate"], /firmware: build, keygen, sign, verify, publish, status or rollout/);
 });
 
 test("publish puts the image at <store>/<board>/<engine>/<version>.pkfw and prints the ConfigMap lines", () => {
