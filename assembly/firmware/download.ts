@@ -187,7 +187,10 @@ export class FirmwareDownload extends ResponseHandler {
       // A server that answers a Range with the whole file or another range: start over.
       this.startOver();
       this.fail(T("the server did not resume where the slot ends; starting over"), p.status);
-    } else this.fail(T("HTTP"), p.status);
+    } else {
+      if (p.status == 416) this.startOver(); // the range is past the file's end: it is not the file begun
+      this.fail(T("HTTP"), p.status);
+    }
   }
 
   body(p: HttpResponseParser, ptr: usize, len: i32): void {

@@ -14,7 +14,7 @@ import { LOG_ERROR, LOG_INFO, LOG_WARN, logBegin, logEnd } from "../lib/log";
 import { Backoff, BACKOFF_API } from "../api/backoff";
 import { conditions, COND_FIRMWARE, FIRMWARE_MESSAGE_BYTES, TRUE, FALSE, UNKNOWN } from "../node/conditions";
 import { T, Text } from "../lib/text";
-import { FirmwareDeclaration, KEY_VERSION, KEY_SHA256, keyName } from "./declaration";
+import { FirmwareDeclaration, KEY_VERSION, KEY_SHA256, KEY_ALLOW_DOWNGRADE, keyName } from "./declaration";
 import { IDENTITY_BYTES } from "./header";
 import { FIRMWARE_REASON_DOWNGRADE, reasonName, reasonMessage, isReason } from "./reasons";
 import { VERSION_NONE, versionAt, writeVersion } from "./version";
@@ -90,7 +90,7 @@ export class FirmwareUpdater {
   takeDeclaration(d: FirmwareDeclaration): void {
     if (this.state == ST_UNSUPPORTED) return;
     const problem = d.firstProblem();
-    if (problem >= 0) return this.invalid(d, problem, T(" is not a string, or too long"));
+    if (problem >= 0) return this.invalid(problem, T(" is not a string, or too long"));
     if (!d.declaresAnything()) {
       if (this.state == ST_TRIAL) return; // the image on trial still has to confirm
       this.wanted = VERSION_NONE;
@@ -100,11 +100,11 @@ export class FirmwareUpdater {
       return;
     }
     const version = d.version();
-    if (version == VERSION_NONE) return this.invalid(d, KEY_VERSION, T(" is not MAJOR.MINOR.PATCH (each 0..65535)"));
-    if (!d.digest(this.digest.ptr)) return this.invalid(d, KEY_SHA256, T(" is not 64 hex digits"));
+    if (version == VERSION_NONE) return this.invalid(KEY_VERSION, T(" is not MAJOR.MINOR.PATCH (each 0..65535)"));
+    if (!d.digest(this.digest.ptr)) return this.invalid(KEY_SHA256, T(" is not 64 hex digits"));
     this.digest.len = 32;
     const allow = d.allowDowngrade();
-    if (allow < 0) return this.invalid(d, 2, T(" is neither \"true\" nor \"false\""));
+    if (allow < 0) return this.invalid(KEY_ALLOW_DOWNGRADE, T(" is neither \"true\" nor \"false\""));
     const sameWork = version == this.wanted && this.digest.equals(this.wantedDigest) && (allow == 1) == this.allowDowngrade;
     if (sameWork && this.state != ST_IDLE) return; // a ConfigMap change that leaves the firmware keys alone
     this.wanted = version;
@@ -272,7 +272,7 @@ export class FirmwareUpdater {
     this.endMessage(FALSE, reasonName(reason), LOG_WARN);
   }
 
-  private invalid(d: FirmwareDeclaration, key: i32, what: Text): void {
+  private invalid(key: i32, what: Text): void {
     if (this.state == ST_TRIAL) return;
     this.stopWork();
     this.state = ST_STOPPED;

@@ -65,8 +65,10 @@ static bool program_page(uint32_t file_offset) {
 }
 
 int32_t device_firmware_slot_write(uint32_t offset, const uint8_t *bytes, size_t len) {
-  if (!fw.running_known || !ota_download_free(&fw.ota.areas)) return DEVICE_FIRMWARE_FLASH_FAILED;
+  if (!fw.running_known) return DEVICE_FIRMWARE_FLASH_FAILED;
   if (offset == 0) {
+    // Not while an image is on trial: the download slot holds the image it would go back to.
+    if (!ota_download_free(&fw.ota.areas)) return DEVICE_FIRMWARE_FLASH_FAILED;
     fw.held = 0;
     fw.verified_bytes = 0;
   } else if (offset != fw.held) {

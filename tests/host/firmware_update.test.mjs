@@ -129,6 +129,22 @@ test("a server that answers a Range with the whole file makes the download start
   assert.ok(fw.slot.equals(file));
 });
 
+test("a 416 to a Range request starts the download over from byte 0", async () => {
+  const { file, sha256 } = fakeImage({ payload: Buffer.alloc(5000, 9) });
+  const { h, fw } = await declared({ "firmware.version": "1.1.0", "firmware.sha256": sha256 });
+  let { c } = downloadRequest(h);
+  h.deliver(c, fileResponse(file).subarray(0, 1500));
+  h.fail(c);
+  h.tick(2000);
+  ({ c } = downloadRequest(h));
+  h.deliver(c, apiResponse(416, status(416, "RequestedRangeNotSatisfiable", "range not satisfiable")));
+  h.tick(2000);
+  const { c: again, req } = downloadRequest(h);
+  assert.equal(req.headers["range"], undefined, "asked for the whole file again");
+  h.deliver(again, fileResponse(file));
+  assert.ok(fw.slot.equals(file));
+});
+
 const refusals = [
   ["WrongBoard", { board: "pico2_w" }, /built for another board/],
   ["WrongEngine", { engine: "wasm3" }, /built for another engine/],
