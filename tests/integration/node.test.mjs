@@ -25,7 +25,10 @@ test("registers a Ready node with conditions, labels, capacity, addresses, node 
     return n.status.conditions?.find((c) => c.type === "Ready")?.status === "True" && n;
   });
   const types = n.status.conditions.map((c) => c.type).sort();
-  assert.deepEqual(types, ["DiskPressure", "MemoryPressure", "NetworkUnavailable", "PIDPressure", "PicoConfigApplied", "Ready"]);
+  assert.deepEqual(types, ["DiskPressure", "MemoryPressure", "NetworkUnavailable", "PIDPressure", "PicoConfigApplied", "PicoFirmware", "Ready"]);
+  // This simulated Pico takes no firmware updates (none was configured), and says so.
+  const firmware = n.status.conditions.find((c) => c.type === "PicoFirmware");
+  assert.deepEqual([firmware.status, firmware.reason, firmware.message], ["Unknown", "NotSupported", "this board takes no firmware updates"]);
   for (const c of n.status.conditions) {
     assert.ok(c.lastHeartbeatTime, `${c.type} heartbeat`);
     assert.ok(c.lastTransitionTime, `${c.type} transition`);
