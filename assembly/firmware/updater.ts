@@ -64,7 +64,9 @@ export class FirmwareUpdater {
   /** At start: what the host runs, and how this boot came about. */
   start(): void {
     if (firmware_identity(this.running.ptr) != 0) {
-      conditions.set(COND_FIRMWARE, UNKNOWN, T("NotSupported"), T("this board takes no firmware updates"));
+      // Through the built message, as every other: the condition's message is the one it builds.
+      this.beginMessage().ascii(T("this board takes no firmware updates"));
+      this.endMessage(UNKNOWN, T("NotSupported"), LOG_INFO);
       return;
     }
     this.running.len = IDENTITY_BYTES;

@@ -270,5 +270,6 @@ test("a host that takes no updates says so and the core fetches nothing", async 
   h.deliver(list.c, apiResponse(200, configMapList("100", [configMapWith("100", { "firmware.version": "1.1.0", "firmware.sha256": "00".repeat(32) })])));
   const cond = firmwareCondition(h);
   assert.equal(cond.reason, "NotSupported");
+  assert.equal(cond.message, "this board takes no firmware updates");
   assert.ok(!h.pending().some((x) => x.out.startsWith("GET /firmware/")));
 });

@@ -12,24 +12,17 @@ import os from "node:os";
 import path from "node:path";
 import net from "node:net";
 import crypto from "node:crypto";
-import { spawnSync } from "node:child_process";
-import { withPlane, until } from "./plane.mjs";
+import { withPlane, until, picoNode } from "./plane.mjs";
 
-const CLI = "bin/pico-node.mjs";
 
-function cli(...args) {
-  const r = spawnSync("node", [CLI, ...args], { encoding: "utf8" });
-  assert.equal(r.status, 0, `pico-node ${args.join(" ")}:\n${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
 
 /** Signs a random payload as version for the simulator and publishes it on the proxy: { file, sha256, bytes }. */
 function publish(plane, work, version, key, payloadBytes = 400_000) {
   const payload = path.join(work, `payload-${version}.bin`);
   fs.writeFileSync(payload, crypto.randomBytes(payloadBytes));
   const image = path.join(work, `pico-${version}-${path.basename(key)}.pkfw`);
-  cli("firmware", "sign", payload, "--version", version, "--board", "sim", "--engine", "js", "--key", key, "--out", image);
-  const out = cli("firmware", "publish", image, "--dir", plane.proxy.dir, "--pubkey", key.replace(/\.pem$/, ".pub.pem"));
+  picoNode("firmware", "sign", payload, "--version", version, "--board", "sim", "--engine", "js", "--key", key, "--out", image);
+  const out = picoNode("firmware", "publish", image, "--dir", plane.proxy.dir, "--pubkey", key.replace(/\.pem$/, ".pub.pem"));
   const sha256 = /firmware\.sha256: "([0-9a-f]{64})"/.exec(out)?.[1];
   assert.ok(sha256, `publish printed the digest to declare:\n${out}`);
   return { sha256, bytes: fs.statSync(image).size };
@@ -85,9 +78,9 @@ test("firmware: signed, published on the proxy, declared in the ConfigMap, downl
   let relay;
   try {
     const key = path.join(work, "signing.pem");
-    cli("firmware", "keygen", "--key", key);
+    picoNode("firmware", "keygen", "--key", key);
     const otherKey = path.join(work, "other.pem");
-    cli("firmware", "keygen", "--key", otherKey);
+    picoNode("firmware", "keygen", "--key", otherKey);
     const trustedKey = crypto.createPublicKey(fs.readFileSync(key.replace(/\.pem$/, ".pub.pem")));
     const good = publish(plane, work, "1.1.0", key);
     const foreign = publish(plane, work, "1.0.5", otherKey);
@@ -135,15 +128,14 @@ test("firmware: signed, published on the proxy, declared in the ConfigMap, downl
     assert.equal(second.status, 206, "the second request asked for the rest with Range");
     assert.ok(second.bytes < good.bytes - 100_000, `the resumed answer carried ${second.bytes} of ${good.bytes} bytes: not from zero`);
 
-    const status = cli("firmware", "status", "--kubeconfig", plane.env.kubeconfig, "--dir", plane.proxy.dir);
+    const status = picoNode("firmware", "status", "--kubeconfig", plane.env.kubeconfig, "--dir", plane.proxy.dir);
     assert.match(status, /^pico-fw-1\s+1\.1\.0\s+1\.1\.0\s+Confirmed\s+running 1\.1\.0, confirmed/m, status);
 
     // ---- a Pico whose new image cannot renew its Lease: rolled back ----
     const [stuck] = await plane.sim(["pico-fw-2"], "lease_renew_ms=2000\n", { firmware: { version: "1.0.0", trustedKey, trialMs: 8_000 }, configMap: "default/pico-fw-2-config" });
     plane.kubectl(["create", "configmap", "pico-fw-2-config", "--from-literal=memory_values=0=1"]);
     await until("pico-fw-2 reports its firmware", () => firmwareCondition(plane, "pico-fw-2").condition?.reason === "Current", 30_000);
-    const fault = spawnSync("node", [CLI, "proxy", "fault", "pico-fw-2", "lease", "503", "--dir", plane.proxy.dir], { encoding: "utf8" });
-    assert.equal(fault.status, 0, fault.stderr);
+    picoNode("proxy", "fault", "pico-fw-2", "lease", "503", "--dir", plane.proxy.dir);
     declare(plane, "pico-fw-2-config", "1.1.0", good.sha256);
     await until("1.1.0 rolled back on pico-fw-2", () => firmwareCondition(plane, "pico-fw-2").condition?.reason === "RolledBack", 90_000, 500);
     const rolledBack = firmwareCondition(plane, "pico-fw-2");

@@ -11,7 +11,7 @@ import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import tls from "node:tls";
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { clusterUp, clusterDown, kubectl } from "../../dist/cli/cluster.js";
 import { startSims, freePort } from "../../dist/cli/sims.js";
 import { completeSettings, localPlaneSettings, writeProxyConfig, firmwareDir } from "../../dist/cli/proxy.js";
@@ -150,6 +150,13 @@ function request(mod, options, payload) {
     if (payload) req.write(payload);
     req.end();
   });
+}
+
+/** Runs `pico-node ARGS…` (from the repository root) and returns what it printed; fails the test unless it succeeds. */
+export function picoNode(...args) {
+  const r = spawnSync("node", ["bin/pico-node.mjs", ...args], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`pico-node ${args.join(" ")} exited ${r.status}:\n${r.stdout}${r.stderr}`);
+  return r.stdout;
 }
 
 export async function until(what, fn, timeoutMs = 20_000, stepMs = 250) {

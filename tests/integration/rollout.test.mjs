@@ -9,17 +9,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import crypto from "node:crypto";
-import { spawn, spawnSync } from "node:child_process";
-import { withPlane } from "./plane.mjs";
+import { spawn } from "node:child_process";
+import { withPlane, picoNode } from "./plane.mjs";
 
 const CLI = "bin/pico-node.mjs";
 const FLEET = ["roll-1", "roll-2", "roll-3", "roll-4"];
 
-function cli(...args) {
-  const r = spawnSync("node", [CLI, ...args], { encoding: "utf8" });
-  assert.equal(r.status, 0, `pico-node ${args.join(" ")}:\n${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
 
 /** Runs the rollout to its end; resolves with { status, out }. */
 function rollout(plane, image, ...args) {
@@ -37,16 +32,16 @@ test("firmware rollout: four Picos two at a time to 1.1.0; an image they refuse 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "pico-rollout-"));
   try {
     const key = path.join(work, "signing.pem");
-    cli("firmware", "keygen", "--key", key);
+    picoNode("firmware", "keygen", "--key", key);
     const other = path.join(work, "other.pem");
-    cli("firmware", "keygen", "--key", other);
+    picoNode("firmware", "keygen", "--key", other);
     const trustedKey = crypto.createPublicKey(fs.readFileSync(key.replace(/\.pem$/, ".pub.pem")));
     const image = (version, signer) => {
       const payload = path.join(work, `payload-${version}.bin`);
       fs.writeFileSync(payload, crypto.randomBytes(200_000));
       const out = path.join(work, `fw-${version}.pkfw`);
-      cli("firmware", "sign", payload, "--version", version, "--board", "sim", "--engine", "js", "--key", signer, "--out", out);
-      cli("firmware", "publish", out, "--dir", plane.proxy.dir, "--pubkey", signer.replace(/\.pem$/, ".pub.pem"));
+      picoNode("firmware", "sign", payload, "--version", version, "--board", "sim", "--engine", "js", "--key", signer, "--out", out);
+      picoNode("firmware", "publish", out, "--dir", plane.proxy.dir, "--pubkey", signer.replace(/\.pem$/, ".pub.pem"));
       return out;
     };
     // Each device follows a ConfigMap of its own, as enrolment gives it.
@@ -60,7 +55,7 @@ test("firmware rollout: four Picos two at a time to 1.1.0; an image they refuse 
     assert.match(good.out, /done: 4 device\(s\) on 1\.1\.0/);
     // Never more than two between their declaration and Confirmed.
     for (const m of good.out.matchAll(/(\d+) in flight/g)) assert.ok(Number(m[1]) <= 2, good.out);
-    const status = cli("firmware", "status", "--kubeconfig", plane.env.kubeconfig, "--dir", plane.proxy.dir);
+    const status = picoNode("firmware", "status", "--kubeconfig", plane.env.kubeconfig, "--dir", plane.proxy.dir);
     for (const name of FLEET) assert.match(status, new RegExp(`^${name}\\s+1\\.1\\.0\\s+1\\.1\\.0\\s+Confirmed`, "m"), status);
 
     const bad = await rollout(plane, image("1.2.0", other), "--max-unavailable", "1");

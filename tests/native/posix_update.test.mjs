@@ -14,28 +14,21 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import crypto from "node:crypto";
-import { spawnSync } from "node:child_process";
 import { startPosixShell } from "./posix_shell.mjs";
 
 const SHELL = process.env.PICO_POSIX_SHELL;
 const LAUNCHER = process.env.PICO_POSIX_LAUNCHER;
 const KEY = process.env.PICO_FIRMWARE_TEST_KEY;
 const NAME = "posix-update-1";
-const CLI = "bin/pico-node.mjs";
 const BOARD = `posix-${os.machine()}`;
 const TRIAL_S = 6;
 
-function cli(...args) {
-  const r = spawnSync("node", [CLI, ...args], { encoding: "utf8" });
-  assert.equal(r.status, 0, `pico-node ${args.join(" ")}:\n${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
 
 test("POSIX shell: a factory image, a corrupted update refused, 1.1.0 installed by swap and confirmed, a 1.2.0 that cannot become Ready rolled back", {
   skip: SHELL && LAUNCHER && KEY ? false : "the shell and launcher with a test signing key were not built (tests/native/run.mjs builds them)",
   timeout: 300_000,
 }, async () => {
-  const { withPlane, until } = await import("../integration/plane.mjs");
+  const { withPlane, until, picoNode } = await import("../integration/plane.mjs");
   const { freePort } = await import("../../dist/cli/sims.js");
   const { firmwareDir } = await import("../../dist/cli/proxy.js");
   const plane = await withPlane();
@@ -44,10 +37,10 @@ test("POSIX shell: a factory image, a corrupted update refused, 1.1.0 installed 
   try {
     const sign = (version) => {
       const out = path.join(state, `shell-${version}.pkfw`);
-      cli("firmware", "sign", SHELL, "--version", version, "--board", BOARD, "--engine", "aot", "--key", KEY, "--out", out);
+      picoNode("firmware", "sign", SHELL, "--version", version, "--board", BOARD, "--engine", "aot", "--key", KEY, "--out", out);
       return out;
     };
-    const publish = (file) => /firmware\.sha256: "([0-9a-f]{64})"/.exec(cli("firmware", "publish", file, "--dir", plane.proxy.dir, "--pubkey", KEY.replace(/\.pem$/, ".pub.pem")))[1];
+    const publish = (file) => /firmware\.sha256: "([0-9a-f]{64})"/.exec(picoNode("firmware", "publish", file, "--dir", plane.proxy.dir, "--pubkey", KEY.replace(/\.pem$/, ".pub.pem")))[1];
     const factory = sign("1.0.0");
     const good = publish(sign("1.1.0"));
     const stuck = publish(sign("1.2.0"));
@@ -95,8 +88,7 @@ test("POSIX shell: a factory image, a corrupted update refused, 1.1.0 installed 
     assert.ok(Number(/boot: on trial 1\.1\.0 \((\d+) swap steps/.exec(log)[1]) > 0, "the launcher swapped the image in");
 
     // 1.2.0 cannot renew its Lease (the proxy fails it): never Ready, never confirmed.
-    const fault = spawnSync("node", [CLI, "proxy", "fault", NAME, "lease", "503", "--dir", plane.proxy.dir], { encoding: "utf8" });
-    assert.equal(fault.status, 0, fault.stderr);
+    picoNode("proxy", "fault", NAME, "lease", "503", "--dir", plane.proxy.dir);
     declare("1.2.0", stuck);
     await until("1.2.0 rolled back", () => reason() === "RolledBack", 180_000, 500);
     const rolledBack = node();
