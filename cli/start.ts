@@ -159,6 +159,7 @@ this plane's signing key is ${signing.key}):
   npx pico-node firmware publish /tmp/pico-1.1.0.pkfw --dir ${proxy.dir} --pubkey ${signing.pub}
   kubectl patch configmap pico-config --type merge -p '{"data":{"firmware.version":"1.1.0","firmware.sha256":"<the sha256 publish printed>"}}'
   kubectl get node ${NODE} -o jsonpath='{.status.conditions[?(@.type=="PicoFirmware")].message}{"\n"}'
+  npx pico-node firmware status --local                          # per node: running and declared version, state
 
 Enrol another device and run it:
 
