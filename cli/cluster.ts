@@ -58,7 +58,8 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, quiet = f
 }
 
 export function kubectl(env: Kubeconfig, args: string[], input?: string): string {
-  const r = spawnSync("kubectl", ["--kubeconfig", env.kubeconfig, ...args], { input, encoding: "utf8" });
+  // A fleet's nodes or ConfigMaps as JSON run to megabytes (spawnSync's default stops at 1 MB).
+  const r = spawnSync("kubectl", ["--kubeconfig", env.kubeconfig, ...args], { input, encoding: "utf8", maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr.trim()}`);
   return r.stdout;
 }

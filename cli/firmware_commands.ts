@@ -8,7 +8,7 @@ import {
 } from "./firmware_image.js";
 import { proxyDirFrom } from "./proxy_commands.js";
 import { readProxySettings, firmwareDir } from "./proxy.js";
-import { defaultStateDir, kubectl, readEnv } from "./cluster.js";
+import { Kubeconfig, defaultStateDir, kubectl, readEnv } from "./cluster.js";
 import { listDevices } from "./devices.js";
 
 type Opt = Record<string, string>;
@@ -105,11 +105,16 @@ function cmdPublish(pos: string[], opt: Opt): void {
   console.log(`  firmware.sha256: "${sha}"`);
 }
 
+/** The cluster to ask: --kubeconfig, $KUBECONFIG, or the local control plane's. */
+function clusterFrom(opt: Opt, command: string): Kubeconfig {
+  const kubeconfig = opt.kubeconfig ?? process.env.KUBECONFIG ?? readEnv(opt.state ?? defaultStateDir())?.kubeconfig;
+  if (!kubeconfig) throw new Error(`firmware ${command}: pass --kubeconfig FILE or set KUBECONFIG (no local control plane is up)`);
+  return { kubeconfig };
+}
+
 /** Every node that reports PicoFirmware: what it runs, what its ConfigMap declares, and how the update goes. */
 function cmdStatus(opt: Opt): void {
-  const kubeconfig = opt.kubeconfig ?? process.env.KUBECONFIG ?? readEnv(opt.state ?? defaultStateDir())?.kubeconfig;
-  if (!kubeconfig) throw new Error("firmware status: pass --kubeconfig FILE or set KUBECONFIG (no local control plane is up)");
-  const env = { kubeconfig };
+  const env = clusterFrom(opt, "status");
   const nodes = JSON.parse(kubectl(env, ["get", "nodes", "-o", "json"])).items as any[];
   const declared = new Map<string, string>();
   for (const cm of JSON.parse(kubectl(env, ["get", "configmaps", "-A", "-o", "json"])).items as any[]) {
@@ -140,8 +145,7 @@ function cmdStatus(opt: Opt): void {
 
 /** pico-node firmware rollout IMAGE.pkfw: every enrolled device (or those --selector picks), a few at a time. */
 async function cmdRollout(pos: string[], opt: Opt): Promise<void> {
-  const kubeconfig = opt.kubeconfig ?? process.env.KUBECONFIG ?? readEnv(opt.state ?? defaultStateDir())?.kubeconfig;
-  if (!kubeconfig) throw new Error("firmware rollout: pass --kubeconfig FILE or set KUBECONFIG (no local control plane is up)");
+  const cluster = clusterFrom(opt, "rollout");
   const maxUnavailable = Number(opt["max-unavailable"] ?? 1);
   const deviceTimeoutS = Number(opt["timeout-s"] ?? 600);
   if (!Number.isInteger(maxUnavailable) || maxUnavailable < 1) throw new Error(`--max-unavailable ${opt["max-unavailable"]}: a whole number, 1 or more`);
@@ -149,7 +153,7 @@ async function cmdRollout(pos: string[], opt: Opt): Promise<void> {
   const { rollout } = await import("./rollout.js");
   const t0 = Date.now();
   const ok = await rollout({
-    image: readPayloadPath(pos[2]), kubeconfig, proxyDir: proxyDirFrom(opt), selector: opt.selector, maxUnavailable, deviceTimeoutS,
+    image: readPayloadPath(pos[2]), cluster, proxyDir: proxyDirFrom(opt), selector: opt.selector, maxUnavailable, deviceTimeoutS,
     say: (line) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`),
   });
   if (!ok) process.exitCode = 1;

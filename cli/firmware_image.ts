@@ -224,8 +224,8 @@ export interface Verdict {
   header: FirmwareHeader | null;
 }
 
-/** The device's checks (native/common/firmware_image.c), in its order; trusted null skips the key and signature. */
-export function checkImage(file: Buffer, trusted: crypto.KeyObject | null, expect: Expectations = {}): Verdict {
+/** What the header alone decides (firmware_header_check): the first eight checks of checkImage. */
+export function checkHeader(file: Buffer, trusted: crypto.KeyObject | null, expect: Expectations = {}): Verdict {
   const header = decodeHeader(file);
   const refuse = (reason: Reason): Verdict => ({ reason, header });
   if (!header) return refuse("NotSigned");
@@ -236,6 +236,15 @@ export function checkImage(file: Buffer, trusted: crypto.KeyObject | null, expec
   if (trusted && !header.keyId.equals(keyId(publicPoint(trusted)))) return refuse("UnknownKey");
   if (trusted && !crypto.verify("sha256", file.subarray(0, SIGNED_BYTES), { key: trusted, dsaEncoding: "ieee-p1363" }, header.signature)) return refuse("BadSignature");
   if (expect.slotBytes !== undefined && HEADER_BYTES + header.payloadBytes > expect.slotBytes) return refuse("TooLarge");
+  return { reason: "OK", header };
+}
+
+/** The device's checks (native/common/firmware_image.c), in its order; trusted null skips the key and signature. */
+export function checkImage(file: Buffer, trusted: crypto.KeyObject | null, expect: Expectations = {}): Verdict {
+  const verdict = checkHeader(file, trusted, expect);
+  const header = verdict.header;
+  if (verdict.reason !== "OK" || !header) return verdict;
+  const refuse = (reason: Reason): Verdict => ({ reason, header });
   const payload = file.subarray(HEADER_BYTES);
   if (payload.length !== header.payloadBytes || !sha256(payload).equals(header.payloadSha256)) return refuse("Corrupted");
   if (expect.declaredSha256 !== undefined && sha256(file).toString("hex") !== expect.declaredSha256.toLowerCase()) return refuse("DigestMismatch");

@@ -6,7 +6,7 @@
 // again to resume: devices already on the version are skipped, those in flight
 // are waited for.
 import fs from "node:fs";
-import { spawnSync } from "node:child_process";
+import { Kubeconfig, kubectl } from "./cluster.js";
 import { decodeHeader, fileSha256, formatVersion } from "./firmware_image.js";
 import { listDevices } from "./devices.js";
 
@@ -17,7 +17,7 @@ const POLL_MS = 2_000;
 
 export interface RolloutOptions {
   image: string;
-  kubeconfig: string;
+  cluster: Kubeconfig;
   proxyDir: string;
   selector?: string;
   maxUnavailable: number;
@@ -29,12 +29,6 @@ export interface RolloutOptions {
 interface Device {
   node: string;
   configMap: string; // namespace/name
-}
-
-function kubectl(kubeconfig: string, args: string[]): string {
-  const r = spawnSync("kubectl", ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr.trim()}`);
-  return r.stdout;
 }
 
 interface Seen {
@@ -54,7 +48,7 @@ export async function rollout(o: RolloutOptions): Promise<boolean> {
   if (!(o.maxUnavailable >= 1)) throw new Error("--max-unavailable must be 1 or more");
 
   const configMaps = new Map(listDevices(o.proxyDir).map((d) => [d.name, d.configMap]));
-  const nodes = JSON.parse(kubectl(o.kubeconfig, ["get", "nodes", ...(o.selector ? ["-l", o.selector] : []), "-o", "json"])).items as any[];
+  const nodes = JSON.parse(kubectl(o.cluster, ["get", "nodes", ...(o.selector ? ["-l", o.selector] : []), "-o", "json"])).items as any[];
   const devices: Device[] = [];
   for (const n of nodes) {
     const name = n.metadata.name as string;
@@ -70,8 +64,8 @@ export async function rollout(o: RolloutOptions): Promise<boolean> {
 
   const look = (): Map<string, Seen> => {
     const seen = new Map<string, Seen>();
-    const all = JSON.parse(kubectl(o.kubeconfig, ["get", "nodes", "-o", "json"])).items as any[];
-    const cms = JSON.parse(kubectl(o.kubeconfig, ["get", "configmaps", "-A", "-o", "json"])).items as any[];
+    const all = JSON.parse(kubectl(o.cluster, ["get", "nodes", "-o", "json"])).items as any[];
+    const cms = JSON.parse(kubectl(o.cluster, ["get", "configmaps", "-A", "-o", "json"])).items as any[];
     const declared = new Map(cms.map((c) => [`${c.metadata.namespace}/${c.metadata.name}`, c.data?.["firmware.sha256"] === sha256 ? c.data?.["firmware.version"] : null]));
     for (const d of devices) {
       const n = all.find((x) => x.metadata.name === d.node);
@@ -114,7 +108,7 @@ export async function rollout(o: RolloutOptions): Promise<boolean> {
     const waiting = devices.filter((d) => !isDone(seen.get(d.node)!) && seen.get(d.node)!.declared !== version);
     for (const d of waiting.slice(0, Math.max(0, o.maxUnavailable - inFlight.length))) {
       const [ns, name] = d.configMap.split("/");
-      kubectl(o.kubeconfig, ["-n", ns, "patch", "configmap", name, "--type", "merge", "-p", JSON.stringify({ data: { "firmware.version": version, "firmware.sha256": sha256 } })]);
+      kubectl(o.cluster, ["-n", ns, "patch", "configmap", name, "--type", "merge", "-p", JSON.stringify({ data: { "firmware.version": version, "firmware.sha256": sha256 } })]);
       declaredAt.set(d.node, Date.now());
       o.say(`declared ${version} for ${d.node} (${d.configMap}); ${done.length} done, ${inFlight.length + 1} in flight`);
       inFlight.push(d);

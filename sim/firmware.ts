@@ -5,10 +5,9 @@
 // confirm within a bounded time, and a rollback when it does not. The payload
 // of a simulator image is never run: what "boots" is the same core.wasm,
 // reporting the version the bootloader says it runs.
-import crypto from "node:crypto";
+import type crypto from "node:crypto";
 import {
-  HEADER_BYTES, SIGNED_BYTES, REASONS, SIM_BOARD, SIM_ENGINE, Reason, Version,
-  decodeHeader, keyId, publicPoint, formatVersion, parseVersion,
+  HEADER_BYTES, REASONS, SIM_BOARD, SIM_ENGINE, Reason, Version, checkHeader, checkImage, formatVersion, parseVersion,
 } from "../cli/firmware_image.js";
 
 /** The slot a Pico W has for a download (docs/firmware-update.md), header included. */
@@ -34,12 +33,10 @@ export class SimFirmware {
   private verified: Version | null = null;
   private installRequested = false;
   private trialDeadline = 0;
-  private readonly trustedId: Buffer;
   readonly trialMs: number;
 
   constructor(private readonly opts: SimFirmwareOptions) {
     this.running = parseVersion(opts.version, "firmware version");
-    this.trustedId = keyId(publicPoint(opts.trustedKey));
     this.trialMs = opts.trialMs ?? DEFAULT_TRIAL_MS;
   }
 
@@ -75,23 +72,14 @@ export class SimFirmware {
 
   /** What the device checks once the header is in: the key, the signature, the size (the core judged the rest). */
   private headerRefusal(): Reason | null {
-    const header = decodeHeader(this.slot);
-    if (!header) return "NotSigned";
-    if (!header.keyId.equals(this.trustedId)) return "UnknownKey";
-    const signed = this.slot.subarray(0, SIGNED_BYTES);
-    if (!crypto.verify("sha256", signed, { key: this.opts.trustedKey, dsaEncoding: "ieee-p1363" }, header.signature)) return "BadSignature";
-    if (HEADER_BYTES + header.payloadBytes > SIM_SLOT_BYTES) return "TooLarge";
-    return null;
+    const { reason } = checkHeader(this.slot.subarray(0, HEADER_BYTES), this.opts.trustedKey, { slotBytes: SIM_SLOT_BYTES });
+    return reason === "OK" ? null : reason;
   }
 
   /** firmware_slot_finish: 0 installable, or a reason code. */
   finish(declaredSha256: Uint8Array): number {
-    const header = decodeHeader(this.slot);
-    if (!header) return code("NotSigned");
-    const payload = this.slot.subarray(HEADER_BYTES);
-    const digest = crypto.createHash("sha256").update(payload).digest();
-    if (payload.length !== header.payloadBytes || !digest.equals(header.payloadSha256)) return code("Corrupted");
-    if (!crypto.createHash("sha256").update(this.slot).digest().equals(Buffer.from(declaredSha256))) return code("DigestMismatch");
+    const { reason, header } = checkImage(this.slot, this.opts.trustedKey, { slotBytes: SIM_SLOT_BYTES, declaredSha256: Buffer.from(declaredSha256).toString("hex") });
+    if (reason !== "OK" || !header) return code(reason === "OK" ? "NotSigned" : reason);
     this.verified = header.version;
     return 0;
   }

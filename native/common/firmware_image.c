@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "le_bytes.h"
 #include "mbedtls/bignum.h"
 #include "mbedtls/ecdsa.h"
 #include "mbedtls/ecp.h"
@@ -25,12 +26,6 @@ enum {
   SIGNATURE_HALF = 32,
 };
 
-static uint16_t u16_at(const uint8_t *bytes, size_t at) { return (uint16_t)(bytes[at] | bytes[at + 1] << 8); }
-
-static uint32_t u32_at(const uint8_t *bytes, size_t at) {
-  return (uint32_t)bytes[at] | (uint32_t)bytes[at + 1] << 8 | (uint32_t)bytes[at + 2] << 16 | (uint32_t)bytes[at + 3] << 24;
-}
-
 static bool all_zero(const uint8_t *bytes, size_t from, size_t to) {
   for (size_t i = from; i < to; i++)
     if (bytes[i] != 0) return false;
@@ -52,10 +47,10 @@ static int compare_versions(firmware_version a, firmware_version b) {
 }
 
 static bool is_version_1_header(const uint8_t *h) {
-  return memcmp(h + AT_MAGIC, "PKFW", 4) == 0 && u16_at(h, AT_HEADER_VERSION) == HEADER_VERSION &&
-         u16_at(h, AT_HEADER_BYTES) == FIRMWARE_HEADER_BYTES && u16_at(h, AT_FLAGS) == 0 &&
+  return memcmp(h + AT_MAGIC, "PKFW", 4) == 0 && le_get16(h + AT_HEADER_VERSION) == HEADER_VERSION &&
+         le_get16(h + AT_HEADER_BYTES) == FIRMWARE_HEADER_BYTES && le_get16(h + AT_FLAGS) == 0 &&
          all_zero(h, AT_RESERVED, AT_SIGNATURE) && all_zero(h, AT_SIGNATURE_END, FIRMWARE_HEADER_BYTES) &&
-         u32_at(h, AT_PAYLOAD_BYTES) > 0;
+         le_get32(h + AT_PAYLOAD_BYTES) > 0;
 }
 
 static bool key_id_matches(const uint8_t *h, const uint8_t *trusted_key) {
@@ -109,7 +104,7 @@ firmware_reason firmware_header_check(const uint8_t *bytes, size_t len, const fi
   if (expect->trusted_key == NULL || !key_id_matches(bytes, expect->trusted_key)) return FIRMWARE_UNKNOWN_KEY;
   firmware_reason signature = check_signature(bytes, expect->trusted_key);
   if (signature != FIRMWARE_OK) return signature;
-  uint32_t payload_bytes = u32_at(bytes, AT_PAYLOAD_BYTES);
+  uint32_t payload_bytes = le_get32(bytes + AT_PAYLOAD_BYTES);
   if ((uint64_t)FIRMWARE_HEADER_BYTES + payload_bytes > expect->slot_bytes) return FIRMWARE_TOO_LARGE;
   out->version = version;
   copy_name(out->board, bytes + AT_BOARD);
@@ -172,5 +167,5 @@ const char *firmware_reason_message(firmware_reason reason) {
 }
 
 firmware_version firmware_header_version(const uint8_t header_bytes[FIRMWARE_HEADER_BYTES]) {
-  return (firmware_version){u16_at(header_bytes, AT_VERSION), u16_at(header_bytes, AT_VERSION + 2), u16_at(header_bytes, AT_VERSION + 4)};
+  return (firmware_version){le_get16(header_bytes + AT_VERSION), le_get16(header_bytes + AT_VERSION + 2), le_get16(header_bytes + AT_VERSION + 4)};
 }

@@ -5,7 +5,7 @@
 #define PIECE_BYTES 256u // a page: small enough for a bootloader's stack
 
 firmware_reason firmware_slot_check(const flash_device *flash, uint32_t offset, const firmware_expectations *expect,
-                                    bool judge_version, const uint8_t *declared_file_sha256, uint32_t *file_bytes) {
+                                    bool judge_version, const uint8_t *declared_file_sha256, firmware_header *out) {
   uint8_t header_bytes[FIRMWARE_HEADER_BYTES];
   if (offset > flash->size || flash->size - offset < FIRMWARE_HEADER_BYTES ||
       !flash->read(flash->ctx, offset, header_bytes, FIRMWARE_HEADER_BYTES))
@@ -32,6 +32,6 @@ firmware_reason firmware_slot_check(const flash_device *flash, uint32_t offset, 
     done += n;
   }
   verdict = firmware_stream_finish(&stream, declared_file_sha256);
-  if (verdict == FIRMWARE_OK && file_bytes) *file_bytes = FIRMWARE_HEADER_BYTES + header.payload_bytes;
+  if (verdict == FIRMWARE_OK && out) *out = header;
   return verdict;
 }

@@ -14,10 +14,11 @@
 /**
  * The image at offset: its header against expect (with judge_version false the header's own version stands
  * for expect's declared and running ones: a bootloader knows no declaration), then its payload; the whole
- * file's SHA-256 against declared_file_sha256 unless NULL. *file_bytes gets the file's size when it is OK.
+ * file's SHA-256 against declared_file_sha256 unless NULL. *header (unless NULL) gets the header's fields
+ * when it is OK: the file is FIRMWARE_HEADER_BYTES + header->payload_bytes long.
  * FIRMWARE_CORRUPTED also when the flash cannot be read.
  */
 firmware_reason firmware_slot_check(const flash_device *flash, uint32_t offset, const firmware_expectations *expect,
-                                    bool judge_version, const uint8_t *declared_file_sha256, uint32_t *file_bytes);
+                                    bool judge_version, const uint8_t *declared_file_sha256, firmware_header *header);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "device_firmware.h"
 #include "firmware_slot.h"
+#include "le_bytes.h"
 #include "logf.h"
 #include "posix_firmware.h"
 #include "posix_ota.h"
@@ -32,8 +33,9 @@ bool posix_firmware_open(const char *flash_path) {
 }
 
 static void put_version(uint8_t *out, firmware_version v) {
-  const uint16_t parts[3] = {v.major, v.minor, v.patch};
-  for (int i = 0; i < 3; i++) out[2 * i] = (uint8_t)parts[i], out[2 * i + 1] = (uint8_t)(parts[i] >> 8);
+  le_put16(out, v.major);
+  le_put16(out + 2, v.minor);
+  le_put16(out + 4, v.patch);
 }
 
 int32_t device_firmware_identity(uint8_t out[DEVICE_FIRMWARE_IDENTITY_BYTES]) {
@@ -114,9 +116,10 @@ int32_t device_firmware_slot_finish(const uint8_t declared_sha256[32]) {
   }
   // Checked as written: read back from the slot, so the bytes installed are the bytes checked.
   firmware_expectations expect = posix_ota_expectations(&fw.ota);
-  uint32_t bytes = 0;
-  firmware_reason verdict = firmware_slot_check(fw.ota.areas.flash, fw.ota.areas.download_offset, &expect, false, declared_sha256, &bytes);
+  firmware_header header;
+  firmware_reason verdict = firmware_slot_check(fw.ota.areas.flash, fw.ota.areas.download_offset, &expect, false, declared_sha256, &header);
   if (verdict == FIRMWARE_NO_MEMORY) return DEVICE_FIRMWARE_FLASH_FAILED;
+  uint32_t bytes = verdict == FIRMWARE_OK ? FIRMWARE_HEADER_BYTES + header.payload_bytes : 0;
   if (verdict == FIRMWARE_OK && bytes != fw.held) verdict = FIRMWARE_CORRUPTED; // more than the header declares
   fw.verified_bytes = verdict == FIRMWARE_OK ? bytes : 0;
   return (int32_t)verdict;

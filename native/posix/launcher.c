@@ -62,9 +62,20 @@ static uint64_t now_ms(void) {
   return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
+/** What ota_boot's checks found: the header of the slot checked last (the run slot, when it says boot it). */
+typedef struct boot_check {
+  posix_ota *ota;
+  uint32_t offset; // UINT32_MAX: nothing passed
+  firmware_header header;
+} boot_check;
+
 static bool check_slot(void *ctx, const flash_device *flash, uint32_t offset, uint32_t sectors) {
   (void)flash, (void)sectors;
-  return posix_ota_slot_ok(ctx, offset, NULL);
+  boot_check *c = ctx;
+  c->offset = UINT32_MAX;
+  if (!posix_ota_slot_ok(c->ota, offset, &c->header)) return false;
+  c->offset = offset;
+  return true;
 }
 
 /** Writes IMAGE into the run slot (an empty one: a new board). */
@@ -167,16 +178,18 @@ int main(int argc, char **argv) {
 
   while (!stopping) {
     ota_boot_result boot;
-    if (!ota_boot(&ota.areas, check_slot, &ota, &boot)) {
+    boot_check checked = {.ota = &ota, .offset = UINT32_MAX};
+    if (!ota_boot(&ota.areas, check_slot, &checked, &boot)) {
       say("the flash file failed during boot; trying again");
       sleep(1);
       continue;
     }
-    firmware_header header;
-    if (boot.action != OTA_BOOT_RUN_SLOT || !posix_ota_slot_ok(&ota, ota.areas.run_offset, &header)) {
+    // ota_boot checks the run slot before it says boot it: that check's header is the image's.
+    if (boot.action != OTA_BOOT_RUN_SLOT || checked.offset != ota.areas.run_offset) {
       say("no bootable image in the run slot");
       return 1;
     }
+    const firmware_header header = checked.header;
     say("boot: %s %u.%u.%u (%u swap steps this boot)", phase_name(boot.state.phase), header.version.major, header.version.minor,
         header.version.patch, boot.swap_steps);
     if (!extract_payload(&ota, &header, program)) {

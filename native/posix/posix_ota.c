@@ -40,13 +40,5 @@ firmware_expectations posix_ota_expectations(const posix_ota *ota) {
 
 bool posix_ota_slot_ok(const posix_ota *ota, uint32_t offset, firmware_header *header) {
   firmware_expectations expect = posix_ota_expectations(ota);
-  if (firmware_slot_check(&ota->file.device, offset, &expect, false, NULL, NULL) != FIRMWARE_OK) return false;
-  if (header) {
-    uint8_t bytes[FIRMWARE_HEADER_BYTES];
-    if (!ota->file.device.read(ota->file.device.ctx, offset, bytes, sizeof bytes)) return false;
-    expect.declared = expect.running = firmware_header_version(bytes);
-    expect.allow_downgrade = true;
-    if (firmware_header_check(bytes, sizeof bytes, &expect, header) != FIRMWARE_OK) return false;
-  }
-  return true;
+  return firmware_slot_check(&ota->file.device, offset, &expect, false, NULL, header) == FIRMWARE_OK;
 }
