@@ -22,6 +22,8 @@ export { ENGINES } from "../dist/cli/firmware.js";
 /** Where `pico-node firmware build --board pico --engine E` puts the emulator image. */
 export const emulatorBuild = (engine) => firmwareBuildDir("pico", engine);
 export const emulatorElf = (engine) => path.join(emulatorBuild(engine), "k3s_pico_node.elf");
+/** The emulator image built with the test signing key: k3s_pico_boot and k3s_pico_node for the run slot. */
+export const emulatorUpdateBuild = (engine) => `${emulatorBuild(engine)}-updates`;
 export const DEVICE_CONFIG = CONFIG; // node pico-test-1, api http://10.0.0.2:6080, the tests' token
 export const CLOCK_HZ = 125e6;
 const FLASH_BASE = 0x10000000;
@@ -164,12 +166,14 @@ export function completeMessage(text) {
 
 export class EmulatedPico {
   /**
-   * @param {{ elf: string, bootrom: Uint32Array, api?: (req, conn) => string|null, deviceConfig?: string, world?: TlsWorld }} opt
-   * deviceConfig replaces the device configuration embedded in the image (up to its 4 KB). With a world
+   * @param {{ elf: string, bootrom: Uint32Array, api?: (req, conn) => string|Uint8Array|null, deviceConfig?: string, world?: TlsWorld,
+   *   arrangeFlash?: (mcu) => void }} opt
+   * deviceConfig replaces the device configuration embedded in the image (up to its 4 KB). arrangeFlash then
+   * changes the flash before the first power-on (a bootloader and a signed image: the update test). With a world
    * (bench/firmware_tls.mjs), the configuration carries its client CA, the API signs the device's CSR and
    * answers reviews, and request() speaks TLS to the kubelet port.
    */
-  constructor({ elf, bootrom, api, deviceConfig, world } = {}) {
+  constructor({ elf, bootrom, api, deviceConfig, world, arrangeFlash } = {}) {
     this.world = world ?? null;
     if (world && deviceConfig === undefined) deviceConfig = world.deviceConfig();
     this.sessions = new Map(); // request(): a TLS session per client identity, resumed
@@ -191,6 +195,7 @@ export class EmulatedPico {
     this.powerOn((mcu) => {
       loadElf(mcu, elf);
       if (deviceConfig !== undefined) patchDeviceConfig(mcu, elf, deviceConfig);
+      arrangeFlash?.(mcu);
     });
     this.console = "";
     this.lines = [];
@@ -383,7 +388,7 @@ export class EmulatedPico {
       const exchange = { method: req.method, target: req.target, start: this.lastWake, startMs: this.lastWakeMs, requested: this.cycles, end: null };
       c.exchanges.push(exchange);
       const answer = this.api(req, c, this);
-      if (answer) exchange.status = Number(answer.slice(9, 12));
+      if (answer) exchange.status = Number(Buffer.from(answer.slice(9, 12)).toString("latin1")); // a string, or bytes (a file)
       if (answer) this.data(c.handle, answer);
       if (answer && !/transfer-encoding: chunked/i.test(answer)) this.unsettled.push(exchange);
     }

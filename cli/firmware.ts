@@ -56,11 +56,15 @@ export function firmwareBuild(opt: Record<string, string>): string {
   // mbedTLS 2.28.8 for the kubelet port's TLS (pico_mbedtls; the SDK's own lib/mbedtls is 3.6).
   const mbedtls = opt.mbedtls ?? process.env.PICO_MBEDTLS_PATH;
   if (mbedtls) defs.push(`-DPICO_MBEDTLS_PATH=${path.resolve(mbedtls)}`);
+  // A trusted key makes an updatable build: the bootloader k3s_pico_boot, the firmware linked for the run slot.
+  const pubkey = opt["firmware-pubkey"] ?? process.env.PICO_FIRMWARE_PUBKEY;
+  if (pubkey) defs.push(`-DPICO_FIRMWARE_PUBKEY=${path.resolve(pubkey)}`);
   const generator = has("ninja") && !fs.existsSync(path.join(buildDir, "Makefile")) ? ["-G", "Ninja"] : [];
   run("cmake", ["-S", ROOT, "-B", buildDir, ...generator, ...defs]);
 
   step(3, `compile and link (pico-sdk, ${board === "pico" ? "the fake network" : "cyw43-driver, lwIP"}, ${engine === "aot" ? "core.wasm through wasm2c" : "wasm3"}, the shell)`);
-  run("cmake", ["--build", buildDir, "--target", "k3s_pico_node", "--", ...(generator.length || fs.existsSync(path.join(buildDir, "build.ninja")) ? [] : ["-j2"])]);
+  const targets = pubkey ? ["k3s_pico_node", "k3s_pico_boot"] : ["k3s_pico_node"];
+  run("cmake", ["--build", buildDir, "--target", ...targets, "--", ...(generator.length || fs.existsSync(path.join(buildDir, "build.ninja")) ? [] : ["-j2"])]);
   const uf2 = path.join(buildDir, "k3s_pico_node.uf2");
   const elf = path.join(buildDir, "k3s_pico_node.elf");
 
@@ -73,6 +77,17 @@ export function firmwareBuild(opt: Record<string, string>): string {
   const tool = [picotool && path.join(picotool, "picotool"), "picotool"].find((t) => t && spawnSync(t, ["version"], { stdio: "ignore" }).status === 0);
   if (tool && fs.existsSync(uf2)) run(tool, ["info", "-a", uf2]);
   else if (!fs.existsSync(uf2)) console.log("no UF2 (pico-sdk builds one only with picotool ≥ 2.1.1: pass --picotool)");
+  if (pubkey) {
+    const boot = spawnSync("arm-none-eabi-size", [path.join(buildDir, "k3s_pico_boot.elf")], { encoding: "utf8" });
+    if (boot.status === 0) {
+      const [text, data] = boot.stdout.split("\n")[1].trim().split(/\s+/).map(Number);
+      console.log(`bootloader k3s_pico_boot: flash ${((text + data) / 1024).toFixed(1)} KB of 36 KB`);
+    }
+    const bin = path.join(buildDir, "k3s_pico_node.bin");
+    console.log(`\nthe image for the run slot: ${bin}\nsign it: pico-node firmware sign --board ${board} --engine ${engine} --version X.Y.Z ${path.relative(process.cwd(), bin)}` +
+      `\n(docs/firmware-update.md, "The Pico W": the first flash over USB, then updates)`);
+    return bin;
+  }
   console.log(`\n${fs.existsSync(uf2) ? uf2 : elf}`);
   return uf2;
 }

@@ -67,8 +67,8 @@ export function compareVersions(a: Version, b: Version): number {
 }
 
 export function checkBoard(board: string): string {
-  if (!/^(pico_w|sim|posix-[a-z0-9_]+)$/.test(board) || board.length > NAME_FIELD_BYTES) {
-    throw new Error(`--board "${board}": expected pico_w, sim (the simulator) or posix-<machine> (e.g. posix-x86_64), at most ${NAME_FIELD_BYTES} characters`);
+  if (!/^(pico_w|pico|sim|posix-[a-z0-9_]+)$/.test(board) || board.length > NAME_FIELD_BYTES) {
+    throw new Error(`--board "${board}": expected pico_w, pico (the rp2040js emulator image), sim (the simulator) or posix-<machine> (e.g. posix-x86_64), at most ${NAME_FIELD_BYTES} characters`);
   }
   return board;
 }

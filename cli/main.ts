@@ -52,11 +52,13 @@ const USAGE = `usage: pico-node <command> [options]
                              for board sim, engine js), starting at --firmware-version (1.0.0)
   firmware build           the Pico W firmware (k3s_pico_node.uf2); --device FILE,
                            --engine aot|wasm3 (default aot), --board pico_w|pico,
-                           --sdk/--picotool/--wasm3/--mbedtls DIRs, --build-dir DIR (README "Firmware")
+                           --sdk/--picotool/--wasm3/--mbedtls DIRs, --build-dir DIR (README "Firmware");
+                           --firmware-pubkey F (or PICO_FIRMWARE_PUBKEY): an updatable build, the
+                           bootloader k3s_pico_boot and the firmware for its run slot
   firmware keygen [--key PATH]   an ECDSA P-256 key for signing updates (default
                            ~/.config/pico-node/firmware-signing.pem, 0600, never in the repo; the
                            public key beside it as <name>.pub.pem); never overwrites a key
-  firmware sign PAYLOAD --version X.Y.Z --board pico_w|sim|posix-<machine> --engine aot|wasm3|js
+  firmware sign PAYLOAD --version X.Y.Z --board pico_w|pico|sim|posix-<machine> --engine aot|wasm3|js
                 [--key PATH] [--out FILE]   a signed update image (.pkfw, docs/firmware-update.md)
   firmware verify FILE.pkfw [--pubkey PATH] [--sha256 HEX]   its header, then OK or the refusal
   firmware publish FILE.pkfw [--dir PROXYDIR | --store DIR] [--pubkey PATH]   copy it where the

@@ -73,6 +73,9 @@ void *hal_stack_floor(void);
 void hal_watchdog_feed(void);
 /** Starts afresh after repeated core traps (board: watchdog reboot; POSIX: exit for a supervisor). */
 void hal_reboot(const char *why) __attribute__((noreturn));
+/** A planned restart into the bootloader (an update to install, a trial image that ran out of time): at once,
+ *  and not counted as a failure (board: watchdog reboot; POSIX: exit for the launcher). */
+void hal_restart(const char *why) __attribute__((noreturn));
 /** Stops for a failure no restart can fix (bad configuration, wrong core.wasm): logs it, never returns. */
 void hal_fatal(const char *why) __attribute__((noreturn));
 

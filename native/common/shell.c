@@ -71,8 +71,9 @@ uint32_t shell_step(shell *sh) {
     since = 0;
   }
   region_persistence_step(&sh->persistence);
-  // The core asked for an install and its call has returned: the bootloader takes over.
-  if (device_firmware_restart_due()) hal_reboot("restarting into the bootloader to install a firmware update");
+  // The core asked for an install and its call has returned (or an image on trial ran out of time): the
+  // bootloader takes over.
+  if (device_firmware_restart_due()) hal_restart("restarting into the bootloader (firmware update)");
   if (!sh->core.running) {
     int32_t wait = (int32_t)(sh->boot_retry_ms - now);
     if (sh->core.loaded || wait <= 0) { // trapped (still loaded), or a boot's retry is due

@@ -5,7 +5,8 @@
 // grows with each fatal error in a row (reboot_backoff.h), then reboots
 // through the watchdog. The count lives in watchdog scratch registers 0-2,
 // which keep their value over a watchdog reboot and clear at power-on (the
-// SDK uses 4-7).
+// SDK uses 4-7). hal_restart is the planned restart into the bootloader (an
+// update): at once, uncounted.
 #include <string.h>
 
 #include "hal.h"
@@ -79,6 +80,13 @@ static void __attribute__((noreturn)) stop_and_reboot(const char *why, bool may_
 }
 
 void hal_fatal(const char *why) { stop_and_reboot(why, true); }
+
+void hal_restart(const char *why) {
+  logf_line(LOG_INFO, "%s", why);
+  stdio_flush();
+  watchdog_reboot(0, 0, 10);
+  for (;;) tight_loop_contents();
+}
 
 void hal_reboot(const char *why) { stop_and_reboot(why, true); }
 

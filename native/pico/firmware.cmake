@@ -110,6 +110,36 @@ else()
 endif()
 message(STATUS "${PICO_NODE_TLS_FEATURE}")
 
+# ---- firmware updates (docs/firmware-update.md): with a trusted key, our bootloader (k3s_pico_boot) owns the
+# start of flash and the firmware runs from the run slot, after its signed header (flash_layout.h). Without one,
+# the firmware starts at the beginning of flash and takes no updates.
+include(${SHELL_COMMON_DIR}/firmware_key.cmake)
+if(PICO_FIRMWARE_PUBKEY)
+  if(NOT TARGET pico_mbedtls)
+    message(FATAL_ERROR "PICO_FIRMWARE_PUBKEY needs mbedTLS (the image check's ECDSA): set PICO_MBEDTLS_PATH to mbedtls 2.28.8")
+  endif()
+  set(update_sources ${SHELL_FIRMWARE_SOURCES} ${SHELL_COMMON_DIR}/device_firmware_slots.c ${PICO_DIR}/pico_ota.c
+    ${PICO_DIR}/firmware_updates.c)
+  # The SDK's linker script takes FLASH from pico_flash_region.ld: each placement gets a copy of the script
+  # (made here, in the build directory) that includes its own region instead. The numbers are flash_layout.h's
+  # (firmware_updates.c checks the image's at boot): the bootloader's 36 KB at the start; the firmware after
+  # the run slot's header (0x9000 + 256), at most the slot less a sector (ota_swap.h) less the header.
+  set(sdk_memmap ${PICO_SDK_PATH}/src/rp2_common/pico_crt0/rp2040/memmap_default.ld)
+  function(flash_region target name origin length)
+    file(READ ${sdk_memmap} script)
+    string(REPLACE "INCLUDE \"pico_flash_region.ld\"" "FLASH(rx) : ORIGIN = ${origin}, LENGTH = ${length}" placed "${script}")
+    if(placed STREQUAL script)
+      message(FATAL_ERROR "${sdk_memmap} no longer includes pico_flash_region.ld: place ${target} another way")
+    endif()
+    file(WRITE ${CMAKE_BINARY_DIR}/memmap_${name}.ld "${placed}")
+    pico_set_linker_script(${target} ${CMAKE_BINARY_DIR}/memmap_${name}.ld)
+  endfunction()
+  message(STATUS "firmware updates: images signed with ${PICO_FIRMWARE_PUBKEY}; bootloader k3s_pico_boot")
+else()
+  set(update_sources ${SHELL_FIRMWARE_ABSENT_SOURCES} ${PICO_DIR}/firmware_updates_absent.c)
+  message(STATUS "firmware updates: none (set PICO_FIRMWARE_PUBKEY to a signing key's .pub.pem)")
+endif()
+
 # The host ABI the shell speaks, as core_runner.h defines it (picotool info shows it).
 file(STRINGS ${SHELL_COMMON_DIR}/core_runner.h abi_line REGEX "^#define HOST_ABI_VERSION ")
 string(REGEX REPLACE "^#define HOST_ABI_VERSION ([0-9]+)u.*" "\\1" PICO_NODE_HOST_ABI "${abi_line}")
@@ -119,6 +149,7 @@ function(pico_node_target target)
   target_compile_definitions(${target} PRIVATE
     PICO_NODE_VERSION="${PICO_NODE_VERSION}" PICO_NODE_URL="${PICO_NODE_URL}"
     PICO_NODE_ENGINE_FEATURE="${PICO_NODE_ENGINE_DESCRIPTION}, host ABI ${PICO_NODE_HOST_ABI}"
+    PICO_NODE_BOARD_NAME="${PICO_BOARD}" PICO_NODE_ENGINE_NAME="${PICO_NODE_ENGINE}"
     PICO_STDIO_ENABLE_CRLF_SUPPORT=1 PICO_PANIC_FUNCTION=pico_panic ${board_definitions}
     # A failed allocation returns NULL to its caller, which copes (a refused send, a core restarted on a fresh
     # heap), rather than panicking: out of memory is never fatal (README, Surviving a real board).
@@ -132,18 +163,42 @@ endfunction()
 
 add_executable(k3s_pico_node
   ${PICO_DIR}/firmware_main.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/region_flash.c
-  ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
-  ${PICO_DIR}/binary_info.c ${network_sources} ${SHELL_COMMON_SOURCES} ${tls_sources} ${SHELL_FIRMWARE_ABSENT_SOURCES}
+  ${PICO_DIR}/flash_area.c ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
+  ${PICO_DIR}/binary_info.c ${network_sources} ${SHELL_COMMON_SOURCES} ${tls_sources} ${update_sources}
   ${generated}/core_wasm.c ${generated}/device_config_text.c)
 pico_node_target(k3s_pico_node)
 target_link_libraries(k3s_pico_node PRIVATE ${tls_libraries})
+if(PICO_FIRMWARE_PUBKEY)
+  target_link_libraries(k3s_pico_node PRIVATE pico_mbedtls)
+  firmware_trusted_key(k3s_pico_node)
+  flash_region(k3s_pico_node run-slot "0x10009100" "966400")
+
+  # The bootloader: the image check and the swap (native/common), the update areas, a UART console.
+  add_executable(k3s_pico_boot ${PICO_DIR}/bootloader/boot_main.c ${PICO_DIR}/pico_ota.c ${PICO_DIR}/flash_area.c
+    ${SHELL_FIRMWARE_SOURCES} ${SHELL_COMMON_DIR}/sha256.c ${SHELL_COMMON_DIR}/crc32.c)
+  # Its own mbedtls_config.h (signature checks only) comes before native/common's.
+  target_include_directories(k3s_pico_boot BEFORE PRIVATE ${PICO_DIR}/bootloader)
+  target_include_directories(k3s_pico_boot PRIVATE ${PICO_DIR} ${SHELL_COMMON_DIR})
+  # printf without floating point or 64-bit numbers, no alarm pool (it only busy-waits): smaller.
+  target_compile_definitions(k3s_pico_boot PRIVATE PICO_NODE_BOARD_NAME="${PICO_BOARD}" PICO_NODE_ENGINE_NAME="${PICO_NODE_ENGINE}"
+    PICO_STDIO_ENABLE_CRLF_SUPPORT=1 PICO_PRINTF_SUPPORT_FLOAT=0 PICO_PRINTF_SUPPORT_EXPONENTIAL=0
+    PICO_PRINTF_SUPPORT_LONG_LONG=0 PICO_TIME_DEFAULT_ALARM_POOL_DISABLED=1)
+  target_compile_options(k3s_pico_boot PRIVATE -Os -Wall -Wextra)
+  target_link_libraries(k3s_pico_boot PRIVATE pico_stdlib pico_flash hardware_flash pico_mbedtls)
+  firmware_trusted_key(k3s_pico_boot)
+  flash_region(k3s_pico_boot bootloader "0x10000000" "36K")
+  pico_enable_stdio_uart(k3s_pico_boot 1)
+  pico_enable_stdio_usb(k3s_pico_boot 0)
+  pico_set_program_name(k3s_pico_boot "k3s_pico_boot")
+  pico_add_extra_outputs(k3s_pico_boot)
+endif()
 target_compile_definitions(k3s_pico_node PRIVATE PICO_NODE_TLS_FEATURE="${PICO_NODE_TLS_FEATURE}")
 pico_set_program_name(k3s_pico_node "k3s_pico_node")
 
 if(PICO_BOARD STREQUAL "pico_w")
   add_executable(k3s_pico_node_selftest
     ${PICO_DIR}/selftest.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/region_flash.c
-    ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
+    ${PICO_DIR}/flash_area.c ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
     ${network_sources} ${SHELL_COMMON_SOURCES} ${SHELL_TLS_ABSENT_SOURCES} ${SHELL_FIRMWARE_ABSENT_SOURCES} ${generated}/core_wasm.c)
   pico_node_target(k3s_pico_node_selftest)
   pico_set_program_name(k3s_pico_node_selftest "k3s_pico_node_selftest")

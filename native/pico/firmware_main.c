@@ -9,6 +9,7 @@
 #include "device_config.h"
 #include "embedded.h"
 #include "event_queue.h"
+#include "firmware_updates.h"
 #include "hal.h"
 #include "hardware/watchdog.h"
 #include "logf.h"
@@ -88,6 +89,8 @@ static void firmware_main(void *arg) {
     hal_fatal("device configuration rejected: fix device.env and rebuild");
   }
   bool client_ca_retry = use_client_ca();
+  pico_firmware_updates_start();
+  hal_watchdog_feed();
   region_restore(&sh.persistence, pico_region_ram()); // before the network is up
   hal_watchdog_feed();
   if (!pico_board_start()) hal_fatal("the radio (CYW43) did not start: no network");

@@ -42,8 +42,8 @@ void pico_region_saved(const region_slot *slot);
 // ---- flash data areas (region_flash.c, flash_layout.h) ----
 /** False (logged once) when the image reaches into the data areas: nothing may be written there then. */
 bool pico_flash_data_usable(void);
-/** The device key's two sectors, for key_record.h. */
-extern const flash_device pico_device_key_flash;
+/** The device key's two sectors, for key_record.h (after pico_flash_data_usable()). */
+extern flash_device pico_device_key_flash;
 
 // ---- fatal errors (fatal_reboot.c) ----
 /** Fatal errors in a row before this boot, counting a hang the watchdog ended. */

@@ -7,6 +7,7 @@
 // flash_range_erase and flash_range_program.
 #include <string.h>
 
+#include "flash_area.h"
 #include "flash_layout.h"
 #include "hal.h"
 #include "hardware/flash.h"
@@ -19,9 +20,7 @@
 #include "region_store.h"
 
 _Static_assert(FLASH_TOTAL_BYTES == PICO_FLASH_SIZE_BYTES, "flash_layout.h describes this board's flash");
-_Static_assert(FLASH_SECTOR_BYTES == FLASH_SECTOR_SIZE && FLASH_ERASE_BYTES == FLASH_SECTOR_SIZE &&
-                   FLASH_PROGRAM_BYTES == FLASH_PAGE_SIZE,
-               "the flash contract's units are the SDK's");
+_Static_assert(FLASH_SECTOR_BYTES == FLASH_SECTOR_SIZE, "flash_layout.h's sector is the SDK's");
 _Static_assert(FLASH_REGION_LOG_OFFSET % FLASH_SECTOR_SIZE == 0 && FLASH_DEVICE_KEY_OFFSET % FLASH_SECTOR_SIZE == 0,
                "the data areas start on a sector");
 
@@ -39,59 +38,23 @@ region_store __uninitialized_ram(region_ram);
 
 region_store *pico_region_ram(void) { return &region_ram; }
 
-// ---- the flash contract: erase and program stop XIP, so they run with interrupts off (flash_safe_execute) ----
+static const flash_area log_area = {FLASH_REGION_LOG_OFFSET, FLASH_REGION_LOG_BYTES};
+static const flash_area key_area = {FLASH_DEVICE_KEY_OFFSET, FLASH_DEVICE_KEY_BYTES};
+static flash_device log_flash;
+flash_device pico_device_key_flash;
 
-#define FLASH_SAFE_TIMEOUT_MS 1000u // to stop and restart the other core's access (only core 0 runs here)
-
-typedef struct flash_op {
-  uint32_t offset; // from the start of flash
-  const uint8_t *page;
-} flash_op;
-
-/** One area of flash_layout.h as a flash_device's ctx. */
-typedef struct flash_area {
-  uint32_t offset, size;
-} flash_area;
-
-static void run_erase(void *param) { flash_range_erase(((const flash_op *)param)->offset, FLASH_SECTOR_SIZE); }
-
-static void run_program(void *param) {
-  const flash_op *op = param;
-  flash_range_program(op->offset, op->page, FLASH_PAGE_SIZE); // page is in RAM (the caller's stack buffer)
+/** The areas' devices: pico_flash_data_usable() makes them before anything uses them. */
+static void areas_init(void) {
+  log_flash = flash_area_device(&log_area);
+  pico_device_key_flash = flash_area_device(&key_area);
 }
-
-static bool area_erase(void *ctx, uint32_t offset) {
-  const flash_area *area = ctx;
-  flash_op op = {area->offset + offset, NULL};
-  return offset < area->size && flash_safe_execute(run_erase, &op, FLASH_SAFE_TIMEOUT_MS) == PICO_OK;
-}
-
-static bool area_program(void *ctx, uint32_t offset, const uint8_t *page) {
-  const flash_area *area = ctx;
-  flash_op op = {area->offset + offset, page};
-  return offset < area->size && flash_safe_execute(run_program, &op, FLASH_SAFE_TIMEOUT_MS) == PICO_OK;
-}
-
-static bool area_read(void *ctx, uint32_t offset, uint8_t *out, uint32_t len) {
-  const flash_area *area = ctx;
-  if (offset > area->size || len > area->size - offset) return false;
-  // Past the XIP cache, so reading data does not evict the code that runs.
-  memcpy(out, (const void *)(XIP_NOCACHE_NOALLOC_BASE + area->offset + offset), len);
-  return true;
-}
-
-static flash_area log_area = {FLASH_REGION_LOG_OFFSET, FLASH_REGION_LOG_BYTES};
-static flash_area key_area = {FLASH_DEVICE_KEY_OFFSET, FLASH_DEVICE_KEY_BYTES};
-static const flash_device log_flash = {
-    .size = FLASH_REGION_LOG_BYTES, .erase = area_erase, .program = area_program, .read = area_read, .ctx = &log_area};
-const flash_device pico_device_key_flash = {
-    .size = FLASH_DEVICE_KEY_BYTES, .erase = area_erase, .program = area_program, .read = area_read, .ctx = &key_area};
 
 extern char __flash_binary_end; // the linker's end of the image in flash
 
 bool pico_flash_data_usable(void) {
   static enum { UNCHECKED, USABLE, REFUSED } state;
   if (state == UNCHECKED) {
+    areas_init();
     uint32_t image_end = (uint32_t)(uintptr_t)&__flash_binary_end - XIP_BASE;
     state = image_end <= FLASH_IMAGE_BYTES ? USABLE : REFUSED;
     if (state == REFUSED) // never erase the program itself

@@ -188,6 +188,8 @@ void hal_reboot(const char *why) {
   exit(3); // a supervisor (or the test) starts the shell again, as the watchdog would reboot the board
 }
 
+void hal_restart(const char *why) { hal_reboot(why); } // the launcher runs ota_boot at every start
+
 void hal_fatal(const char *why) {
   hal_log(0, why, strlen(why));
   exit(1);

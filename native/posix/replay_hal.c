@@ -81,6 +81,7 @@ void hal_reboot(const char *why) {
   fprintf(stderr, "replay: %s\n", why);
   exit(1);
 }
+void hal_restart(const char *why) { hal_reboot(why); }
 void hal_fatal(const char *why) {
   fprintf(stderr, "replay: %s\n", why);
   exit(1);

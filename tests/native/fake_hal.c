@@ -99,6 +99,7 @@ void hal_reboot(const char *why) {
   (void)why;
   abort();
 }
+void hal_restart(const char *why) { hal_reboot(why); }
 void hal_fatal(const char *why) {
   (void)why;
   abort();

@@ -153,7 +153,14 @@ for (const engine of engines) {
   console.log(`emulator image (PICO_BOARD=pico, ${engine}) in ${path.relative(root, emulatorBuild(engine))}: about a minute the first time`);
   quiet("node", ["bin/pico-node.mjs", "firmware", "build", "--board", "pico", "--engine", engine, "--device", device]);
 }
+// With the test signing key: the bootloader and the image for its run slot (emulator_update.test.mjs).
+if (process.env.PICO_MBEDTLS_PATH) {
+  const { emulatorUpdateBuild } = await import("../../bench/firmware_emulator.mjs");
+  console.log(`emulator image with the bootloader (PICO_FIRMWARE_PUBKEY: the test key) in ${path.relative(root, emulatorUpdateBuild("aot"))}`);
+  quiet("node", ["bin/pico-node.mjs", "firmware", "build", "--board", "pico", "--engine", "aot", "--device", device,
+    "--firmware-pubkey", testKey.replace(/\.pem$/, ".pub.pem"), "--build-dir", emulatorUpdateBuild("aot")]);
+} else console.log("emulator image with the bootloader: skipped — PICO_MBEDTLS_PATH is not set (the image check needs mbedTLS 2.28)");
 const bootrom = findBootrom();
 if (!bootrom.words) console.log(`emulator run: skipped — ${bootrom.reason}`);
 run("node", ["--test", "tests/native/emulator.test.mjs", "tests/native/emulator_tls.test.mjs", "tests/native/emulator_fatal.test.mjs", "tests/native/emulator_flash.test.mjs",
-  "tests/native/emulator_alloc_faults.test.mjs"]);
+  "tests/native/emulator_alloc_faults.test.mjs", "tests/native/emulator_update.test.mjs"]);

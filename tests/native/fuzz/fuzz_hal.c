@@ -162,4 +162,5 @@ bool hal_region_save(const void *slot, size_t size) {
 void *hal_stack_floor(void) { return NULL; }
 void hal_watchdog_feed(void) {}
 void hal_reboot(const char *why) { oracle_fail(ORACLE_SHELL, "hal_reboot: %s", why); }
+void hal_restart(const char *why) { oracle_fail(ORACLE_SHELL, "hal_restart: %s", why); }
 void hal_fatal(const char *why) { oracle_fail(ORACLE_SHELL, "hal_fatal: %s", why); }

@@ -1,0 +1,94 @@
+// k3s_pico_boot: the bootloader at the start of the Pico's flash
+// (flash_layout.h). At every boot it runs ota_boot (ota_boot.h) over the
+// update areas: it finishes an install or a rollback (a swap that resumes
+// after a power cut), counts a new image's trial boots and goes back to the
+// old image when they run out. It checks the run slot's image whole (the
+// signature against the trusted key, then the payload's SHA-256) before it
+// starts it, so a changed byte never runs. Without a bootable image it says so
+// on the console and waits in the boot ROM's USB mode for a new UF2.
+#include <stdio.h>
+
+#include "firmware_slot.h"
+#include "hardware/structs/scb.h"
+#include "hardware/structs/systick.h"
+#include "hardware/sync.h"
+#include "hardware/timer.h"
+#include "pico/bootrom.h"
+#include "pico/stdlib.h"
+#include "pico_ota.h"
+
+#define FLASH_RETRY_MS 100u // ota_boot failed on the flash (power failing): try again
+
+/** The header of the slot ota_boot checked last: the run slot's, when it says boot. */
+typedef struct boot_check {
+  firmware_reason verdict;
+  firmware_header header;
+} boot_check;
+
+static bool check_slot(void *ctx, const flash_device *flash, uint32_t offset, uint32_t sectors) {
+  (void)sectors;
+  boot_check *c = ctx;
+  firmware_expectations expect = pico_ota_expectations();
+  c->verdict = firmware_slot_check(flash, offset, &expect, false, NULL, &c->header);
+  return c->verdict == FIRMWARE_OK;
+}
+
+static const char *phase_name(ota_phase phase) {
+  switch (phase) {
+    case OTA_TRIAL: return "on trial";
+    case OTA_CONFIRMED: return "confirmed";
+    case OTA_ROLLED_BACK: return "rolled back to";
+    case OTA_REJECTED: return "kept (the download was rejected)";
+    default: return "running";
+  }
+}
+
+/** True when the run slot's vector table points into RAM (stack) and into the image (reset). */
+static bool vectors_plausible(const uint32_t *vectors, uint32_t image_bytes) {
+  uint32_t stack = vectors[0], reset = vectors[1] & ~1u;
+  return stack > SRAM_BASE && stack <= SRAM_END && (vectors[1] & 1u) && reset >= PICO_OTA_IMAGE_VECTORS &&
+         reset < PICO_OTA_IMAGE_CODE + image_bytes;
+}
+
+/** Starts the image as the boot ROM starts one: interrupts off and cleared, its vector table, its stack. */
+static void __attribute__((noreturn)) start_image(const uint32_t *vectors) {
+  stdio_flush();
+  uart_default_tx_wait_blocking();
+  (void)save_and_disable_interrupts();
+  systick_hw->csr = 0;
+  *(volatile uint32_t *)(PPB_BASE + M0PLUS_NVIC_ICER_OFFSET) = ~0u;
+  *(volatile uint32_t *)(PPB_BASE + M0PLUS_NVIC_ICPR_OFFSET) = ~0u;
+  scb_hw->vtor = (uint32_t)(uintptr_t)vectors;
+  __asm volatile("msr msp, %0\n\tcpsie i\n\tbx %1\n" : : "r"(vectors[0]), "r"(vectors[1]));
+  __builtin_unreachable();
+}
+
+int main(void) {
+  stdio_init_all();
+  uint64_t start_us = time_us_64();
+  ota_areas areas = pico_ota_areas();
+  boot_check check = {.verdict = FIRMWARE_NOT_SIGNED};
+  ota_boot_result result;
+  while (!ota_boot(&areas, check_slot, &check, &result)) {
+    printf("boot: the flash failed during the update; trying again\n");
+    busy_wait_ms(FLASH_RETRY_MS);
+  }
+  uint32_t took_ms = (uint32_t)((time_us_64() - start_us) / 1000u);
+  const uint32_t *vectors = (const uint32_t *)PICO_OTA_IMAGE_VECTORS;
+  if (result.action != OTA_BOOT_RUN_SLOT) {
+    printf("boot: no bootable image in the run slot (%s: %s): copy a firmware UF2 to the RPI-RP2 drive\n",
+           firmware_reason_name(check.verdict), firmware_reason_message(check.verdict));
+  } else if (!vectors_plausible(vectors, check.header.payload_bytes)) {
+    printf("boot: the run slot's image is signed but has no vector table at 0x%08lx: not a k3s_pico_node linked for the run slot\n",
+           (unsigned long)PICO_OTA_IMAGE_VECTORS);
+  } else {
+    firmware_version v = check.header.version;
+    printf("boot: firmware %u.%u.%u (%s, %s) %s, checked in %lu ms", v.major, v.minor, v.patch, check.header.board,
+           check.header.engine, phase_name(result.state.phase), (unsigned long)took_ms);
+    if (result.swap_steps) printf(" after %lu swap steps", (unsigned long)result.swap_steps);
+    if (result.state.phase == OTA_TRIAL) printf(" (trial boot %u of %u)", result.state.attempts, OTA_TRIAL_BOOTS);
+    printf("\n");
+    start_image(vectors);
+  }
+  rom_reset_usb_boot(0, 0);
+}
