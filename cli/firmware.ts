@@ -75,14 +75,14 @@ export function firmwareBuild(opt: Record<string, string>): string {
     console.log(`flash ${((text + data) / 1024).toFixed(1)} KB, static RAM ${((data + bss) / 1024).toFixed(1)} KB of 264 KB`);
   }
   const tool = [picotool && path.join(picotool, "picotool"), "picotool"].find((t) => t && spawnSync(t, ["version"], { stdio: "ignore" }).status === 0);
-  if (tool && fs.existsSync(uf2)) run(tool, ["info", "-a", uf2]);
+  // An updatable image starts after the run slot's header, where picotool does not look: the bootloader's
+  // information (its areas included) is what picotool shows, here and on a board.
+  const described = pubkey ? path.join(buildDir, "k3s_pico_boot.uf2") : uf2;
+  if (tool && fs.existsSync(described)) run(tool, ["info", "-a", described]);
   else if (!fs.existsSync(uf2)) console.log("no UF2 (pico-sdk builds one only with picotool ≥ 2.1.1: pass --picotool)");
   if (pubkey) {
-    const boot = spawnSync("arm-none-eabi-size", [path.join(buildDir, "k3s_pico_boot.elf")], { encoding: "utf8" });
-    if (boot.status === 0) {
-      const [text, data] = boot.stdout.split("\n")[1].trim().split(/\s+/).map(Number);
-      console.log(`bootloader k3s_pico_boot: flash ${((text + data) / 1024).toFixed(1)} KB of 36 KB`);
-    }
+    const bootBin = path.join(buildDir, "k3s_pico_boot.bin"); // its flash bytes, from 0x10000000 on
+    if (fs.existsSync(bootBin)) console.log(`bootloader k3s_pico_boot: flash ${(fs.statSync(bootBin).size / 1024).toFixed(1)} KB of 36 KB`);
     const bin = path.join(buildDir, "k3s_pico_node.bin");
     console.log(`\nthe image for the run slot: ${bin}\nsign it: pico-node firmware sign --board ${board} --engine ${engine} --version X.Y.Z ${path.relative(process.cwd(), bin)}` +
       `\n(docs/firmware-update.md, "The Pico W": the first flash over USB, then updates)`);

@@ -11,102 +11,18 @@
 // RP2040 bootrom.
 import test from "node:test";
 import assert from "node:assert/strict";
-import crypto from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import {
-  EmulatedPico, LIST_PATH, NODE, configMap, defaultApi, emulatorUpdateBuild, findBootrom, loadElf, elfSymbol, watchEvent,
-} from "../../bench/firmware_emulator.mjs";
-import { apiResponse, status } from "../host/fake_host.mjs";
+  HEADER, RUN_SLOT, bootLines, boardWithBootloader, declare, lastCondition, signTest, updateBoardMissing,
+} from "../../bench/firmware_update_emulator.mjs";
 
-const { signImage, fileSha256 } = await import("../../dist/cli/firmware_image.js");
-const bootrom = findBootrom();
-const build = emulatorUpdateBuild("aot");
-const BOOT_ELF = path.join(build, "k3s_pico_boot.elf"), NODE_ELF = path.join(build, "k3s_pico_node.elf");
-const TEST_KEY = path.join(os.homedir(), ".cache/pico-node/test-firmware-key/signing.pem");
-const skip = !fs.existsSync(BOOT_ELF) ? "the emulator image with the bootloader is not built (needs pico-sdk, mbedTLS and the test signing key)"
-  : bootrom.words ? false : bootrom.reason;
-
-const FLASH_BASE = 0x10000000;
-const RUN_SLOT = 0x009000, DOWNLOAD_SLOT = 0x0f6000, HEADER = 256; // flash_layout.h
-
-/** The image's bytes as linked (after the run slot's header), with the device configuration the harness wrote. */
-function payloadOf(mcu) {
-  const end = elfSymbol(NODE_ELF, "__flash_binary_end").address - FLASH_BASE;
-  return Buffer.from(mcu.flash.subarray(RUN_SLOT + HEADER, end));
-}
-
-const sign = (payload, version) =>
-  signImage({ payload, version, board: "pico", engine: "aot", key: crypto.createPrivateKey(fs.readFileSync(TEST_KEY)) });
-
-/**
- * The fake API server and proxy: the default answers, a ConfigMap that declares `state.declared` (a signed
- * file), the file itself at /firmware/pico/aot/<version>.pkfw with Range, and the PicoFirmware condition of
- * each status patch in state.conditions. state.down: every API request answers 503 (the proxy still serves).
- */
-function updateApi(state) {
-  const base = defaultApi(state);
-  state.conditions = [];
-  state.fileRequests = [];
-  return (req, c, pico) => {
-    const files = state.files ?? {};
-    const m = req.target.match(/^\/firmware\/pico\/aot\/(\d+\.\d+\.\d+)\.pkfw$/);
-    if (m && req.method === "GET") {
-      const file = files[m[1]];
-      state.fileRequests.push({ version: m[1], range: req.headers.range ?? null });
-      if (!file) return apiResponse(404, status(404, "NotFound", "no such image"));
-      const from = Number((req.headers.range ?? "bytes=0-").match(/^bytes=(\d+)-$/)[1]);
-      const head = from > 0
-        ? `HTTP/1.1 206 Partial Content\r\nContent-Range: bytes ${from}-${file.length - 1}/${file.length}\r\n`
-        : "HTTP/1.1 200 OK\r\n";
-      return Buffer.concat([Buffer.from(`${head}Content-Type: application/octet-stream\r\nContent-Length: ${file.length - from}\r\n\r\n`), file.subarray(from)]);
-    }
-    if (state.down) return apiResponse(503, status(503, "ServiceUnavailable", "the test took the API server away"));
-    if (req.method === "PATCH" && req.target === `/api/v1/nodes/${NODE}/status`) {
-      const condition = req.json?.status?.conditions?.find((x) => x.type === "PicoFirmware");
-      if (condition) state.conditions.push({ reason: condition.reason, message: condition.message, at: pico.ms });
-    }
-    if (req.method === "GET" && req.target === LIST_PATH && state.declared)
-      return apiResponse(200, { kind: "ConfigMapList", apiVersion: "v1", metadata: { resourceVersion: state.listVersion }, items: [declaring(state)] });
-    return base(req, c, pico);
-  };
-}
-
-/** The ConfigMap with state.declared's version and file digest. */
-function declaring(state) {
-  const cm = configMap(state.listVersion, state.listValues);
-  cm.data["firmware.version"] = state.declared.version;
-  cm.data["firmware.sha256"] = fileSha256(state.declared.file);
-  return cm;
-}
-
-/** kubectl patch configmap: the watch tells the node. */
-function declare(pico, state, version, file) {
-  state.declared = { version, file };
-  state.listVersion = String(Number(state.listVersion) + 1);
-  pico.data(pico.watch.handle, watchEvent("MODIFIED", declaring(state)));
-}
-
-const bootLines = (pico) => pico.lines.filter((l) => l.startsWith("boot: "));
-const lastCondition = (state) => state.conditions.at(-1) ?? {};
+const skip = updateBoardMissing();
 
 test("emulated Pico with the bootloader: boots a signed image, takes an update through the proxy, confirms it, and rolls back one that never becomes Ready",
   { skip, timeout: 1_800_000 }, () => {
-    const state = {};
-    let v100;
-    const pico = new EmulatedPico({
-      elf: NODE_ELF, bootrom: bootrom.words, api: null,
-      arrangeFlash: (mcu) => {
-        v100 = sign(payloadOf(mcu), [1, 0, 0]);
-        mcu.flash.set(v100.subarray(0, HEADER), RUN_SLOT); // the payload is in place already: loaded from the ELF
-        loadElf(mcu, BOOT_ELF);
-      },
-    });
-    pico.api = updateApi(state);
+    const { pico, state, v100 } = boardWithBootloader();
     // The same program as 1.0.1 and 1.0.2: what the bootloader and the update check is the signed file.
     const payload = v100.subarray(HEADER);
-    const v101 = sign(payload, [1, 0, 1]), v102 = sign(payload, [1, 0, 2]);
+    const v101 = signTest(payload, [1, 0, 1]), v102 = signTest(payload, [1, 0, 2]);
     state.files = { "1.0.1": v101, "1.0.2": v102 };
 
     // 1. The bootloader checks 1.0.0 and starts it: it registers and lists its ConfigMap.
@@ -141,3 +57,12 @@ test("emulated Pico with the bootloader: boots a signed image, takes an update t
     assert.deepEqual(Buffer.from(pico.mcu.flash.subarray(RUN_SLOT, RUN_SLOT + v101.length)), v101, "1.0.1 is back in the run slot");
     assert.deepEqual(pico.flashViolations, []);
   });
+
+test("emulated Pico with the bootloader: a changed byte in the run slot's image is never started", { skip, timeout: 300_000 }, () => {
+  const { pico } = boardWithBootloader();
+  pico.mcu.flash[RUN_SLOT + HEADER + 4096] ^= 0x01; // in the program's code, after the header: as a failing flash cell would
+  pico.runUntil(() => bootLines(pico).length >= 1, { what: "the bootloader's verdict", maxMs: 30_000 });
+  assert.match(bootLines(pico)[0], /^boot: no bootable image in the run slot \(Corrupted: .*\): copy a firmware UF2 to the RPI-RP2 drive$/);
+  pico.idle(2000);
+  assert.equal(pico.conns.size, 0, "the image never ran: no connection was opened");
+});

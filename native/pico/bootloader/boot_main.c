@@ -13,9 +13,18 @@
 #include "hardware/structs/systick.h"
 #include "hardware/sync.h"
 #include "hardware/timer.h"
+#include "pico/binary_info.h"
 #include "pico/bootrom.h"
 #include "pico/stdlib.h"
 #include "pico_ota.h"
+
+// picotool info: what this program is and the areas it owns (flash_layout.h).
+bi_decl(bi_program_description("k3s-pico-node bootloader: checks and starts the run slot's signed image, installs and rolls back updates"));
+bi_decl(bi_program_feature("images for board " PICO_NODE_BOARD_NAME ", engine " PICO_NODE_ENGINE_NAME ", signed with the build's key"));
+#define AREA_FLAGS (BINARY_INFO_BLOCK_DEV_FLAG_READ | BINARY_INFO_BLOCK_DEV_FLAG_WRITE | BINARY_INFO_BLOCK_DEV_FLAG_PT_UNKNOWN)
+bi_decl(bi_block_device(BINARY_INFO_MAKE_TAG('K', 'P'), "run slot", XIP_BASE + OTA_RUN_SLOT_OFFSET, OTA_SLOT_BYTES, NULL, AREA_FLAGS));
+bi_decl(bi_block_device(BINARY_INFO_MAKE_TAG('K', 'P'), "download slot", XIP_BASE + OTA_DOWNLOAD_SLOT_OFFSET, OTA_SLOT_BYTES, NULL, AREA_FLAGS));
+bi_decl(bi_block_device(BINARY_INFO_MAKE_TAG('K', 'P'), "swap state", XIP_BASE + OTA_STATE_OFFSET, OTA_STATE_BYTES, NULL, AREA_FLAGS));
 
 #define FLASH_RETRY_MS 100u // ota_boot failed on the flash (power failing): try again
 
