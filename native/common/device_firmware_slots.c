@@ -138,7 +138,8 @@ int32_t device_firmware_slot_finish(const uint8_t declared_sha256[32]) {
 
 int32_t device_firmware_install(void) {
   if (fw.verified_bytes == 0) return DEVICE_FIRMWARE_ABSENT;
-  if (!ota_request_install(&fw.slots.areas, fw.verified_bytes)) return DEVICE_FIRMWARE_FLASH_FAILED;
+  uint32_t running_bytes = FIRMWARE_HEADER_BYTES + fw.running.payload_bytes;
+  if (!ota_request_install(&fw.slots.areas, fw.verified_bytes, running_bytes)) return DEVICE_FIRMWARE_FLASH_FAILED;
   fw.restart = true;
   return 0;
 }

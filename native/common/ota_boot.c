@@ -87,12 +87,16 @@ bool ota_boot(const ota_areas *areas, ota_image_check check, void *check_ctx, ot
   }
 }
 
-bool ota_request_install(const ota_areas *areas, uint32_t image_bytes) {
-  uint32_t sectors = (image_bytes + FLASH_ERASE_BYTES - 1) / FLASH_ERASE_BYTES;
-  if (image_bytes == 0 || sectors > usable_sectors(areas) || !ota_download_free(areas)) return false;
+static uint32_t sectors_of(uint32_t bytes) { return (bytes + FLASH_ERASE_BYTES - 1) / FLASH_ERASE_BYTES; }
+
+bool ota_request_install(const ota_areas *areas, uint32_t image_bytes, uint32_t running_bytes) {
+  uint32_t sectors = sectors_of(image_bytes), running = sectors_of(running_bytes);
+  if (image_bytes == 0 || sectors > usable_sectors(areas) || running > usable_sectors(areas) || !ota_download_free(areas))
+    return false;
   ota_state_log log;
   mount(&log, areas);
   ota_state s = log.state;
+  if (s.run_sectors == 0) s.run_sectors = (uint16_t)running; // flashed over USB: the running image says its size
   s.phase = OTA_INSTALLING;
   s.reason = OTA_REASON_NONE;
   s.attempts = 0;

@@ -65,9 +65,11 @@ typedef struct ota_boot_result {
 bool ota_boot(const ota_areas *areas, ota_image_check check, void *check_ctx, ota_boot_result *result);
 
 /** Records that the download slot holds an image of image_bytes (header included) to install at the next boot.
+ *  running_bytes: the running image's (header included), which the state does not know on a board flashed over
+ *  USB; with it the first swap moves only the sectors the images take, not the whole slot (0: unknown).
  *  False (nothing recorded) if it does not fit, the download slot still holds the image a trial would roll back
  *  to, a swap is unfinished, or the flash failed. */
-bool ota_request_install(const ota_areas *areas, uint32_t image_bytes);
+bool ota_request_install(const ota_areas *areas, uint32_t image_bytes, uint32_t running_bytes);
 /** The image on trial is good: it stays (CONFIRMED). True if it was on trial or is confirmed already. */
 bool ota_confirm(const ota_areas *areas);
 /** Where the update stands: TRIAL, CONFIRMED, ROLLED_BACK or REJECTED (with its reason) are reported on the Node. */

@@ -114,7 +114,7 @@ static ota_areas start(uint32_t slot_sectors, uint32_t old_bytes, uint32_t new_b
     memcpy(flash.bytes + a.run_offset, old_image, old_len);
   } else { // the old image arrives by an update itself
     download(&a, old_image, old_len);
-    CHECK(ota_request_install(&a, old_len));
+    CHECK(ota_request_install(&a, old_len, 0));
     ota_boot_result r;
     CHECK(ota_boot(&a, image_whole, NULL, &r) && ota_confirm(&a));
   }
@@ -127,10 +127,10 @@ TEST(an_install_swaps_the_images_and_a_confirmed_one_stays) {
   ota_boot_result r = boot_through(&a);
   CHECK_EQ(r.state.phase, OTA_IDLE);
   CHECK_EQ(r.swap_steps, 0);
-  CHECK(!ota_request_install(&a, 0));
-  CHECK(!ota_request_install(&a, 7 * SECTOR + 1)); // the swap needs a sector more than the image
+  CHECK(!ota_request_install(&a, 0, 0));
+  CHECK(!ota_request_install(&a, 7 * SECTOR + 1, 0)); // the swap needs a sector more than the image
   download(&a, new_image, new_len);
-  CHECK(ota_request_install(&a, new_len));
+  CHECK(ota_request_install(&a, new_len, 0));
   r = boot_through(&a);
   CHECK_EQ(r.state.phase, OTA_TRIAL);
   CHECK_EQ(r.state.attempts, 1);
@@ -138,7 +138,7 @@ TEST(an_install_swaps_the_images_and_a_confirmed_one_stays) {
   CHECK(slot_holds(a.run_offset, new_image, new_len));
   CHECK(slot_holds(a.download_offset, old_image, old_len));
   CHECK(!ota_download_free(&a)); // the old image is what a rollback needs
-  CHECK(!ota_request_install(&a, new_len));
+  CHECK(!ota_request_install(&a, new_len, 0));
   CHECK_EQ(ota_status(&a).phase, OTA_TRIAL);
   CHECK(ota_confirm(&a));
   CHECK(ota_confirm(&a));
@@ -156,7 +156,7 @@ TEST(an_install_swaps_the_images_and_a_confirmed_one_stays) {
   uint32_t third_len = make_image(third_image, 2 * SECTOR, 3);
   installing(new_image, new_len, third_image, third_len);
   download(&a, third_image, third_len);
-  CHECK(ota_request_install(&a, third_len));
+  CHECK(ota_request_install(&a, third_len, 0));
   r = boot_through(&a);
   CHECK_EQ(r.swap_steps, 3 * 5);
   CHECK(slot_holds(a.run_offset, third_image, third_len));
@@ -165,10 +165,28 @@ TEST(an_install_swaps_the_images_and_a_confirmed_one_stays) {
   CHECK_EQ(flash.violations, 0);
 }
 
+TEST(a_factory_image_that_says_its_size_swaps_only_the_sectors_the_images_take_and_rolls_back_whole) {
+  ota_areas a = start(8, 3 * SECTOR + 100, 2 * SECTOR - 7, true);
+  CHECK(!ota_request_install(&a, new_len, 8 * SECTOR)); // a running image larger than the slot: not believed
+  download(&a, new_image, new_len);
+  CHECK(ota_request_install(&a, new_len, old_len)); // the running firmware knows its size from its signed header
+  ota_boot_result r = boot_through(&a);
+  CHECK_EQ(r.state.phase, OTA_TRIAL);
+  CHECK_EQ(r.swap_steps, 3 * 4); // the larger image's 4 sectors, not the usable slot's 7
+  CHECK(slot_holds(a.run_offset, new_image, new_len));
+  CHECK(slot_holds(a.download_offset, old_image, old_len));
+  for (uint32_t i = 1; i < OTA_TRIAL_BOOTS; i++) boot_through(&a);
+  r = boot_through(&a);
+  CHECK_EQ(r.state.phase, OTA_ROLLED_BACK);
+  CHECK_EQ(r.swap_steps, 3 * 4);
+  CHECK(slot_holds(a.run_offset, old_image, old_len)); // the factory image back, byte for byte
+  CHECK_EQ(flash.violations, 0);
+}
+
 TEST(an_image_that_never_confirms_is_rolled_back_and_that_is_reported_once) {
   ota_areas a = start(8, 4 * SECTOR, 2 * SECTOR + 1, false);
   download(&a, new_image, new_len);
-  CHECK(ota_request_install(&a, new_len));
+  CHECK(ota_request_install(&a, new_len, 0));
   for (uint32_t i = 1; i <= OTA_TRIAL_BOOTS; i++) {
     ota_boot_result r = boot_through(&a);
     CHECK_EQ(r.state.phase, OTA_TRIAL);
@@ -201,7 +219,7 @@ TEST(a_new_image_that_fails_the_check_is_rolled_back_and_a_bad_download_is_never
   memcpy(bad, new_image, new_len);
   bad[5000] ^= 1;
   download(&a, bad, new_len);
-  CHECK(ota_request_install(&a, new_len));
+  CHECK(ota_request_install(&a, new_len, 0));
   ota_boot_result r = boot_through(&a);
   CHECK_EQ(r.state.phase, OTA_REJECTED);
   CHECK_EQ(r.state.reason, OTA_REASON_DOWNLOAD_CHECK_FAILED);
@@ -211,7 +229,7 @@ TEST(a_new_image_that_fails_the_check_is_rolled_back_and_a_bad_download_is_never
 
   // A good download whose run-slot copy goes bad while on trial: swapped back at the next boot.
   download(&a, new_image, new_len);
-  CHECK(ota_request_install(&a, new_len));
+  CHECK(ota_request_install(&a, new_len, 0));
   CHECK_EQ(boot_through(&a).state.phase, OTA_TRIAL);
   flash.bytes[a.run_offset + 100] ^= 0x80; // (flash erases clear; a zeroed bit stands for the damage)
   r = boot_through(&a);
@@ -227,7 +245,7 @@ TEST(images_of_one_sector_and_of_a_whole_slot_swap_exactly_both_ways) {
   for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
     ota_areas a = start(slot, sizes[i][0], sizes[i][1], false);
     download(&a, new_image, new_len);
-    CHECK(ota_request_install(&a, new_len));
+    CHECK(ota_request_install(&a, new_len, 0));
     CHECK_EQ(boot_through(&a).state.phase, OTA_TRIAL);
     CHECK(slot_holds(a.run_offset, new_image, new_len));
     CHECK(slot_holds(a.download_offset, old_image, old_len));
@@ -285,7 +303,7 @@ static void cut_everywhere(const ota_areas *a, scenario work, void (*after)(cons
 
 static void request_and_boot(const ota_areas *a) {
   ota_boot_result r;
-  if (ota_request_install(a, new_len)) boot(a, &r);
+  if (ota_request_install(a, new_len, 0)) boot(a, &r);
 }
 
 static uint32_t request_operations;
@@ -296,7 +314,7 @@ static void install_completes(const ota_areas *a, uint32_t cut) {
     CHECK(cut <= request_operations);
     CHECK(r.state.phase == OTA_IDLE || r.state.phase == OTA_CONFIRMED);
     CHECK(slot_holds(a->run_offset, old_image, old_len));
-    CHECK(ota_request_install(a, new_len));
+    CHECK(ota_request_install(a, new_len, 0));
     r = boot_through(a);
   }
   CHECK_EQ(r.state.phase, OTA_TRIAL);
@@ -304,7 +322,7 @@ static void install_completes(const ota_areas *a, uint32_t cut) {
   CHECK(slot_holds(a->download_offset, old_image, old_len));
 }
 
-static void request_only(const ota_areas *a) { CHECK(ota_request_install(a, new_len)); }
+static void request_only(const ota_areas *a) { CHECK(ota_request_install(a, new_len, 0)); }
 
 static uint32_t state_erases(const ota_areas *a, uint32_t *max) {
   uint32_t total = 0, first = a->state_offset / SECTOR;
@@ -373,7 +391,7 @@ TEST(a_power_cut_at_any_step_of_trial_boots_and_the_rollback_ends_with_the_old_i
   cuts_tried = second_cuts = 0;
   ota_areas a = start(7, 3 * SECTOR + 5, 5 * SECTOR, false);
   download(&a, new_image, new_len);
-  CHECK(ota_request_install(&a, new_len));
+  CHECK(ota_request_install(&a, new_len, 0));
   CHECK_EQ(boot_through(&a).state.attempts, 1);
   fake_flash_copy(&base, &flash); // on trial, boots 2, 3 and 4 (the rollback) to come
   cut_everywhere(&a, three_boots, rollback_completes);
@@ -395,7 +413,7 @@ static void confirmed_or_on_trial(const ota_areas *a, uint32_t cut) {
 TEST(a_power_cut_while_confirming_leaves_the_image_on_trial_or_confirmed) {
   ota_areas a = start(6, SECTOR, 2 * SECTOR, false);
   download(&a, new_image, new_len);
-  CHECK(ota_request_install(&a, new_len));
+  CHECK(ota_request_install(&a, new_len, 0));
   boot_through(&a);
   fake_flash_copy(&base, &flash);
   cut_everywhere(&a, confirm, confirmed_or_on_trial);
@@ -415,7 +433,7 @@ static void scribble_free_slots(const ota_areas *a, uint32_t *seed, unsigned cou
 static ota_areas install_cut_somewhere(int round, uint32_t *seed, uint32_t within) {
   ota_areas a = start(6, 2 * SECTOR + 3, 4 * SECTOR, round % 2 == 0);
   download(&a, new_image, new_len);
-  CHECK(ota_request_install(&a, new_len));
+  CHECK(ota_request_install(&a, new_len, 0));
   flash.cut_at = flash.operations + 1 + xorshift32(seed) % within;
   ota_boot_result r;
   boot(&a, &r);
@@ -472,7 +490,7 @@ TEST(a_thousand_updates_wear_the_state_area_as_documented) {
     const uint8_t *image = u % 2 ? old_image : new_image;
     installing(u % 2 ? new_image : old_image, image_sectors * SECTOR, image, image_sectors * SECTOR);
     download(&a, image, image_sectors * SECTOR);
-    CHECK(ota_request_install(&a, image_sectors * SECTOR));
+    CHECK(ota_request_install(&a, image_sectors * SECTOR, 0));
     ota_boot_result r = boot_through(&a);
     CHECK_EQ(r.state.phase, OTA_TRIAL);
     CHECK(ota_confirm(&a));
@@ -503,7 +521,7 @@ TEST(figures_for_an_update_of_a_165_sector_image) {
     uint32_t erases_before[FAKE_FLASH_MAX_SECTORS];
     memcpy(erases_before, flash.erases, sizeof erases_before);
     uint32_t programs_before = flash.programs;
-    CHECK(ota_request_install(&a, image_sectors * SECTOR));
+    CHECK(ota_request_install(&a, image_sectors * SECTOR, 0));
     CHECK_EQ(boot_through(&a).state.phase, OTA_TRIAL);
     CHECK(ota_confirm(&a));
     CHECK(slot_holds(a.run_offset, image, image_sectors * SECTOR));
