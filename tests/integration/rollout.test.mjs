@@ -2,7 +2,8 @@
 // Picos (docs/firmware-update.md): a fleet of four, two at a time, all end on
 // the new version, never more than two between declaration and Confirmed; an
 // image the devices refuse stops the rollout at the first device, naming its
-// reason, and the others are never touched; `firmware status` shows it all.
+// reason, and the others are never touched; --selector takes a canary ring
+// only; `firmware status` shows it all.
 import test from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -57,6 +58,14 @@ test("firmware rollout: four Picos two at a time to 1.1.0; an image they refuse 
     for (const m of good.out.matchAll(/(\d+) in flight/g)) assert.ok(Number(m[1]) <= 2, good.out);
     const status = picoNode("firmware", "status", "--kubeconfig", plane.env.kubeconfig, "--dir", plane.proxy.dir);
     for (const name of FLEET) assert.match(status, new RegExp(`^${name}\\s+1\\.1\\.0\\s+1\\.1\\.0\\s+Confirmed`, "m"), status);
+
+    // A canary ring: --selector takes only the labelled nodes.
+    plane.kubectl(["label", "node", "roll-1", "roll-3", "ring=canary"]);
+    const canary = await rollout(plane, image("1.1.1", key), "--selector", "ring=canary", "--max-unavailable", "2");
+    assert.equal(canary.status, 0, canary.out);
+    assert.match(canary.out, /done: 2 device\(s\) on 1\.1\.1/);
+    const ring = FLEET.map((n) => plane.json(["get", "configmap", `${n}-config`]).data["firmware.version"]);
+    assert.deepEqual(ring, ["1.1.1", "1.1.0", "1.1.1", "1.1.0"], "only the canaries were declared 1.1.1");
 
     const bad = await rollout(plane, image("1.2.0", other), "--max-unavailable", "1");
     assert.equal(bad.status, 1, bad.out);
