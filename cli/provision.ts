@@ -9,8 +9,8 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { checkNodeName, deviceFiles, readDeviceConfig, writePrivate } from "./devices.js";
 import { proxyDirFrom } from "./proxy_commands.js";
-import { PROVISIONING_OFFSET, provisioningArea } from "./provisioning_record.js";
-import { FLASH_XIP_BASE, writeUf2 } from "./uf2.js";
+import { PROVISIONING_OFFSET, provisioningArea, provisioningUf2 } from "./provisioning_record.js";
+import { FLASH_XIP_BASE } from "./uf2.js";
 
 type Opt = Record<string, string>;
 
@@ -49,11 +49,6 @@ function checkWifi(ssid: string, password: string): void {
 export function provisioningText(deviceEnvText: string, wifi: Wifi): string {
   const settings = deviceEnvText.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#") && !WIFI_KEYS.test(l));
   return [...settings, `wifi_ssid=${wifi.ssid}`, `wifi_password=${wifi.password}`, ""].join("\n");
-}
-
-/** The UF2 that writes text's record over the whole provisioning area (8 KB: a shorter record leaves nothing stale). */
-export function provisioningUf2(text: string): Buffer {
-  return writeUf2(FLASH_XIP_BASE + PROVISIONING_OFFSET, provisioningArea(text));
 }
 
 function findPicotool(): string | null {

@@ -2,6 +2,7 @@
 // settings text in the flash area the firmware reads them from, and where
 // that area lies (native/pico/flash_layout.h).
 import zlib from "node:zlib";
+import { FLASH_XIP_BASE, writeUf2 } from "./uf2.js";
 
 export const PROVISIONING_OFFSET = 0x1e8000; // FLASH_PROVISIONING_OFFSET, from the start of flash
 export const PROVISIONING_BYTES = 2 * 4096;  // FLASH_PROVISIONING_BYTES
@@ -28,6 +29,12 @@ export function provisioningArea(text: string): Buffer {
   const area = Buffer.alloc(PROVISIONING_BYTES, 0xff);
   encodeProvisioningRecord(text).copy(area);
   return area;
+}
+
+/** The UF2 that writes text's record over the whole provisioning area (8 KB: a shorter record leaves nothing
+ *  stale), what `pico-node provision` writes and the emulator harness applies. */
+export function provisioningUf2(text: string): Buffer {
+  return writeUf2(FLASH_XIP_BASE + PROVISIONING_OFFSET, provisioningArea(text));
 }
 
 /** The text of the record at the start of area, or an Error saying what is wrong (the firmware's checks). */

@@ -10,9 +10,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { decodeProvisioningRecord, encodeProvisioningRecord, provisioningArea, PROVISIONING_OFFSET, PROVISIONING_BYTES } from "../../dist/cli/provisioning_record.js";
+import { decodeProvisioningRecord, encodeProvisioningRecord, provisioningArea, provisioningUf2, PROVISIONING_OFFSET, PROVISIONING_BYTES } from "../../dist/cli/provisioning_record.js";
 import { readUf2, writeUf2, RP2040_FAMILY_ID } from "../../dist/cli/uf2.js";
-import { provisioningUf2 } from "../../dist/cli/provision.js";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const FIXTURE = path.join(root, "tests/native/fixtures/provisioning_record.bin");
