@@ -65,8 +65,8 @@ function loadWithPicotool(text: string, scratchDir: string): void {
   writePrivate(bin, provisioningArea(text));
   try {
     const address = `0x${(FLASH_XIP_BASE + PROVISIONING_OFFSET).toString(16)}`;
-    console.log(`${path.basename(picotool)} load -t bin ${bin} -o ${address}`);
-    const r = spawnSync(picotool, ["load", "-t", "bin", bin, "-o", address], { stdio: "inherit" });
+    console.log(`${path.basename(picotool)} load ${bin} -t bin -o ${address}`);
+    const r = spawnSync(picotool, ["load", bin, "-t", "bin", "-o", address], { stdio: "inherit" });
     if (r.status !== 0) throw new Error(`picotool load failed (exit ${r.status}): is the board in BOOTSEL mode, and was picotool built with USB support?`);
   } finally {
     fs.rmSync(bin, { force: true });

@@ -138,6 +138,10 @@ test("pico-node provision refuses, naming what is wrong: not enrolled, no Wi-Fi,
   refused(["pico-c", "--dir", proxy], { PICO_WIFI_SSID: "n", PICO_WIFI_PASSWORD: "pass\nphrase=x" }, /no line break/);
   refused(["Bad_Name", "--dir", proxy], {}, /not a valid node name/);
   assert.ok(!fs.existsSync(path.join(proxy, "devices/pico-c/provisioning.uf2")), "nothing written");
+  // --load without picotool: the UF2 is written, then the missing tool named.
+  const bare = { PATH: path.dirname(process.execPath), picotool_DIR: undefined };
+  refused(["pico-c", "--dir", proxy, "--wifi-ssid", "n", "--wifi-password", "passphrase", "--load"], bare, /--load: picotool not found on PATH or in \$picotool_DIR; copy the UF2 onto the RPI-RP2 drive instead/);
+  assert.ok(fs.existsSync(path.join(proxy, "devices/pico-c/provisioning.uf2")));
   // An open network: an empty password, said explicitly.
   const r = provision(["pico-c", "--dir", proxy, "--wifi-ssid", "cafe", "--wifi-password="]);
   assert.equal(r.status, 0, r.out + r.err);
