@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { DEVICE_CONFIG, ROOT, CLOCK_HZ, EmulatedPico, elfFootprint, emulatorBuild, emulatorElf, findBootrom, runScenario, runWatchdogPaths } from "./firmware_emulator.mjs";
+import { ROOT, CLOCK_HZ, EmulatedPico, elfFootprint, emulatorBuild, emulatorElf, findBootrom, runScenario, runWatchdogPaths } from "./firmware_emulator.mjs";
 import { TlsWorld, hasTls } from "./firmware_tls.mjs";
 
 const skip = (why) => { console.log(`bench:firmware skipped — ${why}`); process.exit(0); };
@@ -28,12 +28,9 @@ const MAIN_SRAM = 256 * 1024; // the heap and static data share the main bank; t
 const KB = (n) => `${(n / 1024).toFixed(1)} KB`;
 const M = (cycles) => `${(cycles / 1e6).toFixed(2)} M`;
 
-function build(board, engine, dir, extra) {
-  const device = path.join(ROOT, `build/${board}-bench-device.env`); // kept (under build/): CMake re-reads it on rebuilds
-  fs.mkdirSync(path.dirname(device), { recursive: true });
-  fs.writeFileSync(device, extra + DEVICE_CONFIG);
+function build(board, engine, dir) {
   console.log(`\n== building the ${board} image with ${engine} in ${path.relative(ROOT, dir)}`);
-  const r = spawnSync("node", ["bin/pico-node.mjs", "firmware", "build", "--board", board, "--engine", engine, "--device", device, "--build-dir", dir],
+  const r = spawnSync("node", ["bin/pico-node.mjs", "firmware", "build", "--board", board, "--engine", engine, "--build-dir", dir],
     { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
@@ -41,8 +38,8 @@ function build(board, engine, dir, extra) {
 /** Runs one engine's images and returns its figures (null when its image has no TLS: no kubelet port). */
 async function measure(engine) {
   const picoW = path.join(ROOT, `build/firmware-bench-w${engine === "aot" ? "" : `-${engine}`}`);
-  build("pico", engine, emulatorBuild(engine), "");
-  build("pico_w", engine, picoW, "wifi_ssid=bench-network\nwifi_password=not-a-secret\n");
+  build("pico", engine, emulatorBuild(engine));
+  build("pico_w", engine, picoW);
   console.log(`\n== ${engine}: the emulator image in rp2040js (bootrom ${path.basename(bootrom.file)}); a minute or less`);
   const started = Date.now();
   if (!hasTls(emulatorElf(engine))) {

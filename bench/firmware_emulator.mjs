@@ -13,6 +13,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConsoleLogger, LogLevel, Simulator } from "rp2040js";
 import { firmwareBuildDir } from "../dist/cli/firmware.js";
+import { provisioningUf2 } from "../dist/cli/provisioning_record.js";
+import { readUf2, RP2040_FAMILY_ID } from "../dist/cli/uf2.js";
 import { apiResponse, chunk, status, parseRequest, parseResponse } from "../tests/host/fake_host.mjs";
 import { CONFIG, NODE, nodeObject, leaseObject, configMap, configMapList } from "../tests/host/helpers.mjs";
 import { closeClient, tlsConnect, tlsRequest, waitForCertificate } from "./firmware_tls.mjs";
@@ -124,15 +126,14 @@ function hookRomFlash(mcu, onFlash) {
   };
 }
 
-/** Writes text over the image's embedded device configuration (DEVICE_CONFIG_TEXT), padded with blank lines. */
-function patchDeviceConfig(mcu, elf, text) {
-  const symbol = elfSymbol(elf, "DEVICE_CONFIG_TEXT");
-  if (!symbol) throw new Error(`${elf} has no DEVICE_CONFIG_TEXT symbol`);
-  const bytes = Buffer.from(text, "utf8");
-  if (bytes.length > symbol.size - 1) throw new Error(`the device configuration is ${bytes.length} bytes; the image holds ${symbol.size - 1}`);
-  const padded = Buffer.alloc(symbol.size - 1, "\n");
-  bytes.copy(padded);
-  mcu.flash.set(padded, symbol.address - FLASH_BASE);
+/** Writes a UF2's blocks into flash, as the boot ROM does with a file copied onto its drive. */
+export function applyUf2(mcu, uf2) {
+  for (const block of readUf2(uf2)) {
+    if (block.familyId !== RP2040_FAMILY_ID) throw new Error(`UF2 block for 0x${block.address.toString(16)}: not the RP2040's family`);
+    const at = block.address - FLASH_BASE;
+    if (at < 0 || at + block.data.length > mcu.flash.length) throw new Error(`UF2 block for 0x${block.address.toString(16)}: outside flash`);
+    mcu.flash.set(block.data, at);
+  }
 }
 
 // ---- the link's frames (native/pico/emulator/fake_link.h) ----
@@ -166,16 +167,17 @@ export function completeMessage(text) {
 
 export class EmulatedPico {
   /**
-   * @param {{ elf: string, bootrom: Uint32Array, api?: (req, conn) => string|Uint8Array|null, deviceConfig?: string, world?: TlsWorld,
-   *   arrangeFlash?: (mcu) => void }} opt
-   * deviceConfig replaces the device configuration embedded in the image (up to its 4 KB). arrangeFlash then
-   * changes the flash before the first power-on (a bootloader and a signed image: the update test). With a world
+   * @param {{ elf: string, bootrom: Uint32Array, api?: (req, conn) => string|Uint8Array|null, deviceConfig?: string|null,
+   *   world?: TlsWorld, arrangeFlash?: (mcu) => void }} opt
+   * deviceConfig: the device's settings (default DEVICE_CONFIG), provisioned as `pico-node provision` does it (its
+   * UF2 applied to flash); null leaves the board unprovisioned (the area erased). arrangeFlash then changes the
+   * flash before the first power-on (a bootloader and a signed image: the update test). With a world
    * (bench/firmware_tls.mjs), the configuration carries its client CA, the API signs the device's CSR and
    * answers reviews, and request() speaks TLS to the kubelet port.
    */
   constructor({ elf, bootrom, api, deviceConfig, world, arrangeFlash } = {}) {
     this.world = world ?? null;
-    if (world && deviceConfig === undefined) deviceConfig = world.deviceConfig();
+    if (deviceConfig === undefined) deviceConfig = world ? world.deviceConfig() : DEVICE_CONFIG;
     this.sessions = new Map(); // request(): a TLS session per client identity, resumed
     this.elf = elf;
     this.bootrom = bootrom;
@@ -194,12 +196,13 @@ export class EmulatedPico {
     this.allocations = null; // countAllocations(): { count, failAt, failed, entries }
     this.powerOn((mcu) => {
       loadElf(mcu, elf);
-      if (deviceConfig !== undefined) patchDeviceConfig(mcu, elf, deviceConfig);
+      if (deviceConfig !== null) applyUf2(mcu, provisioningUf2(deviceConfig));
       arrangeFlash?.(mcu);
     });
     this.console = "";
     this.lines = [];
     this.rx = []; // bytes received on the link, not yet a whole frame
+    this.linkFrames = 0; // whole frames received from the firmware (any use of the network)
     this.tx = []; // frames waiting to enter the UART's FIFO
     this.txOffset = 0;
     this.conns = new Map(); // handle -> { handle, target, server, out, closed, events: [{what, cycles}] }
@@ -330,6 +333,7 @@ export class EmulatedPico {
       const len = this.rx[3] | (this.rx[4] << 8);
       if (this.rx.length < HEADER + len) return;
       const f = this.rx.splice(0, HEADER + len);
+      this.linkFrames++;
       this.onFrame(f[0], f[1] | (f[2] << 8), Uint8Array.from(f.slice(HEADER)));
     }
   }
@@ -439,8 +443,8 @@ export class EmulatedPico {
           const ns = this.clock.nanosToNextAlarm;
           this.clock.tick(ns > 0 ? ns : 1000);
           if (this.resetPending || this.powerCutPending) { this.restart(); core = this.mcu.core; continue; }
+          if (done()) return; // also when the alarm woke it: a firmware that only sleeps and wakes would run on
           if (!core.waiting) continue;
-          if (done()) return;
         } else {
           if (this.asleep) { this.asleep = false; this.lastWake = this.cycles; this.lastWakeMs = this.ms; }
           if (this.allocations !== null && this.allocations.entries.includes(core.registers[15] & ~1)) this.onAllocation(core);

@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { CLOCK_HZ, DEVICE_CONFIG, EmulatedPico, ROOT, elfFootprint, emulatorBuild, emulatorElf, findBootrom } from "./firmware_emulator.mjs";
+import { CLOCK_HZ, EmulatedPico, ROOT, elfFootprint, emulatorBuild, emulatorElf, findBootrom } from "./firmware_emulator.mjs";
 import { TlsWorld, settle, tlsConnect, waitForCertificate } from "./firmware_tls.mjs";
 
 const skip = (why) => { console.log(`bench:tls skipped — ${why}`); process.exit(0); };
@@ -22,12 +22,9 @@ const KB = (n) => `${(n / 1024).toFixed(1)} KB`;
 const M = (cycles) => `${(cycles / 1e6).toFixed(1)} M cycles (${(cycles / CLOCK_HZ * 1000).toFixed(0)} ms at 125 MHz)`;
 const IN_BUFFER = 1024; // net_fake.c's NET_FAKE_TLS_IN_BYTES: what lwIP's pbufs hold on the board, outside the heap
 
-function build(board, dir, extra) {
-  const device = path.join(ROOT, `build/${board}-bench-device.env`);
-  fs.mkdirSync(path.dirname(device), { recursive: true });
-  fs.writeFileSync(device, extra + DEVICE_CONFIG);
+function build(board, dir) {
   console.log(`== building the ${board} image (aot, TLS) in ${path.relative(ROOT, dir)}`);
-  const r = spawnSync("node", ["bin/pico-node.mjs", "firmware", "build", "--board", board, "--engine", "aot", "--device", device, "--build-dir", dir],
+  const r = spawnSync("node", ["bin/pico-node.mjs", "firmware", "build", "--board", board, "--engine", "aot", "--build-dir", dir],
     { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
@@ -41,8 +38,8 @@ function mbedtlsFlash(map) {
 }
 
 const picoW = path.join(ROOT, "build/firmware-bench-w");
-build("pico", emulatorBuild("aot"), "");
-build("pico_w", picoW, "wifi_ssid=bench-network\nwifi_password=not-a-secret\n");
+build("pico", emulatorBuild("aot"));
+build("pico_w", picoW);
 const elf = emulatorElf("aot");
 if (!fs.readFileSync(elf).includes("kubelet port: TLS 1.2")) skip("the image was built without TLS (pico_mbedtls not found)");
 

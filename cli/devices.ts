@@ -83,7 +83,7 @@ export function writeDeviceConfig(file: string, d: DeviceConfig, clientCa: strin
 }
 
 /** Writes a file only its owner can read, replacing it atomically. */
-export function writePrivate(file: string, text: string): void {
+export function writePrivate(file: string, text: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.tmp`;
   fs.writeFileSync(tmp, text, { mode: 0o600 });

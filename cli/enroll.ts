@@ -1,7 +1,7 @@
 // Enrolment: gives a device its own identity behind the proxy — a key and a
 // node client certificate (held by the proxy, never by the Pico), a random
 // token (held by the Pico), read access to its ConfigMap only — and writes the
-// device.env the firmware build and the simulator read. Revoke takes it away.
+// device.env `pico-node provision` and the simulator read. Revoke takes it away.
 //
 // Enrolling an enrolled device is idempotent: its key, certificate and token
 // are kept (the certificate is re-signed only when it no longer verifies or

@@ -43,7 +43,10 @@ export function firmwareBuild(opt: Record<string, string>): string {
   const buildDir = opt["build-dir"] ? path.resolve(opt["build-dir"]) : firmwareBuildDir(board, engine);
   const picotool = opt.picotool ?? process.env.picotool_DIR;
   const wasm3 = opt.wasm3 ?? process.env.FETCHCONTENT_SOURCE_DIR_WASM3;
-  const device = opt.device ? path.resolve(opt.device) : undefined;
+  if (opt.device) {
+    throw new Error("--device: the image holds no device settings (one image serves every board); build without it, then "
+      + "`pico-node provision NAME` writes each board's settings (README, Pico W)");
+  }
 
   step(1, "core.wasm (npm run build:core)");
   run("npm", ["run", "--silent", "build:core"]);
@@ -52,7 +55,6 @@ export function firmwareBuild(opt: Record<string, string>): string {
   const defs = [`-DPICO_BOARD=${board}`, `-DPICO_NODE_ENGINE=${engine}`, `-DPICO_SDK_PATH=${sdk}`];
   if (picotool) defs.push(`-Dpicotool_DIR=${picotool}`);
   if (wasm3 && engine === "wasm3") defs.push(`-DFETCHCONTENT_SOURCE_DIR_WASM3=${wasm3}`);
-  if (device) defs.push(`-DPICO_NODE_DEVICE_CONFIG=${device}`);
   // mbedTLS 2.28.8 for the kubelet port's TLS (pico_mbedtls; the SDK's own lib/mbedtls is 3.6).
   const mbedtls = opt.mbedtls ?? process.env.PICO_MBEDTLS_PATH;
   if (mbedtls) defs.push(`-DPICO_MBEDTLS_PATH=${path.resolve(mbedtls)}`);

@@ -31,6 +31,12 @@ const USAGE = `usage: pico-node <command> [options]
   enroll NAME... [--config-map NS/NAME] [--signer auto|csr|ca] [--dir DIR]
                            a key, a node certificate, a token, RBAC for its ConfigMap and
                            DIR/devices/NAME/device.env; enrolling again keeps them
+  provision NAME [--dir DIR] [--wifi-ssid S --wifi-password P] [-o FILE.uf2] [--load]
+                           a UF2 that writes the enrolled device's settings (device.env) and Wi-Fi
+                           (or PICO_WIFI_SSID/PICO_WIFI_PASSWORD) into the board's provisioning area:
+                           once per board, kept across firmware updates (default
+                           DIR/devices/NAME/provisioning.uf2, 0600: it holds secrets); --load
+                           writes it with picotool instead (board in BOOTSEL mode)
   revoke NAME... [--dir DIR]   remove the device's token, key and RBAC; reload nginx
   approver [--dir DIR]     approve the kubelet-serving CSRs of the devices enrolled at the proxy
                            (requester, subject and SANs checked; others left pending, logged)
@@ -50,7 +56,7 @@ const USAGE = `usage: pico-node <command> [options]
       --log-level L          error, warn, info (default) or debug
       --firmware-pubkey F    take firmware updates signed with this key (PEM public key; images
                              for board sim, engine js), starting at --firmware-version (1.0.0)
-  firmware build           the Pico W firmware (k3s_pico_node.uf2); --device FILE,
+  firmware build           the Pico W firmware (k3s_pico_node.uf2, the same for every board),
                            --engine aot|wasm3 (default aot), --board pico_w|pico,
                            --sdk/--picotool/--wasm3/--mbedtls DIRs, --build-dir DIR (README "Firmware");
                            --firmware-pubkey F (or PICO_FIRMWARE_PUBKEY): an updatable build, the
@@ -78,7 +84,8 @@ function args(argv: string[]): { pos: string[]; opt: Record<string, string> } {
   const opt: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a.startsWith("--")) {
+    if (a === "-o" && argv[i + 1] !== undefined) opt.out = argv[++i];
+    else if (a.startsWith("--")) {
       const [k, v] = a.slice(2).split("=", 2);
       opt[k] = v ?? (argv[i + 1] && !argv[i + 1].startsWith("--") ? argv[++i] : "true");
     } else pos.push(a);
@@ -151,6 +158,9 @@ async function main(): Promise<void> {
       break;
     case "enroll":
       await (await import("./proxy_commands.js")).cmdEnroll(pos, opt);
+      break;
+    case "provision":
+      await (await import("./provision.js")).cmdProvision(pos, opt);
       break;
     case "revoke":
       await (await import("./proxy_commands.js")).cmdRevoke(pos, opt);

@@ -126,7 +126,9 @@ export async function cmdEnroll(pos: string[], opt: Opt): Promise<void> {
     const again = e.tokenKept ? " (already enrolled: token kept)" : "";
     console.log(`enrolled ${e.device.name}${again}: certificate ${e.certificate}; ConfigMap ${e.device.configMap}; device configuration ${e.deviceEnv}`);
   }
-  console.log(`\nThe device configuration holds the device's token: build it into the firmware, or run \`pico-node sim --device ${done[0].deviceEnv}\`.`);
+  const first = done[0].device.name, dirFlag = opt.dir ? ` --dir ${dir}` : "";
+  console.log(`\nThe device configuration holds the device's token: put it on a Pico W with \`pico-node provision ${first}${dirFlag}\` `
+    + `(adds Wi-Fi), or run \`pico-node sim --device ${done[0].deviceEnv}\`.`);
 }
 
 export async function cmdRevoke(pos: string[], opt: Opt): Promise<void> {

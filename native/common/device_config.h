@@ -1,5 +1,6 @@
-// The device configuration file (device.env, produced by enrolment, never
-// committed): the core's key=value lines plus the shell's own keys: wifi_*,
+// The device configuration text (device.env as enrolment writes it, never
+// committed; the POSIX shell reads the file, the Pico W its provisioning
+// record, provisioning_record.h): the core's key=value lines plus the shell's own keys: wifi_*,
 // and client_ca (the cluster's client CA for the kubelet port's TLS: one
 // certificate per line, its DER in base64, as enrolment writes it).
 // The shell takes its keys out and hands the rest to the core's configure(),

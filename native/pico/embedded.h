@@ -1,5 +1,6 @@
-// What the build embeds (generated C arrays in the build directory, never
-// committed): core.wasm and the device configuration text.
+// What the build embeds (a generated C array in the build directory, never
+// committed): core.wasm. The device's settings are not in the image: they are
+// in the provisioning area (provisioning_flash.h).
 #ifndef EMBEDDED_H
 #define EMBEDDED_H
 
@@ -8,7 +9,5 @@
 
 extern const uint8_t CORE_WASM[];    // in flash: wasm3 parses it in place; empty with the AOT engine (compiled in)
 extern const size_t CORE_WASM_LENGTH;
-extern const char DEVICE_CONFIG_TEXT[]; // NUL-terminated; from device.env or CMake cache variables
-extern const size_t DEVICE_CONFIG_TEXT_SIZE;
 
 #endif

@@ -15,39 +15,8 @@ file(READ ${REPO_DIR}/package.json package_json)
 string(JSON PICO_NODE_VERSION GET "${package_json}" version)
 set(PICO_NODE_URL "https://github.com/mak3r/k3s-pico-node" CACHE STRING "Project URL shown by picotool info")
 
-# ---- device configuration: device.env (gitignored) or cache variables, never committed sources ----
-set(PICO_NODE_DEVICE_CONFIG "${REPO_DIR}/device.env" CACHE FILEPATH "Device configuration file (see device.env.example)")
-set(WIFI_SSID "" CACHE STRING "Wi-Fi network (when no device configuration file)")
-set(WIFI_PASSWORD "" CACHE STRING "Wi-Fi password (when no device configuration file)")
-set(PICO_NODE_NAME "" CACHE STRING "Node name (when no device configuration file)")
-set(PICO_NODE_API "" CACHE STRING "http://HOST:PORT of the node's proxy (when no device configuration file)")
-set(PICO_NODE_TOKEN "" CACHE STRING "Bearer token for the proxy (when no device configuration file)")
-set(device_config_file ${CMAKE_BINARY_DIR}/device.env.effective)
-if(PICO_BOARD STREQUAL "pico")
-  set(device_config_room -DROOM=4096) # the emulator harness writes each test's configuration in
-endif()
-if(EXISTS "${PICO_NODE_DEVICE_CONFIG}")
-  set(device_config_source ${PICO_NODE_DEVICE_CONFIG})
-elseif(PICO_NODE_NAME AND PICO_NODE_API)
-  set(lines "wifi_ssid=${WIFI_SSID}\nwifi_password=${WIFI_PASSWORD}\nnode_name=${PICO_NODE_NAME}\napi=${PICO_NODE_API}\n")
-  if(PICO_NODE_TOKEN)
-    string(APPEND lines "api_token=${PICO_NODE_TOKEN}\n")
-  endif()
-  file(WRITE ${device_config_file}.from-cache "${lines}")
-  set(device_config_source ${device_config_file}.from-cache)
-else()
-  message(FATAL_ERROR "No device configuration: create ${PICO_NODE_DEVICE_CONFIG} from device.env.example "
-    "(enrolment writes it), or pass -DPICO_NODE_NAME=... -DPICO_NODE_API=... -DWIFI_SSID=... -DWIFI_PASSWORD=...")
-endif()
-# Wi-Fi from cache variables joins an enrolment-written device.env (which holds only the core's keys);
-# lines in the file itself come later and win.
-file(READ ${device_config_source} device_config_content)
-if(WIFI_SSID AND NOT device_config_content MATCHES "(^|\n)wifi_ssid=")
-  set(device_config_content "wifi_ssid=${WIFI_SSID}\nwifi_password=${WIFI_PASSWORD}\n${device_config_content}")
-endif()
-file(CONFIGURE OUTPUT ${device_config_file} CONTENT "${device_config_content}" @ONLY)
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${device_config_source})
-message(STATUS "device configuration: ${device_config_source}")
+# No device settings in the image: every board runs the same one and reads its settings from the provisioning
+# area of flash (flash_layout.h, provisioning_flash.c), written once by `pico-node provision`.
 
 set(CORE_WASM_FILE "${REPO_DIR}/build/core.wasm" CACHE FILEPATH "core.wasm to embed or compile in (npm run build:core)")
 if(NOT EXISTS "${CORE_WASM_FILE}")
@@ -66,10 +35,6 @@ else()
     "#include <stddef.h>\n#include <stdint.h>\nconst uint8_t CORE_WASM[1];\nconst size_t CORE_WASM_LENGTH = 0;\n")
   file(COPY_FILE ${generated}/core_wasm.c.new ${generated}/core_wasm.c ONLY_IF_DIFFERENT)
 endif()
-add_custom_command(OUTPUT ${generated}/device_config_text.c
-  COMMAND ${CMAKE_COMMAND} -DINPUT=${device_config_file} -DOUTPUT=${generated}/device_config_text.c -DSYMBOL=DEVICE_CONFIG_TEXT -DTEXT=1 ${device_config_room} -P ${PICO_DIR}/embed.cmake
-  DEPENDS ${device_config_file} ${PICO_DIR}/embed.cmake
-  COMMENT "Embedding the device configuration")
 
 # ---- the engine, built with this port's settings ----
 core_engine_library(core_engine ${PICO_NODE_ENGINE} ${PICO_DIR}/port_config.h ${CORE_WASM_FILE})
@@ -165,7 +130,7 @@ add_executable(k3s_pico_node
   ${PICO_DIR}/firmware_main.c ${PICO_DIR}/hal_pico.c ${PICO_DIR}/fatal_reboot.c ${PICO_DIR}/region_flash.c
   ${PICO_DIR}/flash_area.c ${PICO_DIR}/stacks.c ${PICO_DIR}/stack_switch.S
   ${PICO_DIR}/binary_info.c ${network_sources} ${SHELL_COMMON_SOURCES} ${tls_sources} ${update_sources}
-  ${generated}/core_wasm.c ${generated}/device_config_text.c)
+  ${PICO_DIR}/provisioning_flash.c ${SHELL_COMMON_DIR}/provisioning_record.c ${generated}/core_wasm.c)
 pico_node_target(k3s_pico_node)
 target_link_libraries(k3s_pico_node PRIVATE ${tls_libraries})
 if(PICO_FIRMWARE_PUBKEY)

@@ -15,6 +15,7 @@
 #include "logf.h"
 #include "pico/stdlib.h"
 #include "pico_port.h"
+#include "provisioning_flash.h"
 #include "region_store.h"
 #include "send_queue.h"
 #include "shell.h"
@@ -68,10 +69,24 @@ static bool use_client_ca(void) {
   int rc = len > 0 ? tls_server_set_client_ca((const uint8_t *)pem, (size_t)len) : pem ? TLS_CA_UNPARSABLE : TLS_CA_NO_MEMORY;
   free(pem);
   if (rc == TLS_CA_UNPARSABLE)
-    logf_line(LOG_ERROR, "client_ca not used (see above): kubelet clients authenticate by bearer token only; fix device.env");
+    logf_line(LOG_ERROR, "client_ca not used (see above): kubelet clients authenticate by bearer token only; provision the board again");
   else if (rc == TLS_CA_NO_MEMORY)
     logf_line(LOG_WARN, "no memory for the client CA now: kubelet clients authenticate by bearer token until it fits");
   return rc == TLS_CA_NO_MEMORY;
+}
+
+/** Without its settings the board cannot join a network, and a reboot would not give it them: it says so and
+ *  how to fix it, now and every minute, and waits with the watchdog fed. Writing the provisioning UF2 resets it. */
+static void __attribute__((noreturn)) wait_for_provisioning(const char *why) {
+  for (;;) {
+    logf_line(LOG_ERROR, "this board is not provisioned: %s", why);
+    logf_line(LOG_ERROR, "run `pico-node provision NAME` and copy the UF2 it writes onto the board (hold BOOTSEL while "
+              "plugging it in); waiting, no network until then");
+    for (uint32_t start = hal_now_ms(); hal_now_ms() - start < 60000u;) {
+      hal_watchdog_feed();
+      sleep_ms(1000);
+    }
+  }
 }
 
 static void firmware_main(void *arg) {
@@ -83,10 +98,13 @@ static void firmware_main(void *arg) {
   logf_line(LOG_INFO, "k3s-pico-node firmware %s (%s), reset by %s", PICO_NODE_VERSION, hal_board_platform(),
             by_watchdog ? "the watchdog" : "power-on or the reset pin");
   if (fatal_in_a_row > 0) logf_line(LOG_WARN, "%lu fatal error(s) in a row before this boot", (unsigned long)fatal_in_a_row);
-  char error[96];
-  if (device_config_parse(DEVICE_CONFIG_TEXT, DEVICE_CONFIG_TEXT_SIZE - 1, &config, error, sizeof error) != 0) {
+  char error[112];
+  const char *settings;
+  size_t settings_len;
+  if (pico_provisioning_read(&settings, &settings_len, error, sizeof error) != PROVISIONING_OK) wait_for_provisioning(error);
+  if (device_config_parse(settings, settings_len, &config, error, sizeof error) != 0) {
     logf_line(LOG_ERROR, "device configuration: %s", error);
-    hal_fatal("device configuration rejected: fix device.env and rebuild");
+    hal_fatal("device configuration rejected: provision the board again (pico-node provision NAME)");
   }
   bool client_ca_retry = use_client_ca();
   pico_firmware_updates_start();

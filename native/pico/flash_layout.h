@@ -4,15 +4,16 @@
 // starts and ends on a 4 KB sector.
 //
 // Today (no bootloader yet) the firmware image starts at 0 and may grow up to
-// the device key: FLASH_IMAGE_OFFSET/BYTES. Planned, once the bootloader lands
-// (the OTA_* constants; nothing uses them yet but the sums below):
+// the provisioning area: FLASH_IMAGE_OFFSET/BYTES. The provisioning area, the
+// device key and the region log are in use; the bootloader and the slots are
+// planned (the OTA_* constants; nothing uses them yet but the sums below):
 //
 //   area          offset     bytes                 holds
 //   bootloader    0x000000   36 KB (9 sectors)     decides what boots (native/common/ota_boot.h)
 //   run slot      0x009000   948 KB (237 sectors)  the image that runs: 256-byte header, then the firmware
 //   download slot 0x0F6000   948 KB (237 sectors)  the downloaded image; after a swap, the previous one
 //   swap state    0x1E3000   20 KB (5 sectors)     the update's state records (native/common/ota_state.h)
-//   provisioning  0x1E8000   8 KB (2 sectors)      the device's provisioning record
+//   provisioning  0x1E8000   8 KB (2 sectors)      the device's settings (native/common/provisioning_record.h)
 //   device key    0x1EA000   8 KB (2 sectors)      the TLS key's record (native/common/key_record.h)
 //   region log    0x1EC000   80 KB (20 sectors)    the region's power-loss copy (native/common/region_log.h)
 //
@@ -32,6 +33,12 @@
 // it: written once (when the first CSR is made), so it needs no wear levelling,
 // only two sectors so a save never erases the record in use.
 //
+// The provisioning area holds what makes a board this node (name, proxy URL,
+// token, ConfigMap, client CA, Wi-Fi) so that every board runs the same image:
+// written once over USB by the UF2 `pico-node provision` makes, which covers
+// only these two sectors; the firmware only reads it (provisioning_flash.c),
+// and no image or update reaches it.
+//
 // Plain numbers only, so host programs (the wear benchmark) read the same table.
 #ifndef FLASH_LAYOUT_H
 #define FLASH_LAYOUT_H
@@ -40,7 +47,7 @@
 #define FLASH_SECTOR_BYTES 4096u
 
 #define FLASH_IMAGE_OFFSET 0u
-#define FLASH_IMAGE_BYTES FLASH_DEVICE_KEY_OFFSET
+#define FLASH_IMAGE_BYTES FLASH_PROVISIONING_OFFSET
 #define FLASH_DEVICE_KEY_SECTORS 2u
 #define FLASH_DEVICE_KEY_BYTES (FLASH_DEVICE_KEY_SECTORS * FLASH_SECTOR_BYTES)
 #define FLASH_DEVICE_KEY_OFFSET (FLASH_REGION_LOG_OFFSET - FLASH_DEVICE_KEY_BYTES)
@@ -48,10 +55,11 @@
 #define FLASH_REGION_LOG_BYTES (FLASH_REGION_LOG_SECTORS * FLASH_SECTOR_BYTES)
 #define FLASH_REGION_LOG_OFFSET (FLASH_TOTAL_BYTES - FLASH_REGION_LOG_BYTES)
 
-// Planned with the bootloader (see the table): each area ends where the next begins.
 #define FLASH_PROVISIONING_SECTORS 2u
 #define FLASH_PROVISIONING_BYTES (FLASH_PROVISIONING_SECTORS * FLASH_SECTOR_BYTES)
 #define FLASH_PROVISIONING_OFFSET (FLASH_DEVICE_KEY_OFFSET - FLASH_PROVISIONING_BYTES)
+
+// Planned with the bootloader (see the table): each area ends where the next begins.
 #define OTA_BOOTLOADER_OFFSET 0u
 #define OTA_BOOTLOADER_BYTES (36u * 1024u)
 #define OTA_STATE_SECTORS 5u

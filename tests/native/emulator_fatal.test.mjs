@@ -1,5 +1,5 @@
 // A fatal error before the radio starts, in the emulator image (rp2040js):
-// the same image with a device configuration the firmware rejects, which it
+// the same image provisioned with settings the firmware rejects, which it
 // checks before it starts the radio. The firmware must say why on the UART,
 // wait, and ask the watchdog for a reset; after the reboot it fails again and
 // waits twice as long (the count survives in watchdog scratch registers).
@@ -33,7 +33,7 @@ test("emulated Pico: a fatal error before the radio starts is reported on the UA
   const [first, second] = boots;
   assert.match(first[0], /reset by power-on/);
   assert.ok(find(first, /E device configuration: line 1: wifi_password must be empty or 8 to 63 bytes$/), first.join("\n"));
-  assert.ok(find(first, /E fatal: device configuration rejected: fix device\.env and rebuild$/), first.join("\n"));
+  assert.ok(find(first, /E fatal: device configuration rejected: provision the board again \(pico-node provision NAME\)$/), first.join("\n"));
   assert.ok(find(first, /E fatal error 1 in a row: rebooting through the watchdog in 5 s$/), first.join("\n"));
   const rebooting = find(first, /E rebooting now$/);
   assert.ok(rebooting, first.join("\n"));

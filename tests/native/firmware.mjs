@@ -1,22 +1,17 @@
 // node tests/native/firmware.mjs [aot|wasm3]: where pico-sdk and picotool are
 // present (and wasm3, for that engine), builds the Pico W firmware with the
-// engine from a throwaway device configuration and checks what `picotool
-// info -a` says, the engine included.
+// engine (no device settings: one image for every board) and checks what
+// `picotool info -a` says, the engine and the provisioning area included.
 import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pico-fw-"));
-const device = path.join(dir, "device.env");
-fs.writeFileSync(device, "wifi_ssid=test-network\nwifi_password=not-a-secret\nnode_name=pico-build-check\napi=http://192.0.2.1:6080\n");
 const engine = process.argv[2] ?? "aot";
 const { firmwareBuildDir } = await import("../../dist/cli/firmware.js");
 const buildDir = firmwareBuildDir("pico_w", engine);
-const build = spawnSync("node", ["bin/pico-node.mjs", "firmware", "build", "--engine", engine, "--device", device], { cwd: root, encoding: "utf8" });
-fs.rmSync(dir, { recursive: true, force: true });
+const build = spawnSync("node", ["bin/pico-node.mjs", "firmware", "build", "--engine", engine], { cwd: root, encoding: "utf8" });
 if (build.status !== 0) {
   process.stderr.write(build.stdout + build.stderr);
   process.exit(1);
@@ -35,6 +30,14 @@ if (/Program Information/.test(out)) {
     assert.match(features, engine === "aot" ? /core engine: AOT, core\.wasm compiled by wasm2c 1\.0\.32, host ABI 4/ : /core engine: wasm3 interpreter \(c9b579d\), host ABI 4/);
     assert.match(out, /23:\s+CYW43 WL_ON/);
     assert.match(out, /build date:/);
+  });
+  check("picotool lists the provisioning area beside the device key and the region log", () => {
+    assert.match(out, /embedded drive:\s+0x101e8000-0x101ea000 \(8K\): provisioning\n/);
+    assert.match(out, /embedded drive:\s+0x101ea000-0x101ec000 \(8K\): device key\n/);
+  });
+  check("the image holds no device settings", () => {
+    const elf = fs.readFileSync(path.join(buildDir, "k3s_pico_node.elf"));
+    assert.ok(!elf.includes("DEVICE_CONFIG_TEXT"), "no DEVICE_CONFIG_TEXT symbol");
   });
 } else console.log("picotool info: skipped — picotool not found (set picotool_DIR)");
 console.log(`${passed} passed, 0 failed`);

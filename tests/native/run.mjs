@@ -143,24 +143,21 @@ const engines = withWasm3 ? ["aot", "wasm3"] : ["aot"];
 if (!withWasm3) console.log("firmware with wasm3: skipped — wasm3 is not present (set FETCHCONTENT_SOURCE_DIR_WASM3)");
 for (const engine of engines) run("node", ["tests/native/firmware.mjs", engine]);
 
-// The emulator images: built here, run in rp2040js by the test where the bootrom is present.
-// Their device configuration stays beside the build (under build/, never committed): CMake re-reads it on rebuilds.
-const { DEVICE_CONFIG, emulatorBuild, findBootrom } = await import("../../bench/firmware_emulator.mjs");
-const device = path.join(root, "build/emulator-device.env");
-fs.mkdirSync(path.dirname(device), { recursive: true });
-fs.writeFileSync(device, DEVICE_CONFIG);
+// The emulator images: built here, run in rp2040js by the test where the bootrom is present. Like the board's,
+// they hold no device settings: the harness provisions each run's (bench/firmware_emulator.mjs).
+const { emulatorBuild, findBootrom } = await import("../../bench/firmware_emulator.mjs");
 for (const engine of engines) {
   console.log(`emulator image (PICO_BOARD=pico, ${engine}) in ${path.relative(root, emulatorBuild(engine))}: about a minute the first time`);
-  quiet("node", ["bin/pico-node.mjs", "firmware", "build", "--board", "pico", "--engine", engine, "--device", device]);
+  quiet("node", ["bin/pico-node.mjs", "firmware", "build", "--board", "pico", "--engine", engine]);
 }
 // With the test signing key: the bootloader and the image for its run slot (emulator_update.test.mjs).
 if (process.env.PICO_MBEDTLS_PATH) {
   const { emulatorUpdateBuild } = await import("../../bench/firmware_emulator.mjs");
   console.log(`emulator image with the bootloader (PICO_FIRMWARE_PUBKEY: the test key) in ${path.relative(root, emulatorUpdateBuild("aot"))}`);
-  quiet("node", ["bin/pico-node.mjs", "firmware", "build", "--board", "pico", "--engine", "aot", "--device", device,
+  quiet("node", ["bin/pico-node.mjs", "firmware", "build", "--board", "pico", "--engine", "aot",
     "--firmware-pubkey", testKey.replace(/\.pem$/, ".pub.pem"), "--build-dir", emulatorUpdateBuild("aot")]);
 } else console.log("emulator image with the bootloader: skipped — PICO_MBEDTLS_PATH is not set (the image check needs mbedTLS 2.28)");
 const bootrom = findBootrom();
 if (!bootrom.words) console.log(`emulator run: skipped — ${bootrom.reason}`);
 run("node", ["--test", "tests/native/emulator.test.mjs", "tests/native/emulator_tls.test.mjs", "tests/native/emulator_fatal.test.mjs", "tests/native/emulator_flash.test.mjs",
-  "tests/native/emulator_alloc_faults.test.mjs", "tests/native/emulator_update.test.mjs"]);
+  "tests/native/emulator_alloc_faults.test.mjs", "tests/native/emulator_provisioning.test.mjs", "tests/native/emulator_update.test.mjs"]);
