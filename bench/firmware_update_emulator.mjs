@@ -1,8 +1,8 @@
 // A board with the bootloader in the emulator (bench/firmware_emulator.mjs):
 // flash holds k3s_pico_boot at 0 and k3s_pico_node, signed with the test key,
-// in the run slot (native/pico/flash_layout.h), as a board flashed over USB
-// does; the fake API declares firmware in the ConfigMap and the fake proxy
-// serves the signed files with Range. Used by
+// in the run slot (native/pico/flash_layout.h), from the UF2 a new board is
+// flashed with (pico-node firmware uf2); the fake API declares firmware in
+// the ConfigMap and the fake proxy serves the signed files with Range. Used by
 // tests/native/emulator_update.test.mjs and bench/bootloader.mjs.
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -10,17 +10,18 @@ import os from "node:os";
 import path from "node:path";
 import { apiResponse, status } from "../tests/host/fake_host.mjs";
 import {
-  EmulatedPico, LIST_PATH, NODE, configMap, defaultApi, elfSymbol, emulatorUpdateBuild, findBootrom, loadElf, watchEvent,
+  EmulatedPico, LIST_PATH, NODE, applyUf2, configMap, defaultApi, emulatorUpdateBuild, findBootrom, watchEvent,
 } from "./firmware_emulator.mjs";
 
 const { signImage, fileSha256 } = await import("../dist/cli/firmware_image.js");
+const { firstFlashUf2 } = await import("../dist/cli/first_flash.js");
 
 export const UPDATE_BUILD = emulatorUpdateBuild("aot");
 export const BOOT_ELF = path.join(UPDATE_BUILD, "k3s_pico_boot.elf");
 export const NODE_ELF = path.join(UPDATE_BUILD, "k3s_pico_node.elf");
+const NODE_BIN = path.join(UPDATE_BUILD, "k3s_pico_node.bin"), BOOT_BIN = path.join(UPDATE_BUILD, "k3s_pico_boot.bin");
 export const TEST_KEY = path.join(os.homedir(), ".cache/pico-node/test-firmware-key/signing.pem");
 export const RUN_SLOT = 0x009000, DOWNLOAD_SLOT = 0x0f6000, HEADER = 256; // flash_layout.h
-const FLASH_BASE = 0x10000000;
 
 /** Why the board cannot run here, or false. */
 export function updateBoardMissing() {
@@ -33,21 +34,15 @@ export const signTest = (payload, version) =>
   signImage({ payload, version, board: "pico", engine: "aot", key: crypto.createPrivateKey(fs.readFileSync(TEST_KEY)) });
 
 /**
- * A powered board: the bootloader, and 1.0.0 in the run slot (the image's bytes as linked, with the device
- * configuration the harness wrote, signed). Returns { pico, state, v100 }; state drives updateApi.
+ * A powered board flashed as a new one is: the UF2 `pico-node firmware uf2` makes (the bootloader, 1.0.0 —
+ * the build's k3s_pico_node.bin signed with the test key — in the run slot, the swap state erased), and the
+ * provisioning UF2. Returns { pico, state, v100 }; state drives updateApi.
  */
 export function boardWithBootloader() {
   const state = {};
-  let v100;
-  const pico = new EmulatedPico({
-    elf: NODE_ELF, bootrom: findBootrom().words, api: () => null,
-    arrangeFlash: (mcu) => {
-      const end = elfSymbol(NODE_ELF, "__flash_binary_end").address - FLASH_BASE;
-      v100 = signTest(Buffer.from(mcu.flash.subarray(RUN_SLOT + HEADER, end)), [1, 0, 0]);
-      mcu.flash.set(v100.subarray(0, HEADER), RUN_SLOT); // the payload is in place: loaded from the ELF
-      loadElf(mcu, BOOT_ELF);
-    },
-  });
+  const v100 = signTest(fs.readFileSync(NODE_BIN), [1, 0, 0]);
+  const uf2 = firstFlashUf2(v100, fs.readFileSync(BOOT_BIN));
+  const pico = new EmulatedPico({ elf: BOOT_ELF, bootrom: findBootrom().words, api: () => null, arrangeFlash: (mcu) => applyUf2(mcu, uf2) });
   pico.api = updateApi(state);
   return { pico, state, v100 };
 }

@@ -1,4 +1,4 @@
-// pico-node firmware keygen|sign|verify|publish: the workstation's side of
+// pico-node firmware keygen|sign|verify|publish|uf2|status|rollout: the workstation's side of
 // signed updates (docs/firmware-update.md).
 import fs from "node:fs";
 import path from "node:path";
@@ -6,6 +6,7 @@ import {
   HEADER_BYTES, checkBoard, checkEngine, checkImage, defaultKeyPath, describeHeader, fileSha256, formatVersion, keygen,
   parseVersion, publicKeyPath, REASON_MESSAGES, readPrivateKey, readPublicKey, signImage,
 } from "./firmware_image.js";
+import { describeFirstFlash, firstFlashUf2 } from "./first_flash.js";
 import { proxyDirFrom } from "./proxy_commands.js";
 import { readProxySettings, firmwareDir } from "./proxy.js";
 import { Kubeconfig, defaultStateDir, kubectl, readEnv } from "./cluster.js";
@@ -105,6 +106,24 @@ function cmdPublish(pos: string[], opt: Opt): void {
   console.log(`  firmware.sha256: "${sha}"`);
 }
 
+/** A new board's first flash: the bootloader and a checked image in one UF2 (first_flash.ts). */
+function cmdUf2(pos: string[], opt: Opt): void {
+  const file = pos[2];
+  const image = readPayload(file, ".pkfw");
+  const bootPath = pathOpt(opt, "bootloader");
+  if (!bootPath) throw new Error("--bootloader is required: the updatable build's k3s_pico_boot.bin (pico-node firmware build --firmware-pubkey …)");
+  const bootloader = readPayload(bootPath, "bootloader");
+  const pubPath = pubkeyPathFrom(opt);
+  const pubkey = opt.pubkey !== undefined || fs.existsSync(pubPath) ? readPublicKey(pubPath) : null;
+  const verdict = checkImage(image, pubkey, {});
+  if (verdict.reason !== "OK") throw new Error(`${file}: refused, ${verdict.reason}: ${REASON_MESSAGES[verdict.reason]}`);
+  const uf2 = firstFlashUf2(image, bootloader);
+  const out = pathOpt(opt, "out") ?? path.resolve(`${file.replace(/\.pkfw$/, "")}.uf2`);
+  fs.writeFileSync(out, uf2);
+  console.log(`${out}: ${describeFirstFlash(image, bootloader, uf2)}${pubkey ? "" : ` (signature not checked: no public key at ${pubPath})`}`);
+  console.log("copy it to the board's RPI-RP2 drive (hold BOOTSEL while plugging it in); then its settings: pico-node provision NAME");
+}
+
 /** The cluster to ask: --kubeconfig, $KUBECONFIG, or the local control plane's. */
 function clusterFrom(opt: Opt, command: string): Kubeconfig {
   const kubeconfig = opt.kubeconfig ?? process.env.KUBECONFIG ?? readEnv(opt.state ?? defaultStateDir())?.kubeconfig;
@@ -178,7 +197,9 @@ export function cmdFirmware(pos: string[], opt: Opt): void | Promise<void> {
       return cmdStatus(opt);
     case "rollout":
       return cmdRollout(pos, opt);
+    case "uf2":
+      return cmdUf2(pos, opt);
     default:
-      throw new Error(`firmware: build, keygen, sign, verify, publish, status or rollout (got ${pos[1] ?? "nothing"})`);
+      throw new Error(`firmware: build, keygen, sign, verify, publish, uf2, status or rollout (got ${pos[1] ?? "nothing"})`);
   }
 }

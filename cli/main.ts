@@ -70,6 +70,9 @@ const USAGE = `usage: pico-node <command> [options]
   firmware publish FILE.pkfw [--dir PROXYDIR | --store DIR] [--pubkey PATH]   copy it where the
                            proxy serves it (<board>/<engine>/<version>.pkfw in the proxy's firmware
                            directory, or in DIR) and print the ConfigMap lines
+  firmware uf2 FILE.pkfw --bootloader k3s_pico_boot.bin [--out FILE.uf2] [--pubkey PATH]   a new
+                           board's first flash: the bootloader, the image in the run slot, no update
+                           pending (its settings: pico-node provision)
   firmware status [--kubeconfig F] [--dir PROXYDIR]   every node's running and declared version,
                            and how its update goes (PicoFirmware)
   firmware rollout IMAGE.pkfw [--selector L] [--max-unavailable N] [--timeout-s S] [--kubeconfig F]

@@ -2,10 +2,11 @@
 // settings text in the flash area the firmware reads them from, and where
 // that area lies (native/pico/flash_layout.h).
 import zlib from "node:zlib";
+import { PROVISIONING } from "./flash_layout.js";
 import { FLASH_XIP_BASE, writeUf2 } from "./uf2.js";
 
-export const PROVISIONING_OFFSET = 0x1e8000; // FLASH_PROVISIONING_OFFSET, from the start of flash
-export const PROVISIONING_BYTES = 2 * 4096;  // FLASH_PROVISIONING_BYTES
+export const PROVISIONING_OFFSET = PROVISIONING.offset; // FLASH_PROVISIONING_OFFSET, from the start of flash
+export const PROVISIONING_BYTES = PROVISIONING.bytes;   // FLASH_PROVISIONING_BYTES
 export const RECORD_VERSION = 1;
 export const HEADER_BYTES = 16;
 const MAGIC = Buffer.from("PKPR", "latin1");

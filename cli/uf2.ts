@@ -11,22 +11,34 @@ const DATA_FIELD_BYTES = 476;
 
 /** bytes written to flash from address on (an XIP address, page-aligned), 256 bytes a block. */
 export function writeUf2(address: number, bytes: Uint8Array, familyId = RP2040_FAMILY_ID): Buffer {
-  if (address % UF2_PAYLOAD_BYTES) throw new Error(`UF2 target 0x${address.toString(16)} is not on a 256-byte page`);
-  const blocks = Math.ceil(bytes.length / UF2_PAYLOAD_BYTES);
-  const out = Buffer.alloc(blocks * UF2_BLOCK_BYTES);
-  for (let n = 0; n < blocks; n++) {
+  return writeUf2Parts([{ address, bytes }], familyId);
+}
+
+/** Several parts in one file (blocks numbered across all of them), each page-aligned, none overlapping. */
+export function writeUf2Parts(parts: { address: number; bytes: Uint8Array }[], familyId = RP2040_FAMILY_ID): Buffer {
+  const pages: { address: number; data: Uint8Array }[] = [];
+  for (const { address, bytes } of parts) {
+    if (address % UF2_PAYLOAD_BYTES) throw new Error(`UF2 target 0x${address.toString(16)} is not on a 256-byte page`);
+    for (let i = 0; i < bytes.length; i += UF2_PAYLOAD_BYTES) pages.push({ address: address + i, data: bytes.subarray(i, i + UF2_PAYLOAD_BYTES) });
+  }
+  const sorted = [...pages].sort((a, b) => a.address - b.address);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i].address === sorted[i - 1].address) throw new Error(`UF2 parts overlap at 0x${sorted[i].address.toString(16)}`);
+  }
+  const out = Buffer.alloc(pages.length * UF2_BLOCK_BYTES);
+  pages.forEach((page, n) => {
     const block = out.subarray(n * UF2_BLOCK_BYTES, (n + 1) * UF2_BLOCK_BYTES);
     block.writeUInt32LE(MAGIC_START0, 0);
     block.writeUInt32LE(MAGIC_START1, 4);
     block.writeUInt32LE(FLAG_FAMILY_ID_PRESENT, 8);
-    block.writeUInt32LE(address + n * UF2_PAYLOAD_BYTES, 12);
+    block.writeUInt32LE(page.address, 12);
     block.writeUInt32LE(UF2_PAYLOAD_BYTES, 16);
     block.writeUInt32LE(n, 20);
-    block.writeUInt32LE(blocks, 24);
+    block.writeUInt32LE(pages.length, 24);
     block.writeUInt32LE(familyId, 28);
-    block.set(bytes.subarray(n * UF2_PAYLOAD_BYTES, (n + 1) * UF2_PAYLOAD_BYTES), 32); // a short last page: zeros after
+    block.set(page.data, 32); // a short last page: zeros after
     block.writeUInt32LE(MAGIC_END, UF2_BLOCK_BYTES - 4);
-  }
+  });
   return out;
 }
 

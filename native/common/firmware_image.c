@@ -115,10 +115,11 @@ firmware_reason firmware_header_check(const uint8_t *bytes, size_t len, const fi
 }
 
 void firmware_stream_start(firmware_stream *stream, const uint8_t header_bytes[FIRMWARE_HEADER_BYTES],
-                           const firmware_header *header) {
+                           const firmware_header *header, bool file_digest) {
+  stream->file_digest = file_digest;
   sha256_start(&stream->payload);
   sha256_start(&stream->file);
-  sha256_update(&stream->file, header_bytes, FIRMWARE_HEADER_BYTES);
+  if (file_digest) sha256_update(&stream->file, header_bytes, FIRMWARE_HEADER_BYTES);
   memcpy(stream->expected_sha256, header->payload_sha256, SHA256_DIGEST_BYTES);
   stream->payload_bytes = header->payload_bytes;
   stream->received = 0;
@@ -126,7 +127,7 @@ void firmware_stream_start(firmware_stream *stream, const uint8_t header_bytes[F
 
 void firmware_stream_update(firmware_stream *stream, const uint8_t *bytes, size_t len) {
   sha256_update(&stream->payload, bytes, len);
-  sha256_update(&stream->file, bytes, len);
+  if (stream->file_digest) sha256_update(&stream->file, bytes, len);
   stream->received += len;
 }
 
@@ -136,7 +137,7 @@ firmware_reason firmware_stream_finish(firmware_stream *stream, const uint8_t *d
   sha256_finish(&stream->file, file);
   if (stream->received != stream->payload_bytes || memcmp(payload, stream->expected_sha256, SHA256_DIGEST_BYTES) != 0)
     return FIRMWARE_CORRUPTED;
-  if (declared_file_sha256 != NULL && memcmp(file, declared_file_sha256, SHA256_DIGEST_BYTES) != 0)
+  if (declared_file_sha256 != NULL && (!stream->file_digest || memcmp(file, declared_file_sha256, SHA256_DIGEST_BYTES) != 0))
     return FIRMWARE_DIGEST_MISMATCH;
   return FIRMWARE_OK;
 }

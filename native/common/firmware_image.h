@@ -76,13 +76,17 @@ typedef struct firmware_stream {
   uint8_t expected_sha256[SHA256_DIGEST_BYTES];
   uint32_t payload_bytes;
   uint64_t received;
+  bool file_digest; // the whole file is hashed too (a declared firmware.sha256 to compare with)
 } firmware_stream;
 
-/** Starts with the header that passed firmware_header_check (its bytes count towards the file's digest). */
+/** Starts with the header that passed firmware_header_check (its bytes count towards the file's digest).
+ *  file_digest false hashes the payload only, half the work: for a check with no declared file digest
+ *  (the bootloader's). */
 void firmware_stream_start(firmware_stream *stream, const uint8_t header_bytes[FIRMWARE_HEADER_BYTES],
-                           const firmware_header *header);
+                           const firmware_header *header, bool file_digest);
 void firmware_stream_update(firmware_stream *stream, const uint8_t *bytes, size_t len);
-/** Corrupted (payload length or digest), DigestMismatch (declared_file_sha256, NULL: none declared) or OK. */
+/** Corrupted (payload length or digest), DigestMismatch (declared_file_sha256, NULL: none declared; one given to
+ *  a stream started without file_digest never matches) or OK. */
 firmware_reason firmware_stream_finish(firmware_stream *stream, const uint8_t *declared_file_sha256);
 
 /** The reason's name as the Node condition carries it ("NotSigned"), and a short message. */

@@ -23,7 +23,7 @@ firmware_reason firmware_slot_check(const flash_device *flash, uint32_t offset, 
   firmware_reason verdict = firmware_header_check(header_bytes, sizeof header_bytes, &as_given, &header);
   if (verdict != FIRMWARE_OK) return verdict;
   firmware_stream stream;
-  firmware_stream_start(&stream, header_bytes, &header);
+  firmware_stream_start(&stream, header_bytes, &header, declared_file_sha256 != NULL);
   uint8_t piece[PIECE_BYTES];
   for (uint32_t done = 0; done < header.payload_bytes;) {
     uint32_t n = header.payload_bytes - done < PIECE_BYTES ? header.payload_bytes - done : PIECE_BYTES;

@@ -3,10 +3,14 @@
 // start of flash, which the RP2040 maps at XIP_BASE (0x10000000); every area
 // starts and ends on a 4 KB sector.
 //
-// Today (no bootloader yet) the firmware image starts at 0 and may grow up to
-// the provisioning area: FLASH_IMAGE_OFFSET/BYTES. The provisioning area, the
-// device key and the region log are in use; the bootloader and the slots are
-// planned (the OTA_* constants; nothing uses them yet but the sums below):
+// Two builds use it (native/pico/firmware.cmake). Built with a trusted key
+// (PICO_FIRMWARE_PUBKEY), the bootloader k3s_pico_boot takes the first 36 KB
+// and the firmware runs from the run slot, after its signed header: the whole
+// table below (pico_ota.h; docs/firmware-update.md). Without one, the firmware
+// starts at 0 and may grow up to the provisioning area
+// (FLASH_IMAGE_OFFSET/BYTES): no bootloader, no slots. Either way the
+// provisioning area, the device key and the region log are where the table
+// says.
 //
 //   area          offset     bytes                 holds
 //   bootloader    0x000000   36 KB (9 sectors)     decides what boots (native/common/ota_boot.h)
@@ -59,7 +63,7 @@
 #define FLASH_PROVISIONING_BYTES (FLASH_PROVISIONING_SECTORS * FLASH_SECTOR_BYTES)
 #define FLASH_PROVISIONING_OFFSET (FLASH_DEVICE_KEY_OFFSET - FLASH_PROVISIONING_BYTES)
 
-// Planned with the bootloader (see the table): each area ends where the next begins.
+// The bootloader's and the slots' (see the table): each area ends where the next begins.
 #define OTA_BOOTLOADER_OFFSET 0u
 #define OTA_BOOTLOADER_BYTES (36u * 1024u)
 #define OTA_STATE_SECTORS 5u

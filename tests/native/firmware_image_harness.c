@@ -78,7 +78,7 @@ static firmware_reason verify(FILE *file, const settings *s, double *header_seco
   clock_gettime(CLOCK_MONOTONIC, &t1);
   if (reason != FIRMWARE_OK) return reason;
   firmware_stream stream;
-  firmware_stream_start(&stream, header_bytes, &header);
+  firmware_stream_start(&stream, header_bytes, &header, true);
   uint8_t *chunk = malloc(s->chunk);
   if (chunk == NULL) return FIRMWARE_NO_MEMORY;
   double reading = 0;
