@@ -129,3 +129,13 @@ bool ota_download_free(const ota_areas *areas) {
   ota_phase phase = ota_status(areas).phase;
   return phase != OTA_TRIAL && phase != OTA_INSTALLING && phase != OTA_ROLLING_BACK;
 }
+
+const char *ota_boot_words(ota_phase phase) {
+  switch (phase) {
+    case OTA_TRIAL: return "on trial";
+    case OTA_CONFIRMED: return "confirmed";
+    case OTA_ROLLED_BACK: return "rolled back to";
+    case OTA_REJECTED: return "kept (the download was rejected)";
+    default: return "running";
+  }
+}

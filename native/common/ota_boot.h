@@ -76,6 +76,8 @@ bool ota_confirm(const ota_areas *areas);
 ota_state ota_status(const ota_areas *areas);
 /** The outcome (ROLLED_BACK, REJECTED) was reported: it reads IDLE from now on. False if the flash failed. */
 bool ota_acknowledge(const ota_areas *areas);
+/** How a bootloader's console line says what it booted: "on trial", "confirmed", "rolled back to"... */
+const char *ota_boot_words(ota_phase phase);
 /** True when the download slot may be written: it holds no image a trial would roll back to. */
 bool ota_download_free(const ota_areas *areas);
 

@@ -127,16 +127,6 @@ static bool extract_payload(posix_ota *ota, const firmware_header *header, const
   return ok && rename(partial, out_path) == 0;
 }
 
-static const char *phase_name(ota_phase phase) {
-  switch (phase) {
-    case OTA_TRIAL: return "on trial";
-    case OTA_CONFIRMED: return "confirmed";
-    case OTA_ROLLED_BACK: return "rolled back to";
-    case OTA_REJECTED: return "kept (the download was rejected)";
-    default: return "running";
-  }
-}
-
 int main(int argc, char **argv) {
   const char *flash_path = NULL, *factory = NULL;
   long trial_s = DEFAULT_TRIAL_S;
@@ -190,7 +180,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     const firmware_header header = checked.header;
-    say("boot: %s %u.%u.%u (%u swap steps this boot)", phase_name(boot.state.phase), header.version.major, header.version.minor,
+    say("boot: %s %u.%u.%u (%u swap steps this boot)", ota_boot_words(boot.state.phase), header.version.major, header.version.minor,
         header.version.patch, boot.swap_steps);
     if (!extract_payload(&ota, &header, program)) {
       say("cannot write %s: %s", program, strerror(errno));

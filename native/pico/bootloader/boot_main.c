@@ -42,16 +42,6 @@ static bool check_slot(void *ctx, const flash_device *flash, uint32_t offset, ui
   return c->verdict == FIRMWARE_OK;
 }
 
-static const char *phase_name(ota_phase phase) {
-  switch (phase) {
-    case OTA_TRIAL: return "on trial";
-    case OTA_CONFIRMED: return "confirmed";
-    case OTA_ROLLED_BACK: return "rolled back to";
-    case OTA_REJECTED: return "kept (the download was rejected)";
-    default: return "running";
-  }
-}
-
 /** True when the run slot's vector table points into RAM (stack) and into the image (reset). */
 static bool vectors_plausible(const uint32_t *vectors, uint32_t image_bytes) {
   uint32_t stack = vectors[0], reset = vectors[1] & ~1u;
@@ -93,7 +83,7 @@ int main(void) {
   } else {
     firmware_version v = check.header.version;
     printf("boot: firmware %u.%u.%u (%s, %s) %s, checked in %lu ms", v.major, v.minor, v.patch, check.header.board,
-           check.header.engine, phase_name(result.state.phase), (unsigned long)took_ms);
+           check.header.engine, ota_boot_words(result.state.phase), (unsigned long)took_ms);
     if (result.swap_steps) printf(" after %lu swap steps", (unsigned long)result.swap_steps);
     if (result.state.phase == OTA_TRIAL) printf(" (trial boot %u of %u)", result.state.attempts, OTA_TRIAL_BOOTS);
     printf("\n");
