@@ -45,9 +45,17 @@ function checkWifi(ssid: string, password: string): void {
   }
 }
 
-/** The record's text: the device.env's settings without comments, blank lines or Wi-Fi lines, then the Wi-Fi. */
+const CORE_CONFIG_MAX = 512; // device_config.h: the core's lines, each with its newline
+const CLIENT_CA_MAX = 2;
+
+/** The record's text: the device.env's settings without comments, blank lines or Wi-Fi lines, then the Wi-Fi.
+ *  What the firmware would refuse at boot (device_config.c) is refused here. */
 export function provisioningText(deviceEnvText: string, wifi: Wifi): string {
   const settings = deviceEnvText.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#") && !WIFI_KEYS.test(l));
+  const clientCas = settings.filter((l) => l.startsWith("client_ca=")).length;
+  if (clientCas > CLIENT_CA_MAX) throw new Error(`${clientCas} client_ca lines: the firmware takes at most ${CLIENT_CA_MAX}`);
+  const coreBytes = settings.filter((l) => !l.startsWith("client_ca=")).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+  if (coreBytes > CORE_CONFIG_MAX) throw new Error(`the core's settings are ${coreBytes} bytes: the firmware takes at most ${CORE_CONFIG_MAX}`);
   return [...settings, `wifi_ssid=${wifi.ssid}`, `wifi_password=${wifi.password}`, ""].join("\n");
 }
 

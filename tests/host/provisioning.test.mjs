@@ -137,6 +137,8 @@ test("pico-node provision refuses, naming what is wrong: not enrolled, no Wi-Fi,
   refused(["pico-c", "--dir", proxy, "--wifi-ssid", "n", "--wifi-password", "short"], {}, /the Wi-Fi password is 5 bytes: WPA2 takes 8 to 63/);
   refused(["pico-c", "--dir", proxy], { PICO_WIFI_SSID: "n", PICO_WIFI_PASSWORD: "pass\nphrase=x" }, /no line break/);
   refused(["Bad_Name", "--dir", proxy], {}, /not a valid node name/);
+  const long = enrolled("pico-d", `log_level=info\n${"# a comment, not counted\n".repeat(30)}${"interval_x=1\n".repeat(40)}`);
+  refused(["pico-d", "--dir", long, "--wifi-ssid", "n", "--wifi-password", "passphrase"], {}, /the core's settings are \d+ bytes: the firmware takes at most 512/);
   assert.ok(!fs.existsSync(path.join(proxy, "devices/pico-c/provisioning.uf2")), "nothing written");
   // --load without picotool: the UF2 is written, then the missing tool named.
   const bare = { PATH: path.dirname(process.execPath), picotool_DIR: undefined };

@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import { withPlane, until } from "./plane.mjs";
 import { startSims } from "../../dist/cli/sims.js";
 import { readDeviceConfig, deviceFiles } from "../../dist/cli/devices.js";
+import { decodeProvisioningRecord } from "../../dist/cli/provisioning_record.js";
+import { readUf2 } from "../../dist/cli/uf2.js";
 import { startNginx } from "../../dist/cli/nginx.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -220,13 +222,23 @@ test("enrolment with the cluster's client CA files (the k3s way) through the CLI
   const [pico] = await startSims({ api: d.api, names: [d.name], token: d.token, configMap: d.configMap, kubeletPort: 30990, log: () => {} });
   try {
     await until("the CA-signed device Ready through the proxy", () => ready("pico-px-ca"), 20_000);
-    fs.appendFileSync(f.env, "wifi_ssid=home\n"); // the firmware build's own lines survive re-enrolment
+    fs.appendFileSync(f.env, "wifi_ssid=home\n"); // lines of its own (Wi-Fi for provisioning) survive re-enrolment
     const again = cli("enroll", "pico-px-ca", "--dir", dir);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /pico-px-ca \(already enrolled: token kept\): certificate kept/);
     assert.equal(readDeviceConfig(f.env).token, d.token);
     assert.match(fs.readFileSync(f.env, "utf8"), /^wifi_ssid=home$/m);
     assert.equal(fs.readFileSync(f.cert, "utf8"), cert);
+
+    // A Pico W takes this enrolment through its provisioning area: the whole device.env, client CA lines and
+    // Wi-Fi included, in the record of the UF2 `pico-node provision` writes.
+    const prov = cli("provision", "pico-px-ca", "--dir", dir, "--wifi-password", "not-a-secret");
+    assert.equal(prov.status, 0, prov.stderr);
+    const area = Buffer.concat(readUf2(fs.readFileSync(path.join(f.dir, "provisioning.uf2"))).map((b) => b.data));
+    const lines = decodeProvisioningRecord(area).split("\n");
+    for (const line of ["node_name=pico-px-ca", `api=${d.api}`, `api_token=${d.token}`, `configmap=${d.configMap}`, "wifi_ssid=home", "wifi_password=not-a-secret"])
+      assert.ok(lines.includes(line), `${line.split("=")[0]} in the record`);
+    assert.ok(lines.some((l) => /^client_ca=[A-Za-z0-9+/]{64,}={0,2}$/.test(l)), "the cluster's client CA in the record");
 
     const bad = cli("enroll", "Bad_Name", "--dir", dir);
     assert.equal(bad.status, 1);
