@@ -62,8 +62,9 @@ int32_t device_firmware_boot_state(uint8_t out[DEVICE_FIRMWARE_VERSION_BYTES]) {
   if (!fw.open) return 0;
   ota_state state = ota_status(&fw.slots.areas);
   if (state.phase == OTA_TRIAL) return 1;
-  if (state.phase != OTA_ROLLED_BACK) return 0;
-  // Swapped back: the image that never confirmed is in the download slot.
+  // Swapped back, or refused by the bootloader before the swap (it could not have started): either way the old
+  // image runs and the refused one is in the download slot. The core reports it and does not fetch it again.
+  if (state.phase != OTA_ROLLED_BACK && state.phase != OTA_REJECTED) return 0;
   uint8_t header[FIRMWARE_HEADER_BYTES];
   const flash_device *flash = fw.slots.areas.flash;
   if (flash->read(flash->ctx, fw.slots.areas.download_offset, header, sizeof header)) put_version(out, firmware_header_version(header));

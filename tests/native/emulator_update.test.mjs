@@ -1,21 +1,26 @@
 // A firmware update on the emulated RP2040, bootloader included: flash holds
 // k3s_pico_boot at 0 and a signed k3s_pico_node (1.0.0) in the run slot
-// (native/pico/flash_layout.h), as a board flashed over USB does. The
-// bootloader checks the image and starts it; the ConfigMap declares 1.0.1;
-// the firmware downloads it through the fake proxy into the download slot,
-// checks it and restarts; the bootloader swaps the slots and boots 1.0.1 on
-// trial, which confirms once Ready. Then 1.0.2, whose API never answers, runs
-// out of trial boots and the bootloader swaps 1.0.1 back, which reports
-// RolledBack. tests/native/run.mjs builds the images with the test signing
-// key where pico-sdk and mbedTLS are present; skipped without them or the
-// RP2040 bootrom.
+// (native/pico/flash_layout.h), from the first-flash UF2. The bootloader
+// checks the image and starts it; the ConfigMap declares 1.0.1; the firmware
+// downloads it through the fake proxy into the download slot, checks it and
+// restarts; the bootloader swaps the slots and boots 1.0.1 on trial, which
+// confirms once Ready. Then 1.0.2, whose API never answers, runs out of trial
+// boots and the bootloader swaps 1.0.1 back, which reports RolledBack. A
+// changed byte is never started; a signed image linked for the start of
+// flash is refused before the swap. tests/native/run.mjs builds the images
+// with the test signing key where pico-sdk and mbedTLS are present; skipped
+// without them or the RP2040 bootrom.
 import test from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { emulatorBuild } from "../../bench/firmware_emulator.mjs";
 import {
   HEADER, RUN_SLOT, bootLines, boardWithBootloader, declare, lastCondition, signTest, updateBoardMissing,
 } from "../../bench/firmware_update_emulator.mjs";
 
 const skip = updateBoardMissing();
+const PLAIN_BIN = path.join(emulatorBuild("aot"), "k3s_pico_node.bin");
 
 test("emulated Pico with the bootloader: boots a signed image, takes an update through the proxy, confirms it, and rolls back one that never becomes Ready",
   { skip, timeout: 1_800_000 }, () => {
@@ -66,3 +71,21 @@ test("emulated Pico with the bootloader: a changed byte in the run slot's image 
   pico.idle(2000);
   assert.equal(pico.conns.size, 0, "the image never ran: no connection was opened");
 });
+
+test("emulated Pico with the bootloader: a signed image not linked for the run slot is refused before the swap, reported, and not fetched again",
+  { skip: skip || (!fs.existsSync(PLAIN_BIN) && "the emulator image without the bootloader is not built"), timeout: 600_000 }, () => {
+    const { pico, state } = boardWithBootloader();
+    // The build without a key: linked at the start of flash, so it could never start from the run slot.
+    const misplaced = signTest(fs.readFileSync(PLAIN_BIN), [1, 0, 1]);
+    state.files = { "1.0.1": misplaced };
+    pico.runUntil(() => pico.watch, { what: "1.0.0 registered and watching its ConfigMap", maxMs: 120_000 });
+    declare(pico, state, "1.0.1", misplaced);
+    pico.runUntil(() => bootLines(pico).length >= 2, { what: "the restart into the bootloader after the download", maxMs: 600_000, wallMs: 900_000 });
+    assert.match(bootLines(pico)[1], /^boot: firmware 1\.0\.0 \(pico, aot\) kept \(the download was rejected\), checked in \d+ ms$/);
+    pico.runUntil(() => lastCondition(state).reason === "RolledBack", { what: "RolledBack on the Node", maxMs: 120_000 });
+    assert.match(lastCondition(state).message, /1\.0\.1/);
+    const served = state.servedBytes;
+    pico.idle(60_000);
+    assert.equal(state.servedBytes, served, "the refused image is not fetched again while it is declared");
+    assert.equal(bootLines(pico).length, 2, "no further restart");
+  });

@@ -28,25 +28,33 @@ bi_decl(bi_block_device(BINARY_INFO_MAKE_TAG('K', 'P'), "swap state", XIP_BASE +
 
 #define FLASH_RETRY_MS 100u // ota_boot failed on the flash (power failing): try again
 
-/** The header of the slot ota_boot checked last: the run slot's, when it says boot. */
+/** What ota_boot's checks found in the slot checked last: the run slot, when it says boot. */
 typedef struct boot_check {
   firmware_reason verdict;
+  bool misplaced; // signed, but its vector table does not point into the run slot: linked for elsewhere
   firmware_header header;
 } boot_check;
 
+/** True when an image's vector table points into RAM (stack) and into its own code in the run slot (reset). */
+static bool vectors_plausible(const uint32_t vectors[2], uint32_t payload_bytes) {
+  uint32_t stack = vectors[0], reset = vectors[1] & ~1u;
+  return stack > SRAM_BASE && stack <= SRAM_END && (vectors[1] & 1u) && reset >= PICO_OTA_IMAGE_VECTORS &&
+         reset < PICO_OTA_IMAGE_CODE + payload_bytes;
+}
+
+/** The image check ota_boot calls: signed and whole (firmware_slot_check), and linked to run from the run slot,
+ *  so an image that could not start is refused (rolled back, or never swapped in) rather than jumped to. */
 static bool check_slot(void *ctx, const flash_device *flash, uint32_t offset, uint32_t sectors) {
   (void)sectors;
   boot_check *c = ctx;
   firmware_expectations expect = pico_ota_expectations();
   c->verdict = firmware_slot_check(flash, offset, &expect, false, NULL, &c->header);
-  return c->verdict == FIRMWARE_OK;
-}
-
-/** True when the run slot's vector table points into RAM (stack) and into the image (reset). */
-static bool vectors_plausible(const uint32_t *vectors, uint32_t image_bytes) {
-  uint32_t stack = vectors[0], reset = vectors[1] & ~1u;
-  return stack > SRAM_BASE && stack <= SRAM_END && (vectors[1] & 1u) && reset >= PICO_OTA_IMAGE_VECTORS &&
-         reset < PICO_OTA_IMAGE_CODE + image_bytes;
+  c->misplaced = false;
+  if (c->verdict != FIRMWARE_OK) return false;
+  uint32_t vectors[2];
+  uint32_t at = offset + (PICO_OTA_IMAGE_VECTORS - PICO_OTA_IMAGE_CODE) + FIRMWARE_HEADER_BYTES;
+  c->misplaced = !flash->read(flash->ctx, at, (uint8_t *)vectors, sizeof vectors) || !vectors_plausible(vectors, c->header.payload_bytes);
+  return !c->misplaced;
 }
 
 /** Starts the image as the boot ROM starts one: interrupts off and cleared, its vector table, its stack. */
@@ -73,13 +81,12 @@ int main(void) {
     busy_wait_ms(FLASH_RETRY_MS);
   }
   uint32_t took_ms = (uint32_t)((time_us_64() - start_us) / 1000u);
-  const uint32_t *vectors = (const uint32_t *)PICO_OTA_IMAGE_VECTORS;
-  if (result.action != OTA_BOOT_RUN_SLOT) {
+  if (result.action != OTA_BOOT_RUN_SLOT && check.misplaced) {
+    printf("boot: the run slot's image is signed but not linked for the run slot (no vector table at 0x%08lx): "
+           "copy a firmware UF2 to the RPI-RP2 drive\n", (unsigned long)PICO_OTA_IMAGE_VECTORS);
+  } else if (result.action != OTA_BOOT_RUN_SLOT) {
     printf("boot: no bootable image in the run slot (%s: %s): copy a firmware UF2 to the RPI-RP2 drive\n",
            firmware_reason_name(check.verdict), firmware_reason_message(check.verdict));
-  } else if (!vectors_plausible(vectors, check.header.payload_bytes)) {
-    printf("boot: the run slot's image is signed but has no vector table at 0x%08lx: not a k3s_pico_node linked for the run slot\n",
-           (unsigned long)PICO_OTA_IMAGE_VECTORS);
   } else {
     firmware_version v = check.header.version;
     printf("boot: firmware %u.%u.%u (%s, %s) %s, checked in %lu ms", v.major, v.minor, v.patch, check.header.board,
@@ -87,7 +94,7 @@ int main(void) {
     if (result.swap_steps) printf(" after %lu swap steps", (unsigned long)result.swap_steps);
     if (result.state.phase == OTA_TRIAL) printf(" (trial boot %u of %u)", result.state.attempts, OTA_TRIAL_BOOTS);
     printf("\n");
-    start_image(vectors);
+    start_image((const uint32_t *)PICO_OTA_IMAGE_VECTORS);
   }
   rom_reset_usb_boot(0, 0);
 }
