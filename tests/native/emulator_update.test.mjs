@@ -6,10 +6,11 @@
 // restarts; the bootloader swaps the slots and boots 1.0.1 on trial, which
 // confirms once Ready. Then 1.0.2, whose API never answers, runs out of trial
 // boots and the bootloader swaps 1.0.1 back, which reports RolledBack. A
-// changed byte is never started; a signed image linked for the start of
-// flash is refused before the swap. tests/native/run.mjs builds the images
-// with the test signing key where pico-sdk and mbedTLS are present; skipped
-// without them or the RP2040 bootrom.
+// changed byte is never started; a power cut mid-swap is finished by the
+// next boot; a signed image linked for the start of flash is refused before
+// the swap. tests/native/run.mjs builds the images with the test signing key
+// where pico-sdk and mbedTLS are present; skipped without them or the RP2040
+// bootrom.
 import test from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -62,6 +63,25 @@ test("emulated Pico with the bootloader: boots a signed image, takes an update t
     assert.deepEqual(Buffer.from(pico.mcu.flash.subarray(RUN_SLOT, RUN_SLOT + v101.length)), v101, "1.0.1 is back in the run slot");
     assert.deepEqual(pico.flashViolations, []);
   });
+
+test("emulated Pico with the bootloader: power fails in the middle of the swap, and the next boot finishes it", { skip, timeout: 600_000 }, () => {
+  const { pico, state, v100 } = boardWithBootloader();
+  const v101 = signTest(v100.subarray(HEADER), [1, 0, 1]);
+  state.files = { "1.0.1": v101 };
+  pico.runUntil(() => pico.watch, { what: "1.0.0 registered and watching its ConfigMap", maxMs: 120_000 });
+  declare(pico, state, "1.0.1", v101);
+  pico.runUntil(() => pico.lines.some((l) => /restarting into the bootloader/.test(l)), { what: "the install's restart", maxMs: 600_000, wallMs: 900_000 });
+  const before = pico.flashOps.length;
+  pico.cutPowerAtFlashOp = 1500; // a few hundred sectors into the swap: the state records and the sector copies
+  pico.runUntil(() => bootLines(pico).length >= 2, { what: "1.0.1 booted after the power cut", maxMs: 600_000, wallMs: 900_000 });
+  assert.ok(pico.flashOps.length - before > 1500, "the power failed during the swap");
+  assert.equal(pico.cutPowerAtFlashOp, 0);
+  const [, steps] = bootLines(pico)[1].match(/^boot: firmware 1\.0\.1 \(pico, aot\) on trial, checked in \d+ ms after (\d+) swap steps \(trial boot 1 of 3\)$/) ?? [];
+  assert.ok(Number(steps) > 0 && Number(steps) < 303, `the second boot finished the swap the first began: ${bootLines(pico)[1]}`);
+  assert.deepEqual(Buffer.from(pico.mcu.flash.subarray(RUN_SLOT, RUN_SLOT + v101.length)), v101, "the run slot holds 1.0.1 byte for byte");
+  pico.runUntil(() => lastCondition(state).reason === "Confirmed", { what: "1.0.1 Confirmed on the Node", maxMs: 300_000 });
+  assert.deepEqual(pico.flashViolations, []);
+});
 
 test("emulated Pico with the bootloader: a changed byte in the run slot's image is never started", { skip, timeout: 300_000 }, () => {
   const { pico } = boardWithBootloader();
