@@ -142,14 +142,14 @@ test("sign names what is wrong with its input", () => {
   refused(["sign", "payload.bin", "--version", "1.0.70000", "--board", "pico_w", "--engine", "aot"], /--version "1\.0\.70000"/);
   refused(["sign", "payload.bin", "--board", "pico_w", "--engine", "aot"], /--version is required/);
   refused(["sign", "payload.bin", "--version", "1.0.0", "--board", "pico_w", "--engine", "jit"], /--engine "jit": expected aot, wasm3, js/);
-  refused(["sign", "payload.bin", "--version", "1.0.0", "--board", "esp32", "--engine", "aot"], /--board "esp32": expected pico_w, sim \(the simulator\) or posix-<machine>/);
+  refused(["sign", "payload.bin", "--version", "1.0.0", "--board", "esp32", "--engine", "aot"], /--board "esp32": expected pico_w, pico \(the rp2040js emulator image\), sim \(the simulator\) or posix-<machine>/);
   refused(["sign", "missing.bin", "--version", "1.0.0", "--board", "pico_w", "--engine", "aot"], /missing\.bin: no such file/);
   fs.writeFileSync(file("empty.bin"), "");
   refused(["sign", "empty.bin", "--version", "1.0.0", "--board", "pico_w", "--engine", "aot"], /empty\.bin: the payload is empty/);
   const nokey = file("nowhere/key.pem");
   refused(sign("--key", nokey), new RegExp(`no signing key at ${nokey}: make one with \`pico-node firmware keygen --key ${nokey}\``));
   refused(["verify", "fw.pkfw", "--pubkey", key], /is a private key/);
-  refused(["frobnicate"], /firmware: build, keygen, sign, verify, publish, status or rollout/);
+  refused(["frobnicate"], /firmware: build, keygen, sign, verify, publish, uf2, status or rollout/);
 });
 
 test("publish puts the image at <store>/<board>/<engine>/<version>.pkfw and prints the ConfigMap lines", () => {
