@@ -86,9 +86,22 @@ if(PICO_FIRMWARE_PUBKEY)
   set(update_sources ${SHELL_FIRMWARE_SOURCES} ${SHELL_COMMON_DIR}/device_firmware_slots.c ${PICO_DIR}/pico_ota.c
     ${PICO_DIR}/firmware_updates.c)
   # The SDK's linker script takes FLASH from pico_flash_region.ld: each placement gets a copy of the script
-  # (made here, in the build directory) that includes its own region instead. The numbers are flash_layout.h's
-  # (firmware_updates.c checks the image's at boot): the bootloader's 36 KB at the start; the firmware after
-  # the run slot's header (0x9000 + 256), at most the slot less a sector (ota_swap.h) less the header.
+  # (made here, in the build directory) that includes its own region instead. The numbers come from
+  # flash_layout.h's table (its _Static_asserts state them): the bootloader's 36 KB at the start; the firmware
+  # after the run slot's header, at most the slot less a sector (ota_swap.h) less the header.
+  file(READ ${PICO_DIR}/flash_layout.h layout)
+  function(layout_number out pattern)
+    if(NOT layout MATCHES "${pattern}")
+      message(FATAL_ERROR "${PICO_DIR}/flash_layout.h no longer states ${pattern}")
+    endif()
+    math(EXPR value "${CMAKE_MATCH_1}")
+    set(${out} ${value} PARENT_SCOPE)
+  endfunction()
+  layout_number(run_slot_offset "OTA_RUN_SLOT_OFFSET == (0x[0-9A-Fa-f]+)u")
+  layout_number(slot_sectors "OTA_SLOT_SECTORS == ([0-9]+)u")
+  layout_number(bootloader_kb "#define OTA_BOOTLOADER_BYTES \\(([0-9]+)u \\* 1024u\\)")
+  math(EXPR run_slot_origin "0x10000000 + ${run_slot_offset} + 256" OUTPUT_FORMAT HEXADECIMAL) # 256: the image header
+  math(EXPR run_slot_length "(${slot_sectors} - 1) * 4096 - 256")
   set(sdk_memmap ${PICO_SDK_PATH}/src/rp2_common/pico_crt0/rp2040/memmap_default.ld)
   function(flash_region target name origin length)
     file(READ ${sdk_memmap} script)
@@ -136,7 +149,7 @@ target_link_libraries(k3s_pico_node PRIVATE ${tls_libraries})
 if(PICO_FIRMWARE_PUBKEY)
   target_link_libraries(k3s_pico_node PRIVATE pico_mbedtls)
   firmware_trusted_key(k3s_pico_node)
-  flash_region(k3s_pico_node run-slot "0x10009100" "966400")
+  flash_region(k3s_pico_node run-slot ${run_slot_origin} ${run_slot_length})
 
   # The bootloader: the image check and the swap (native/common), the update areas, a UART console.
   add_executable(k3s_pico_boot ${PICO_DIR}/bootloader/boot_main.c ${PICO_DIR}/pico_ota.c ${PICO_DIR}/flash_area.c
@@ -151,7 +164,7 @@ if(PICO_FIRMWARE_PUBKEY)
   target_compile_options(k3s_pico_boot PRIVATE -Os -Wall -Wextra)
   target_link_libraries(k3s_pico_boot PRIVATE pico_stdlib pico_flash hardware_flash pico_mbedtls)
   firmware_trusted_key(k3s_pico_boot)
-  flash_region(k3s_pico_boot bootloader "0x10000000" "36K")
+  flash_region(k3s_pico_boot bootloader "0x10000000" "${bootloader_kb}K")
   pico_enable_stdio_uart(k3s_pico_boot 1)
   pico_enable_stdio_usb(k3s_pico_boot 0)
   pico_set_program_name(k3s_pico_boot "k3s_pico_boot")
