@@ -142,6 +142,9 @@ if (!process.env.PICO_SDK_PATH) {
 const engines = withWasm3 ? ["aot", "wasm3"] : ["aot"];
 if (!withWasm3) console.log("firmware with wasm3: skipped — wasm3 is not present (set FETCHCONTENT_SOURCE_DIR_WASM3)");
 for (const engine of engines) run("node", ["tests/native/firmware.mjs", engine]);
+// The updatable build (bootloader and run slot) with the test key; the image check needs mbedTLS.
+if (process.env.PICO_MBEDTLS_PATH) run("node", ["tests/native/firmware.mjs", "aot", "--updates", testKey.replace(/\.pem$/, ".pub.pem")]);
+else console.log("updatable firmware build: skipped — PICO_MBEDTLS_PATH is not set (the image check needs mbedTLS 2.28)");
 
 // The emulator images: built here, run in rp2040js by the test where the bootrom is present. Like the board's,
 // they hold no device settings: the harness provisions each run's (bench/firmware_emulator.mjs).
