@@ -13,7 +13,8 @@ import {
   EmulatedPico, LIST_PATH, NODE, applyUf2, configMap, defaultApi, emulatorUpdateBuild, findBootrom, watchEvent,
 } from "./firmware_emulator.mjs";
 
-const { signImage, fileSha256 } = await import("../dist/cli/firmware_image.js");
+const { HEADER_BYTES, signImage, fileSha256 } = await import("../dist/cli/firmware_image.js");
+const { RUN_SLOT: RUN_SLOT_AREA } = await import("../dist/cli/flash_layout.js");
 const { firstFlashUf2 } = await import("../dist/cli/first_flash.js");
 
 export const UPDATE_BUILD = emulatorUpdateBuild("aot");
@@ -21,7 +22,7 @@ export const BOOT_ELF = path.join(UPDATE_BUILD, "k3s_pico_boot.elf");
 export const NODE_ELF = path.join(UPDATE_BUILD, "k3s_pico_node.elf");
 const NODE_BIN = path.join(UPDATE_BUILD, "k3s_pico_node.bin"), BOOT_BIN = path.join(UPDATE_BUILD, "k3s_pico_boot.bin");
 export const TEST_KEY = path.join(os.homedir(), ".cache/pico-node/test-firmware-key/signing.pem");
-export const RUN_SLOT = 0x009000, DOWNLOAD_SLOT = 0x0f6000, HEADER = 256; // flash_layout.h
+export const RUN_SLOT = RUN_SLOT_AREA.offset, HEADER = HEADER_BYTES; // flash_layout.h, the image header
 
 /** Why the board cannot run here, or false. */
 export function updateBoardMissing() {

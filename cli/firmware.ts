@@ -29,6 +29,12 @@ export function firmwareBuildDir(board: string, engine: string): string {
   return path.join(ROOT, "build", (board === "pico" ? "firmware-emulator" : "firmware") + (engine === DEFAULT_ENGINE ? "" : `-${engine}`));
 }
 
+/** picotool from dir (a picotool_DIR), else on PATH; null when neither runs. */
+export function findPicotool(dir: string | undefined = process.env.picotool_DIR): string | null {
+  const candidates = [dir && path.join(dir, "picotool"), "picotool"].filter((c): c is string => !!c);
+  return candidates.find((c) => spawnSync(c, ["version"], { stdio: "ignore" }).status === 0) ?? null;
+}
+
 export function firmwareBuild(opt: Record<string, string>): string {
   const board = opt.board ?? "pico_w";
   if (board !== "pico_w" && board !== "pico") throw new Error(`--board ${board}: pico_w (the board) or pico (the emulator image)`);
@@ -76,7 +82,7 @@ export function firmwareBuild(opt: Record<string, string>): string {
     const [text, data, bss] = size.stdout.split("\n")[1].trim().split(/\s+/).map(Number);
     console.log(`flash ${((text + data) / 1024).toFixed(1)} KB, static RAM ${((data + bss) / 1024).toFixed(1)} KB of 264 KB`);
   }
-  const tool = [picotool && path.join(picotool, "picotool"), "picotool"].find((t) => t && spawnSync(t, ["version"], { stdio: "ignore" }).status === 0);
+  const tool = findPicotool(picotool);
   // An updatable image starts after the run slot's header, where picotool does not look: the bootloader's
   // information (its areas included) is what picotool shows, here and on a board.
   const described = pubkey ? path.join(buildDir, "k3s_pico_boot.uf2") : uf2;

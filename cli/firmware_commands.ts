@@ -23,6 +23,13 @@ function pathOpt(opt: Opt, name: string): string | undefined {
 const keyPathFrom = (opt: Opt): string => pathOpt(opt, "key") ?? defaultKeyPath();
 const pubkeyPathFrom = (opt: Opt): string => pathOpt(opt, "pubkey") ?? publicKeyPath(keyPathFrom(opt));
 
+/** --pubkey (which must be readable), else the default public key if there is one; null: none at hand, and the
+ *  signature stays unchecked here (the device checks it in any case). */
+function publicKeyAtHand(opt: Opt): { pubkey: ReturnType<typeof readPublicKey> | null; pubPath: string } {
+  const pubPath = pubkeyPathFrom(opt);
+  return { pubkey: opt.pubkey !== undefined || fs.existsSync(pubPath) ? readPublicKey(pubPath) : null, pubPath };
+}
+
 function required(opt: Opt, name: string, example: string): string {
   const v = opt[name];
   if (v === undefined || v === "true") throw new Error(`--${name} is required (e.g. --${name} ${example})`);
@@ -77,8 +84,7 @@ function cmdPublish(pos: string[], opt: Opt): void {
   // --store names the directory outright; else the proxy (--dir, or the default one) must exist: its
   // settings say where nginx serves images from.
   const store = pathOpt(opt, "store") ?? firmwareDir(readProxySettings(proxyDirFrom(opt)));
-  const pubPath = pubkeyPathFrom(opt);
-  const pubkey = opt.pubkey !== undefined || fs.existsSync(pubPath) ? readPublicKey(pubPath) : null;
+  const { pubkey, pubPath } = publicKeyAtHand(opt);
   // Without a public key at hand the signature stays unchecked here: the device checks it in any case.
   const verdict = checkImage(image, pubkey, {});
   if (verdict.reason !== "OK" || !verdict.header) throw new Error(`${file}: refused, ${verdict.reason} (\`pico-node firmware verify ${file}\` says more)`);
@@ -113,8 +119,7 @@ function cmdUf2(pos: string[], opt: Opt): void {
   const bootPath = pathOpt(opt, "bootloader");
   if (!bootPath) throw new Error("--bootloader is required: the updatable build's k3s_pico_boot.bin (pico-node firmware build --firmware-pubkey …)");
   const bootloader = readPayload(bootPath, "bootloader");
-  const pubPath = pubkeyPathFrom(opt);
-  const pubkey = opt.pubkey !== undefined || fs.existsSync(pubPath) ? readPublicKey(pubPath) : null;
+  const { pubkey, pubPath } = publicKeyAtHand(opt);
   const verdict = checkImage(image, pubkey, {});
   if (verdict.reason !== "OK") throw new Error(`${file}: refused, ${verdict.reason}: ${REASON_MESSAGES[verdict.reason]}`);
   const uf2 = firstFlashUf2(image, bootloader);

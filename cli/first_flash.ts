@@ -3,18 +3,19 @@
 // the start of flash, a signed image in the run slot, and the swap state
 // erased, so the board starts with no update pending whatever it ran before.
 // Its settings are not in it: `pico-node provision` writes those.
-import { BOOTLOADER, RUN_SLOT, SWAP_STATE } from "./flash_layout.js";
+import { BOOTLOADER, RUN_SLOT, SECTOR_BYTES, SWAP_STATE } from "./flash_layout.js";
 import { HEADER_BYTES, decodeHeader, formatVersion } from "./firmware_image.js";
 import { FLASH_XIP_BASE, writeUf2Parts } from "./uf2.js";
 
 const PICO_BOARDS = ["pico_w", "pico"];
+const IMAGE_ROOM = RUN_SLOT.bytes - SECTOR_BYTES; // an image leaves the slot's last sector to the swap (ota_swap.h)
 
 /** The UF2; image is a checked .pkfw, bootloader the build's k3s_pico_boot.bin. An Error names what is wrong. */
 export function firstFlashUf2(image: Buffer, bootloader: Buffer): Buffer {
   const header = decodeHeader(image);
   if (!header) throw new Error("the image is not a signed .pkfw (pico-node firmware verify says more)");
   if (!PICO_BOARDS.includes(header.board)) throw new Error(`the image is for board ${header.board}: a first flash is for a Pico (pico_w, or pico in the emulator)`);
-  if (image.length > RUN_SLOT.bytes - SECTOR_FOR_SWAP) throw new Error(`the image has ${image.length} bytes: more than the run slot takes (${RUN_SLOT.bytes - SECTOR_FOR_SWAP})`);
+  if (image.length > IMAGE_ROOM) throw new Error(`the image has ${image.length} bytes: more than the run slot takes (${IMAGE_ROOM})`);
   if (bootloader.length === 0 || bootloader.length > BOOTLOADER.bytes) {
     throw new Error(`the bootloader has ${bootloader.length} bytes: expected k3s_pico_boot.bin, at most ${BOOTLOADER.bytes}`);
   }
@@ -25,8 +26,6 @@ export function firstFlashUf2(image: Buffer, bootloader: Buffer): Buffer {
     { address: FLASH_XIP_BASE + SWAP_STATE.offset, bytes: Buffer.alloc(SWAP_STATE.bytes, 0xff) },
   ]);
 }
-
-const SECTOR_FOR_SWAP = 4096; // an image leaves the slot's last sector to the swap (ota_swap.h)
 
 /** One line about what the UF2 holds. */
 export function describeFirstFlash(image: Buffer, bootloader: Buffer, uf2: Buffer): string {

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { checkNodeName, deviceFiles, readDeviceConfig, writePrivate } from "./devices.js";
+import { findPicotool } from "./firmware.js";
 import { proxyDirFrom } from "./proxy_commands.js";
 import { PROVISIONING_OFFSET, provisioningArea, provisioningUf2 } from "./provisioning_record.js";
 import { FLASH_XIP_BASE } from "./uf2.js";
@@ -57,12 +58,6 @@ export function provisioningText(deviceEnvText: string, wifi: Wifi): string {
   const coreBytes = settings.filter((l) => !l.startsWith("client_ca=")).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
   if (coreBytes > CORE_CONFIG_MAX) throw new Error(`the core's settings are ${coreBytes} bytes: the firmware takes at most ${CORE_CONFIG_MAX}`);
   return [...settings, `wifi_ssid=${wifi.ssid}`, `wifi_password=${wifi.password}`, ""].join("\n");
-}
-
-function findPicotool(): string | null {
-  const dir = process.env.picotool_DIR;
-  const candidates = [dir && path.join(dir, "picotool"), "picotool"].filter((c): c is string => !!c);
-  return candidates.find((c) => spawnSync(c, ["version"], { stdio: "ignore" }).status === 0) ?? null;
 }
 
 /** Writes the area over USB with picotool (the board in BOOTSEL mode). */

@@ -26,9 +26,7 @@ static bool read_running(const firmware_slots *slots, firmware_header *out) {
   uint8_t header[FIRMWARE_HEADER_BYTES];
   const flash_device *flash = slots->areas.flash;
   if (!flash->read(flash->ctx, slots->areas.run_offset, header, sizeof header)) return false;
-  firmware_expectations expect = slots->expect;
-  expect.declared = expect.running = firmware_header_version(header);
-  expect.allow_downgrade = true;
+  firmware_expectations expect = firmware_expect_own_version(&slots->expect, header);
   return firmware_header_check(header, sizeof header, &expect, out) == FIRMWARE_OK;
 }
 
@@ -88,8 +86,7 @@ int32_t device_firmware_slot_write(uint32_t offset, const uint8_t *bytes, size_t
   } else if (offset != fw.held) {
     return DEVICE_FIRMWARE_OUT_OF_STEP;
   }
-  firmware_expectations expect = fw.slots.expect;
-  if ((uint64_t)fw.held + len > expect.slot_bytes) {
+  if ((uint64_t)fw.held + len > fw.slots.expect.slot_bytes) {
     fw.held = 0;
     return -(10 + FIRMWARE_TOO_LARGE);
   }
@@ -102,8 +99,7 @@ int32_t device_firmware_slot_write(uint32_t offset, const uint8_t *bytes, size_t
     uint32_t page_start = fw.held - FLASH_PROGRAM_BYTES;
     if (page_start == 0) {
       // The header (one page): the key, the signature and the size; the core judged the rest.
-      expect.declared = expect.running = firmware_header_version(fw.page);
-      expect.allow_downgrade = true;
+      firmware_expectations expect = firmware_expect_own_version(&fw.slots.expect, fw.page);
       firmware_header header;
       firmware_reason verdict = firmware_header_check(fw.page, FIRMWARE_HEADER_BYTES, &expect, &header);
       if (verdict != FIRMWARE_OK) {
@@ -127,9 +123,9 @@ int32_t device_firmware_slot_finish(const uint8_t declared_sha256[32]) {
     if (!program_page(fw.held - tail)) return DEVICE_FIRMWARE_FLASH_FAILED;
   }
   // Checked as written: read back from the slot, so the bytes installed are the bytes checked.
-  firmware_expectations expect = fw.slots.expect;
   firmware_header header;
-  firmware_reason verdict = firmware_slot_check(fw.slots.areas.flash, fw.slots.areas.download_offset, &expect, false, declared_sha256, &header);
+  firmware_reason verdict =
+      firmware_slot_check(fw.slots.areas.flash, fw.slots.areas.download_offset, &fw.slots.expect, false, declared_sha256, &header);
   if (verdict == FIRMWARE_NO_MEMORY) return DEVICE_FIRMWARE_FLASH_FAILED;
   uint32_t bytes = verdict == FIRMWARE_OK ? FIRMWARE_HEADER_BYTES + header.payload_bytes : 0;
   if (verdict == FIRMWARE_OK && bytes != fw.held) verdict = FIRMWARE_CORRUPTED; // more than the header declares

@@ -170,3 +170,11 @@ const char *firmware_reason_message(firmware_reason reason) {
 firmware_version firmware_header_version(const uint8_t header_bytes[FIRMWARE_HEADER_BYTES]) {
   return (firmware_version){le_get16(header_bytes + AT_VERSION), le_get16(header_bytes + AT_VERSION + 2), le_get16(header_bytes + AT_VERSION + 4)};
 }
+
+firmware_expectations firmware_expect_own_version(const firmware_expectations *expect,
+                                                  const uint8_t header_bytes[FIRMWARE_HEADER_BYTES]) {
+  firmware_expectations own = *expect;
+  own.declared = own.running = firmware_header_version(header_bytes);
+  own.allow_downgrade = true;
+  return own;
+}

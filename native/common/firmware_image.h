@@ -69,6 +69,12 @@ firmware_reason firmware_header_check(const uint8_t *bytes, size_t len, const fi
 /** The version a header states (bytes 8..13), whatever else it says. */
 firmware_version firmware_header_version(const uint8_t header_bytes[FIRMWARE_HEADER_BYTES]);
 
+/** expect with the header's own version standing for the declared and running ones, downgrades allowed: for a
+ *  check that knows no declaration (a bootloader, the running image's identity, a download whose version the
+ *  core has judged already). */
+firmware_expectations firmware_expect_own_version(const firmware_expectations *expect,
+                                                  const uint8_t header_bytes[FIRMWARE_HEADER_BYTES]);
+
 /** The payload's and the whole file's SHA-256, fed as the bytes arrive. */
 typedef struct firmware_stream {
   sha256_context payload;

@@ -10,13 +10,7 @@ firmware_reason firmware_slot_check(const flash_device *flash, uint32_t offset, 
   if (offset > flash->size || flash->size - offset < FIRMWARE_HEADER_BYTES ||
       !flash->read(flash->ctx, offset, header_bytes, FIRMWARE_HEADER_BYTES))
     return FIRMWARE_NOT_SIGNED;
-  firmware_expectations as_given = *expect;
-  if (!judge_version) {
-    firmware_version own = firmware_header_version(header_bytes);
-    as_given.declared = own;
-    as_given.running = own;
-    as_given.allow_downgrade = true;
-  }
+  firmware_expectations as_given = judge_version ? *expect : firmware_expect_own_version(expect, header_bytes);
   uint32_t room = flash->size - offset;
   if (as_given.slot_bytes > room) as_given.slot_bytes = room;
   firmware_header header;

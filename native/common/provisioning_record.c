@@ -4,15 +4,10 @@
 #include <stdio.h>
 
 #include "crc32.h"
+#include "flash_device.h"
 #include "le_bytes.h"
 
 static const uint8_t MAGIC[4] = {'P', 'K', 'P', 'R'};
-
-static bool all_erased(const uint8_t *bytes, size_t len) {
-  for (size_t i = 0; i < len; i++)
-    if (bytes[i] != 0xffu) return false;
-  return true;
-}
 
 provisioning_status provisioning_record_decode(const uint8_t *area, size_t area_len, const char **text, size_t *text_len,
                                                char *why, size_t why_cap) {
@@ -23,7 +18,7 @@ provisioning_status provisioning_record_decode(const uint8_t *area, size_t area_
     snprintf(why, why_cap, "the area (%lu bytes) is smaller than a record's header", (unsigned long)area_len);
     return PROVISIONING_TOO_LONG;
   }
-  if (all_erased(area, PROVISIONING_RECORD_HEADER_BYTES)) {
+  if (flash_bytes_erased(area, PROVISIONING_RECORD_HEADER_BYTES)) {
     snprintf(why, why_cap, "no provisioning record (the area is erased)");
     return PROVISIONING_ERASED;
   }

@@ -62,6 +62,13 @@ static void wait_fed(uint32_t ms, bool may_sleep, unsigned *blinks) {
   }
 }
 
+/** The console drained, then a watchdog reboot: the boot ROM, then the bootloader (if any), run again. */
+static void __attribute__((noreturn)) reboot_now(void) {
+  stdio_flush();
+  watchdog_reboot(0, 0, 10);
+  for (;;) tight_loop_contents();
+}
+
 static void __attribute__((noreturn)) stop_and_reboot(const char *why, bool may_sleep) {
   uint32_t in_a_row = count_read() + 1;
   count_write(in_a_row);
@@ -74,18 +81,14 @@ static void __attribute__((noreturn)) stop_and_reboot(const char *why, bool may_
     left -= step;
   }
   logf_line(LOG_ERROR, "rebooting now");
-  stdio_flush();
-  watchdog_reboot(0, 0, 10);
-  for (;;) tight_loop_contents();
+  reboot_now();
 }
 
 void hal_fatal(const char *why) { stop_and_reboot(why, true); }
 
 void hal_restart(const char *why) {
   logf_line(LOG_INFO, "%s", why);
-  stdio_flush();
-  watchdog_reboot(0, 0, 10);
-  for (;;) tight_loop_contents();
+  reboot_now();
 }
 
 void hal_reboot(const char *why) { stop_and_reboot(why, true); }
